@@ -1,0 +1,22 @@
+"""The one error type the project raises for input it cannot use."""
+from __future__ import annotations
+
+
+class LetterError(ValueError):
+    """A file or text that cannot be read or parsed as an IMR letter.
+
+    ``reason`` is a short, user-facing sentence; ``source`` names the file when known.
+    """
+
+    def __init__(self, reason: str, source: str | None = None):
+        self.reason = reason
+        self.source = source
+        super().__init__(f"{source}: {reason}" if source else reason)
+
+    def with_source(self, source: str) -> "LetterError":
+        """Return the same error naming ``source``."""
+        return LetterError(self.reason, source)
+
+
+class ModelError(RuntimeError):
+    """A model directory that is missing, tampered with, unsafe or of the wrong mode."""

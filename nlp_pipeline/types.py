@@ -1,0 +1,145 @@
+"""Typed, immutable results: letters, items, extracted spans, predictions.
+
+Every offset is a character offset into ``Letter.text``, the normalized letter text.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+DECISIONS = ("Upheld", "Overturned")
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class _ToDict:
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of the fields (nested records become dicts)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TextSpan(_ToDict):
+    """A stretch of the normalized letter text: ``text == letter.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Reviewer(_ToDict):
+    """Who made the determination, as the letter states it."""
+
+    licensure: tuple[str, ...] = ()
+    specialties: tuple[str, ...] = ()
+    kind: str | None = None  # "physician reviewer" / "expert reviewer"
+
+
+@dataclass(frozen=True)
+class Item(_ToDict):
+    """One disputed item/service and its parts, in letter order."""
+
+    index: int
+    title: str
+    stated_decision: str | None
+    start: int
+    end: int
+    heading: TextSpan
+    decision: TextSpan | None = None
+    original_request: TextSpan | None = None
+    authorized_portion: TextSpan | None = None
+    remaining_portion: TextSpan | None = None
+    claims_administrator_guideline: TextSpan | None = None
+    maximus_guideline: TextSpan | None = None
+    rationale: TextSpan | None = None
+
+    @property
+    def is_modified_request(self) -> bool:
+        """True when the heading gives an original request and an authorized portion."""
+        return self.original_request is not None
+
+
+@dataclass(frozen=True)
+class Letter(_ToDict):
+    """A parsed IMR final determination letter."""
+
+    text: str
+    source: str | None = None
+    case_number: str | None = None
+    date_assigned: str | None = None
+    date_of_injury: str | None = None
+    decision_date: str | None = None
+    ur_denial_date: str | None = None
+    application_received: str | None = None
+    priority: str | None = None
+    reviewer: Reviewer = field(default_factory=Reviewer)
+    patient_age: int | None = None
+    patient_sex: str | None = None
+    determination: TextSpan | None = None
+    summary: TextSpan | None = None
+    issues: TextSpan | None = None
+    items: tuple[Item, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self, include_text: bool = False) -> dict[str, Any]:
+        """Return a JSON-ready dict; the full text only when ``include_text``."""
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "text"}
+        if include_text:
+            out["text"] = self.text
+        return out
+
+
+@dataclass(frozen=True)
+class Entity(_ToDict):
+    """An extracted fact: a labelled span with its normalized value, role and assertion."""
+
+    label: str
+    text: str
+    start: int
+    end: int
+    value: dict[str, Any] | None = None
+    role: str | None = None
+    assertion: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence(_ToDict):
+    """One signed contribution (log-odds toward Overturned) and the words behind it."""
+
+    feature: str
+    contribution: float
+    text: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class Prediction(_ToDict):
+    """The predicted outcome of one item, with its explanation."""
+
+    source: str | None
+    case_number: str | None
+    item_index: int
+    item: str
+    stated_decision: str | None
+    predicted: str
+    p_overturned: float
+    agrees_with_stated: bool | None
+    mode: str
+    score: float = 0.0
+    intercept: float = 0.0
+    evidence: tuple[Evidence, ...] = ()
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+__all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "Letter", "Entity", "Evidence", "Prediction", "asdict"]

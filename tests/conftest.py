@@ -1,0 +1,48 @@
+"""Shared fixtures: the shared letters (read in place, never copied) and the example draft."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
+LETTERS_DIR = SHARED_DATA / "letters"
+SEEDS_DIR = SHARED_DATA / "seeds"
+EXAMPLE_DRAFT = ROOT / "examples" / "draft_letter.txt"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _require(folder: Path) -> Path:
+    if not folder.is_dir():
+        if IN_CI:
+            pytest.fail(f"{folder} is missing: in CI the tests that need the shared letters must run")
+        pytest.skip(f"{folder} is not available")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def letters_dir() -> Path:
+    """The 129 real PDF letters."""
+    return _require(LETTERS_DIR)
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The 5 seed letters (text)."""
+    return _require(SEEDS_DIR)
+
+
+def shared_letter_paths() -> list[Path]:
+    """Every shared letter, for parametrizing (empty when the folder is absent outside CI)."""
+    paths = sorted(LETTERS_DIR.glob("*.pdf")) + sorted(SEEDS_DIR.glob("*.txt"))
+    if not paths and IN_CI:
+        raise RuntimeError(f"no shared letters under {SHARED_DATA}: in CI they must be present")
+    return paths
+
+
+@pytest.fixture(scope="session")
+def example_draft() -> Path:
+    """The invented draft letter the project ships."""
+    return EXAMPLE_DRAFT

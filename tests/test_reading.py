@@ -1,0 +1,68 @@
+"""Reading files into normalized text, and the errors for files that are not letters."""
+from __future__ import annotations
+
+import pytest
+
+from nlp_pipeline.errors import LetterError
+from nlp_pipeline.reading import decode_letter_bytes, normalize_text, read_letter_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a \r\nb\r\n", "a\nb"),
+        ("line one  \n\n \n\nline two", "line one\nline two"),
+        ("8 C.C.R. Â§Â§9792.20", "8 C.C.R. §§9792.20"),
+        ("the request is:\nUpheld\nClaims", "the request is: Upheld\nClaims"),
+        ("lumbar spine x-\nrays were taken", "lumbar spine x-rays were taken"),
+        ("  double   spaced  ", "double spaced"),
+    ],
+)
+def test_normalize_text(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "suffix", "reason"),
+    [
+        (b"", ".txt", "empty file"),
+        (b"   \n\t  \n", ".txt", "empty file"),
+        (bytes(range(256)) * 20, ".txt", "binary file"),
+        (b"hello, this is not a pdf", ".pdf", "not a PDF"),
+        (b"%PDF-1.7\n1 0 obj garbage", ".pdf", "corrupt or truncated PDF"),
+        (b"plain words", ".docx", "not a Word .docx file"),
+    ],
+)
+def test_bad_bytes_give_clear_errors(data, suffix, reason):
+    with pytest.raises(LetterError, match=reason):
+        decode_letter_bytes(data, suffix)
+
+
+def test_cp1252_fallback():
+    text = decode_letter_bytes("caf\u00e9 \u00a7 9792".encode("cp1252"), ".txt")
+    assert text == "caf\u00e9 \u00a7 9792"
+
+
+def test_missing_file_names_the_file(tmp_path):
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(LetterError) as info:
+        read_letter_text(missing)
+    assert info.value.source == str(missing)
+    assert "cannot read" in info.value.reason
+
+
+def test_docx_round_trip(tmp_path, example_draft):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    for line in example_draft.read_text().splitlines():
+        document.add_paragraph(line)
+    path = tmp_path / "draft.docx"
+    document.save(path)
+    assert read_letter_text(path) == read_letter_text(example_draft)
+
+
+def test_pdf_reads_encrypted_letters(letters_dir):
+    text = read_letter_text(sorted(letters_dir.glob("*.pdf"))[0])
+    assert text.startswith("Case Number: CM")
+    assert "IMR ISSUES, DECISIONS AND RATIONALES" in text
+    assert "\r" not in text and " \n" not in text
