@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
+from pathlib import Path
 
-from nlp_pipeline.batch import iter_letter_paths
-from nlp_pipeline.commands._common import add_input_arguments, dump_json_line, error_record, output_stream
+from nlp_pipeline.batch import iter_letter_paths, run_batch
+from nlp_pipeline.commands._common import (
+    NORMAL, add_batch_arguments, check_batch_arguments, dump_json_lines, error_record, report,
+)
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.letters import load_letter
 
@@ -12,11 +16,11 @@ from nlp_pipeline.letters import load_letter
 def add_parser(subparsers) -> None:
     """Register ``imr parse``."""
     parser = subparsers.add_parser("parse", help="parse letters into items (JSON lines or a table)")
-    add_input_arguments(parser)
+    add_batch_arguments(parser)
     parser.add_argument("--format", choices=("table", "jsonl"), default="table")
     parser.add_argument("--entities", action="store_true", help="add extracted spans per item and summary")
     parser.add_argument("--text", action="store_true", help="include the normalized letter text")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, parser=parser)
 
 
 def letter_record(letter, entities: bool = False, include_text: bool = False) -> dict:
@@ -34,21 +38,37 @@ def letter_record(letter, entities: bool = False, include_text: bool = False) ->
     return record
 
 
+def parse_one(path: Path, entities: bool = False, include_text: bool = False) -> list[dict]:
+    """Parse one file into its record, or an error record; never raises for bad input."""
+    try:
+        return [letter_record(load_letter(path), entities, include_text)]
+    except LetterError as err:
+        return [error_record(str(path), err)]
+    except Exception as err:  # a parser bug must not stop a batch of thousands
+        return [error_record(str(path), err)]
+
+
 def run(args: argparse.Namespace) -> int:
     """Parse every file; one JSON object (or table block) per file; 1 when any file failed."""
-    failed = 0
-    with output_stream(args.output) as out:
-        for path in iter_letter_paths(args.paths):
-            try:
-                record = letter_record(load_letter(path), args.entities, args.text)
-            except LetterError as err:
-                failed += 1
-                record = error_record(str(path), err.reason)
-            if args.format == "jsonl":
-                dump_json_line(record, out)
-            else:
-                out.write(_table(record))
-    return 1 if failed else 0
+    check_batch_arguments(args.parser, args)
+
+    def write(records, stream):
+        report(records, args.verbosity)
+        if args.format == "jsonl":
+            dump_json_lines(records, stream)
+        else:
+            stream.write("".join(_table(r) for r in records))
+
+    stats = run_batch(
+        iter_letter_paths(args.paths),
+        functools.partial(parse_one, entities=args.entities, include_text=args.text),
+        write,
+        output=args.output,
+        resume=args.resume,
+        jobs=args.jobs,
+        progress=None if args.verbosity >= NORMAL else False,
+    )
+    return 1 if stats.failed else 0
 
 
 def _table(record: dict) -> str:
