@@ -96,8 +96,11 @@ def parse_letter(text: str, source: str | None = None, normalized: bool = False)
         )
     items_floor = sections["issues"][1] if "issues" in sections else 0
     preamble = _ISSUES_PREAMBLE.search(text, items_floor)
-    if preamble and preamble.start() < ca_markers[0].start():
+    if preamble and preamble.start() < ca_markers[-1].start():
         items_floor = preamble.end()
+    ca_markers = [marker for marker in ca_markers if marker.start() >= items_floor]
+    if not ca_markers:
+        raise LetterError("not a recognized IMR letter: no item blocks after 'IMR ISSUES, DECISIONS AND RATIONALES'")
     items, warnings = _parse_items(text, ca_markers, items_floor)
     header = {name: _first(pattern, text) for name, pattern in _HEADER_FIELDS.items()}
     for name in ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received"):

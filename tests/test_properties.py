@@ -1,0 +1,85 @@
+"""Property tests: the reader, date normalizer and parser never raise anything but LetterError."""
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlp_pipeline.errors import LetterError
+from nlp_pipeline.letters import iso_date, parse_letter
+from nlp_pipeline.reading import decode_letter_bytes, normalize_text
+
+MARKERS = [
+    "CLINICAL CASE SUMMARY\n", "IMR ISSUES, DECISIONS AND RATIONALES\n", "Claims Administrator guideline: ",
+    "MAXIMUS guideline: ", "Decision rationale: ", ": Upheld\n", ": Overturned\n", "was the original request. ",
+    "was authorized by the Claims Administrator. ", "The remaining IMR eligible portion of the original request, ",
+    "\n", ".\n", "Case Number: CM16-0213037\n", "Date of Injury: 13/45/16 ", "48 year old male ",
+]
+letterish = st.lists(st.one_of(st.sampled_from(MARKERS), st.text(max_size=40)), max_size=40).map("".join)
+settings.register_profile("imr", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("imr")
+
+
+@given(st.text())
+def test_normalize_is_idempotent(raw):
+    once = normalize_text(raw)
+    assert normalize_text(once) == once
+    assert "\r" not in once and not once.startswith((" ", "\n"))
+
+
+@given(st.text(max_size=30))
+def test_iso_date_never_raises(raw):
+    value = iso_date(raw)
+    assert value is None or len(value) == 10
+
+
+@given(st.binary(max_size=2000), st.sampled_from([".txt", ".pdf", ".docx", ".bin"]))
+def test_decode_bytes_raises_only_letter_error(data, suffix):
+    try:
+        text = decode_letter_bytes(data, suffix)
+    except LetterError:
+        return
+    assert text.strip()
+
+
+@settings(max_examples=300)
+@given(letterish)
+def test_parser_raises_only_letter_error_and_keeps_invariants(text):
+    try:
+        letter = parse_letter(text)
+    except LetterError:
+        return
+    previous_end = 0
+    for index, item in enumerate(letter.items):
+        assert item.index == index
+        assert 0 <= item.start <= item.end <= len(letter.text)
+        assert item.start >= previous_end
+        previous_end = item.end
+        for part in (item.heading, item.decision, item.claims_administrator_guideline, item.maximus_guideline,
+                     item.rationale, item.original_request, item.authorized_portion, item.remaining_portion):
+            if part is not None:
+                assert letter.text[part.start:part.end] == part.text
+                assert item.start <= part.start <= part.end <= item.end
+    assert json.loads(json.dumps(letter.to_dict())) == letter.to_dict()
+
+
+words = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+item_block = st.tuples(words, st.sampled_from(["Upheld", "Overturned", "", "[pending]"]), words, words, words).map(
+    lambda p: f"{p[0]}: {p[1]}\nClaims Administrator guideline: {p[2]}\nMAXIMUS guideline: {p[3]}\n"
+              f"Decision rationale: {p[4]}\n"
+)
+structured = st.tuples(words, st.lists(item_block, min_size=1, max_size=6)).map(
+    lambda p: f"CLINICAL CASE SUMMARY\n{p[0]}\nIMR ISSUES, DECISIONS AND RATIONALES\n" + "".join(p[1])
+)
+
+
+@settings(max_examples=300)
+@given(structured)
+def test_structured_letters_keep_item_count(text):
+    try:
+        letter = parse_letter(text)
+    except LetterError:
+        return
+    assert len(letter.items) == normalize_text(text).count("Claims Administrator guideline:")
+    test_parser_raises_only_letter_error_and_keeps_invariants.hypothesis.inner_test(text)
