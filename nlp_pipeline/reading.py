@@ -4,6 +4,7 @@ Every failure is a :class:`LetterError` naming the reason; nothing else escapes.
 """
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -111,6 +112,11 @@ def _docx_text(data: bytes) -> str:
 
 
 def _plain_text(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise LetterError("invalid UTF-16 text") from None
     if b"\x00" in data[:4096]:
         raise LetterError("binary file, not a text letter")
     try:

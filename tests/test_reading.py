@@ -38,6 +38,10 @@ def test_bad_bytes_give_clear_errors(data, suffix, reason):
         decode_letter_bytes(data, suffix)
 
 
+def test_utf16_with_bom():
+    assert decode_letter_bytes("Case § 9792\nline".encode("utf-16"), ".txt") == "Case § 9792\nline"
+
+
 def test_cp1252_fallback():
     text = decode_letter_bytes("caf\u00e9 \u00a7 9792".encode("cp1252"), ".txt")
     assert text == "caf\u00e9 \u00a7 9792"
