@@ -9,14 +9,14 @@ from nlp_pipeline.errors import LetterError
 from nlp_pipeline.reading import normalize_text, read_letter_text
 from nlp_pipeline.types import DECISIONS, Item, Letter, Reviewer, TextSpan
 
-_DATE = r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}"
+DATE_PATTERN = r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}"
 _HEADER_FIELDS = {
     "case_number": r"Case\s+Number:\s*(CM\d{2}-\d{4,8})",
-    "date_assigned": rf"Date\s+Assigned:\s*({_DATE})",
-    "date_of_injury": rf"Date\s+of\s+Injury:\s*({_DATE})",
-    "decision_date": rf"Decision\s+Date:\s*({_DATE})",
-    "ur_denial_date": rf"UR\s+Denial\s+Date:\s*({_DATE})",
-    "application_received": rf"Application\s+Received:\s*({_DATE})",
+    "date_assigned": rf"Date\s+Assigned:\s*({DATE_PATTERN})",
+    "date_of_injury": rf"Date\s+of\s+Injury:\s*({DATE_PATTERN})",
+    "decision_date": rf"Decision\s+Date:\s*({DATE_PATTERN})",
+    "ur_denial_date": rf"UR\s+Denial\s+Date:\s*({DATE_PATTERN})",
+    "application_received": rf"Application\s+Received:\s*({DATE_PATTERN})",
     "priority": r"Priority:\s*([A-Za-z]+)",
 }
 _SECTIONS = {

@@ -109,6 +109,7 @@ class Entity(_ToDict):
     value: dict[str, Any] | None = None
     role: str | None = None
     assertion: str | None = None
+    region: str | None = None  # summary / heading / ca_guideline / maximus_guideline / rationale
 
 
 @dataclass(frozen=True)
@@ -142,4 +143,28 @@ class Prediction(_ToDict):
     warnings: tuple[str, ...] = ()
 
 
-__all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "Letter", "Entity", "Evidence", "Prediction", "asdict"]
+__all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "Letter", "Entity", "Evidence", "Prediction",
+           "ItemFacts", "LetterFacts", "asdict"]
+
+
+@dataclass(frozen=True)
+class ItemFacts(_ToDict):
+    """What the extraction found for one item: spans per part, and the facts derived from them."""
+
+    index: int
+    entities: tuple[Entity, ...] = ()
+    treatment: dict[str, Any] | None = None  # {"category", "name"} of the requested service
+    requested: dict[str, Any] | None = None  # the requested COUNT's value
+    prior: tuple[dict[str, Any], ...] = ()  # prior COUNT values of the same treatment category
+    guidelines: tuple[dict[str, Any], ...] = ()  # cited sources, chapters, pages
+    allowance: dict[str, Any] | None = None  # requested amount against the guideline allowance
+    verdict_sentences: tuple[TextSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class LetterFacts(_ToDict):
+    """Extraction results for a letter: the case summary's spans and each item's facts."""
+
+    summary_entities: tuple[Entity, ...] = ()
+    items: tuple[ItemFacts, ...] = ()
+    years_since_injury: float | None = None

@@ -46,3 +46,24 @@ def shared_letter_paths() -> list[Path]:
 def example_draft() -> Path:
     """The invented draft letter the project ships."""
     return EXAMPLE_DRAFT
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The extraction pipeline (blank English + the project's components)."""
+    from nlp_pipeline.pipeline import build_nlp
+
+    return build_nlp()
+
+
+@pytest.fixture(scope="session")
+def seed_facts(seeds_dir):
+    """Seed file prefix → (Letter, LetterFacts)."""
+    from nlp_pipeline.letters import load_letter
+    from nlp_pipeline.pipeline import extract_letter
+
+    out = {}
+    for path in sorted(seeds_dir.glob("*.txt")):
+        letter = load_letter(path)
+        out[path.name[:3]] = (letter, extract_letter(letter))
+    return out

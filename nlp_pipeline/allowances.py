@@ -1,0 +1,50 @@
+"""The recurring MTUS visit allowances (``data/allowances.jsonl``) and a request measured against them."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+# When several diagnoses are stated, the one with the most generous rule applies.
+_DIAGNOSIS_ORDER = ("CRPS", "radiculitis", "myalgia")
+
+
+@lru_cache(maxsize=1)
+def allowance_table() -> tuple[dict[str, Any], ...]:
+    """Every allowance row shipped with the package."""
+    text = resources.files("nlp_pipeline").joinpath("data/allowances.jsonl").read_text(encoding="utf-8")
+    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+
+
+def applicable_allowance(category: str | None, diagnoses: set[str], improvement_documented: bool) -> dict | None:
+    """The allowance for a treatment category given the letter's diagnoses; None when the table has none."""
+    rows = [row for row in allowance_table() if row["category"] == category]
+    if not rows:
+        return None
+    for diagnosis in _DIAGNOSIS_ORDER:
+        if diagnosis in diagnoses:
+            match = next((row for row in rows if diagnosis in row.get("diagnoses", ())), None)
+            if match:
+                return match
+    if improvement_documented:
+        extended = next((row for row in rows if row.get("requires") == "functional_improvement"), None)
+        if extended:
+            return extended
+    return next(row for row in rows if row.get("default"))
+
+
+def compare_to_allowance(requested: dict | None, allowance: dict | None) -> dict[str, Any]:
+    """``{"status": "within" | "above" | "unknown", "requested", "allowed", "excess", "condition", "citation"}``."""
+    result: dict[str, Any] = {"status": "unknown", "requested": None, "allowed": None, "excess": None,
+                              "condition": None, "citation": None}
+    if allowance is not None:
+        result.update(allowed=allowance["visits"], condition=allowance["condition"], citation=allowance["citation"])
+    if requested is None or requested.get("kind") != "visits":
+        return result
+    result["requested"] = requested["max"]
+    if allowance is None:
+        return result
+    excess = requested["max"] - allowance["visits"][1]
+    result.update(status="above" if excess > 0 else "within", excess=max(excess, 0))
+    return result

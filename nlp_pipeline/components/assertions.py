@@ -1,0 +1,63 @@
+"""``imr_assertions``: affirmed / negated / possible for treatments, findings and cues, scoped to the clause.
+
+A trigger before a target ("no documentation of", "may") reaches forward to the target unless a
+terminator ("with", "but", "however", ...) or a clause break (. ; :) stands between them; a trigger
+after a target ("was not documented") reaches back the same way. So "no documentation of functional
+improvement with prior physical therapy" negates the improvement and leaves the therapy affirmed.
+"""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp_pipeline.components._spans import group
+from nlp_pipeline.extensions import CUES_KEY, SPANS_KEY, TRIGGERS_KEY
+
+_TARGET_LABELS = {"TREATMENT", "BODY_PART", "DIAGNOSIS", "CUE"}
+_CLAUSE_BREAKS = {".", ";", ":", "?", "!"}
+
+
+@Language.factory("imr_assertions", default_config={"window": 6})
+def make_assertions(nlp: Language, name: str, window: int) -> "AssertionTagger":
+    """Create the component; ``window`` is how many tokens a trigger reaches."""
+    return AssertionTagger(window)
+
+
+class AssertionTagger:
+    """Sets ``span._.imr_assertion`` on every target span."""
+
+    def __init__(self, window: int):
+        self.window = window
+
+    def __call__(self, doc: Doc) -> Doc:
+        triggers = list(group(doc, TRIGGERS_KEY))
+        for key in (SPANS_KEY, CUES_KEY):
+            for span in group(doc, key):
+                if span.label_ in _TARGET_LABELS:
+                    span._.imr_assertion = self.assertion(doc, span, triggers)
+        return doc
+
+    def assertion(self, doc: Doc, target: Span, triggers: list[Span]) -> str:
+        """The assertion of one target given the doc's trigger spans."""
+        best: tuple[int, str] | None = None
+        for trigger in triggers:
+            kind = trigger.label_
+            if kind in ("NEGATED_BEFORE", "POSSIBLE_BEFORE") and trigger.end <= target.start:
+                gap = (trigger.end, target.start)
+            elif kind == "NEGATED_AFTER" and trigger.start >= target.end:
+                gap = (target.end, trigger.start)
+            else:
+                continue
+            distance = gap[1] - gap[0]
+            if distance > self.window or not self._open(doc, triggers, *gap):
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, "possible" if kind == "POSSIBLE_BEFORE" else "negated")
+        return best[1] if best else "affirmed"
+
+    @staticmethod
+    def _open(doc: Doc, triggers: list[Span], start: int, end: int) -> bool:
+        """True when no clause break or terminator lies in tokens ``start:end``."""
+        if any(doc[i].text in _CLAUSE_BREAKS for i in range(start, end)):
+            return False
+        return not any(t.label_ == "TERMINATOR" and start <= t.start and t.end <= end for t in triggers)

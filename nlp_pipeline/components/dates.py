@@ -1,0 +1,24 @@
+"""``imr_dates``: DATE spans with the ISO date as value (roles come from ``imr_roles``)."""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp_pipeline.components._spans import add_char_span
+from nlp_pipeline.dates import find_dates
+from nlp_pipeline.extensions import SPANS_KEY
+
+
+@Language.factory("imr_dates")
+def make_dates(nlp: Language, name: str) -> "DateTagger":
+    """Create the component."""
+    return DateTagger()
+
+
+class DateTagger:
+    """Adds a DATE span for every calendar date in the text."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        for found in find_dates(doc.text):
+            add_char_span(doc, SPANS_KEY, found.start, found.end, "DATE", {"date": found.iso})
+        return doc

@@ -1,0 +1,24 @@
+"""``imr_quantities``: COUNT spans (visits, sessions, drug amounts) with normalized values."""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp_pipeline.components._spans import add_char_span
+from nlp_pipeline.extensions import SPANS_KEY
+from nlp_pipeline.quantities import find_quantities
+
+
+@Language.factory("imr_quantities")
+def make_quantities(nlp: Language, name: str) -> "QuantityTagger":
+    """Create the component."""
+    return QuantityTagger()
+
+
+class QuantityTagger:
+    """Adds a COUNT span for every count or drug amount :func:`find_quantities` finds."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        for quantity in find_quantities(doc.text):
+            add_char_span(doc, SPANS_KEY, quantity.start, quantity.end, "COUNT", quantity.value)
+        return doc

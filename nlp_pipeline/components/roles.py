@@ -1,0 +1,121 @@
+"""``imr_roles``: who a COUNT or DATE belongs to, from the nearest role words in its sentence.
+
+COUNT roles: requested, prior (completed / approved before), guideline (what a guideline allows); a
+COUNT is also linked to the treatment it counts and to the year or date it happened. DATE roles:
+injury, utilization_review, surgery, visit.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp_pipeline.components._spans import group
+from nlp_pipeline.extensions import SPANS_KEY, TRIGGERS_KEY
+
+COUNT_ROLES = ("requested", "prior", "guideline")
+DATE_ROLES = ("injury", "utilization_review", "surgery", "visit")
+_CONTEXT = {"office_visit", "surgery_related"}  # words that qualify another service ("evaluation and 6 visits")
+_YEAR = re.compile(r"\A(?:19[89]\d|20[0-4]\d)\Z")
+
+
+@Language.factory("imr_roles", default_config={"before": 12, "after": 5})
+def make_roles(nlp: Language, name: str, before: int, after: int) -> "RoleTagger":
+    """Create the component; role words reach ``before`` tokens forward and ``after`` tokens back."""
+    return RoleTagger(before, after)
+
+
+class RoleTagger:
+    """Sets ``imr_role`` on COUNT and DATE spans, ``imr_treatment`` and year/date on COUNTs."""
+
+    def __init__(self, before: int, after: int):
+        self.before, self.after = before, after
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(group(doc, SPANS_KEY))
+        triggers = [t for t in group(doc, TRIGGERS_KEY) if t.label_.startswith("ROLE_")]
+        treatments = [s for s in spans if s.label_ == "TREATMENT"]
+        dates = [s for s in spans if s.label_ == "DATE"]
+        for span in spans:
+            if span.label_ == "COUNT":
+                span._.imr_role = self.count_role(doc, span, triggers)
+                span._.imr_treatment = linked_treatment(span, treatments)
+                _attach_when(doc, span, dates)
+            elif span.label_ == "DATE":
+                span._.imr_role = self.nearest_role(span, triggers, DATE_ROLES)
+        return doc
+
+    def count_role(self, doc: Doc, span: Span, triggers: list[Span]) -> str | None:
+        """Role of a COUNT: a heading requests; a range over weeks in a guideline line is a guideline."""
+        region = doc._.imr_region
+        if region == "heading":
+            return "requested"
+        value = span._.imr_value or {}
+        if region in ("maximus_guideline", "rationale") and "weeks" in value and "per_week" not in value:
+            return "guideline"
+        role = self.nearest_role(span, triggers, COUNT_ROLES)
+        if role is None and region == "summary":
+            sentence = span.sent
+            asked = any(t.label_ == "ROLE_REQUESTED" and sentence.start <= t.start < span.start for t in triggers)
+            return "requested" if asked else "prior"
+        return role
+
+    def nearest_role(self, span: Span, triggers: list[Span], roles: tuple[str, ...]) -> str | None:
+        """The role of the nearest role word in the same sentence, within the reach."""
+        best = None
+        sentence = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+        for trigger in triggers:
+            role = trigger.label_[5:].lower()
+            if role not in roles or not (sentence.start <= trigger.start < sentence.end):
+                continue
+            if trigger.end <= span.start:
+                distance = span.start - trigger.end
+                reach = self.before
+            elif trigger.start >= span.end:
+                distance = trigger.start - span.end
+                reach = self.after
+            else:
+                continue
+            if distance > reach:
+                continue
+            distance += 3 if role == "visit" else 0  # "dated" is weaker than "injured" or "review"
+            if best is None or distance < best[0]:
+                best = (distance, role)
+        return best[1] if best else None
+
+
+def linked_treatment(count: Span, treatments: list[Span]) -> str | None:
+    """The pattern id (``category|name``) of the treatment a COUNT counts, in its sentence."""
+    sentence = count.sent if count.doc.has_annotation("SENT_START") else count.doc[:]
+    same = [t for t in treatments if sentence.start <= t.start < sentence.end]
+    inside = [t for t in same if count.start <= t.start and t.end <= count.end]
+    if inside:
+        return inside[0].id_
+    after = [t for t in same if 0 <= t.start - count.end <= 4]
+    after = [t for t in after if t.id_.partition("|")[0] not in _CONTEXT] or after
+    before = [t for t in same if t.end <= count.start]
+    specific = [t for t in before if t.id_.partition("|")[0] not in _CONTEXT and count.start - t.end <= 8]
+    before = specific or before
+    following_of = count.end < len(count.doc) and count.doc[count.end].lower_ == "of"
+    chosen = after[0] if after and following_of else (before[-1] if before else None)
+    if chosen is None:
+        chosen = after[0] if after else next((t for t in same if t.start >= count.end), None)
+    return chosen.id_ if chosen is not None else None
+
+
+def _attach_when(doc: Doc, count: Span, dates: list[Span]) -> None:
+    """Record the year or date that follows a count closely ("8 sessions of PT in 2012")."""
+    value = count._.imr_value
+    if value is None:
+        return
+    for token in doc[count.end:min(len(doc), count.end + 7)]:
+        if token.text in (".", ";"):
+            break
+        if _YEAR.match(token.text):
+            value["year"] = int(token.text)
+            return
+        date = next((d for d in dates if d.start == token.i), None)
+        if date is not None:
+            value["date"] = date._.imr_value["date"]
+            return

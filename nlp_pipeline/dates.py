@@ -1,0 +1,38 @@
+"""Dates in free text, normalized to ISO: ``5/27/11``, ``04/17/2009``, ``10-13-16`` → ``2011-05-27``..."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from nlp_pipeline.letters import DATE_PATTERN, iso_date
+
+_DATE_IN_TEXT = re.compile(rf"(?<![\d/-])({DATE_PATTERN})(?![\d/-])")
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date in a text: offsets, the words, the ISO date."""
+
+    start: int
+    end: int
+    text: str
+    iso: str
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """Every real calendar date written as m/d/y or m-d-y in ``text``; never raises."""
+    found = []
+    for match in _DATE_IN_TEXT.finditer(text):
+        iso = iso_date(match.group(1))
+        if iso:
+            found.append(FoundDate(match.start(1), match.end(1), match.group(1), iso))
+    return found
+
+
+def years_between(earlier: str | None, later: str | None) -> float | None:
+    """Years from one ISO date to another (one decimal); None when either is missing."""
+    if not earlier or not later:
+        return None
+    days = (date.fromisoformat(later) - date.fromisoformat(earlier)).days
+    return round(days / 365.25, 1)

@@ -1,0 +1,32 @@
+"""Every ``Doc._.imr_*`` / ``Span._.imr_*`` extension the pipeline uses, registered once."""
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+SPANS_KEY = "imr"  # entities: TREATMENT, COUNT, DATE, GUIDELINE, CITATION, BODY_PART, DIAGNOSIS
+CUES_KEY = "imr_cues"  # rationale cues (CUE) and verdict sentences' phrases (VERDICT)
+TRIGGERS_KEY = "imr_triggers"  # assertion and role trigger words: internal, never reported
+
+_SPAN_EXTENSIONS = {
+    "imr_value": None,  # normalized value: dict
+    "imr_role": None,  # requested / prior / guideline (counts); injury / surgery / ... (dates)
+    "imr_assertion": None,  # affirmed / negated / possible
+    "imr_treatment": None,  # for a COUNT: the canonical name of the treatment it counts
+}
+_DOC_EXTENSIONS = {
+    "imr_offset": 0,  # where this doc's text starts in the letter text
+    "imr_region": None,  # summary / heading / ca_guideline / maximus_guideline / rationale
+}
+
+
+def register_extensions() -> None:
+    """Register the extensions (idempotent: a second call changes nothing)."""
+    for name, default in _SPAN_EXTENSIONS.items():
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)
+    for name, default in _DOC_EXTENSIONS.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
+
+
+register_extensions()

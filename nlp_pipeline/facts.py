@@ -1,0 +1,89 @@
+"""Per-item facts derived from the extracted spans: the requested service and amount, prior amounts,
+cited guidelines, and the request measured against the guideline allowance."""
+from __future__ import annotations
+
+from typing import Any
+
+from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance
+from nlp_pipeline.dates import years_between
+from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan
+
+_CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
+
+
+def years_since_injury(letter: Letter) -> float | None:
+    """Years from the date of injury to the decision (or assignment) date."""
+    return years_between(letter.date_of_injury, letter.decision_date or letter.date_assigned)
+
+
+def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, Any] | None:
+    """The service an item requests: the first treatment named in its heading (a surgical-context word
+    such as "Associated surgical service" or "evaluation" yields to the service it qualifies)."""
+    named = [e for e in heading if e.label == "TREATMENT"] or [e for e in rest if e.label == "TREATMENT"][:1]
+    if not named:
+        return None
+    main = next((e for e in named if e.value["category"] not in _CONTEXT_CATEGORIES), named[0])
+    treatment = dict(main.value)
+    context = [e.value["category"] for e in named if e.value["category"] in _CONTEXT_CATEGORIES]
+    if context and context[0] != treatment["category"]:
+        treatment["context"] = context[0]
+    return treatment
+
+
+def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], category: str | None) -> dict | None:
+    """The disputed amount: from the remaining portion of a modified request, else the heading, else the
+    case summary's request for the same treatment."""
+    counts = [e for e in heading if e.label == "COUNT"]
+    if item.remaining_portion is not None:
+        inside = [e for e in counts if item.remaining_portion.start <= e.start < item.remaining_portion.end]
+        counts = inside or counts
+    if counts:
+        return counts[-1].value if item.remaining_portion is not None else counts[0].value
+    for entity in summary:
+        if (entity.label == "COUNT" and entity.role == "requested" and entity.value
+                and entity.value.get("treatment") == category):
+            return entity.value
+    return None
+
+
+def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], summary: tuple[Entity, ...],
+                      verdicts: tuple[TextSpan, ...]) -> ItemFacts:
+    """Everything the model and the explanations need to know about one item."""
+    heading = [e for e in entities if e.region == "heading"]
+    rest = [e for e in entities if e.region != "heading"]
+    treatment = requested_treatment(heading, rest)
+    category = treatment["category"] if treatment else None
+    requested = requested_amount(item, heading, list(summary), category)
+    prior = tuple(
+        e.value for e in (*summary, *rest)
+        if e.label == "COUNT" and e.role == "prior" and e.value and e.value.get("treatment") == category
+        and e.value.get("kind") == "visits"
+    )
+    # the rationale quotes guideline rules for every diagnosis: only the case's own words count here
+    diagnoses = {e.value["name"] for e in (*summary, *heading) if e.label == "DIAGNOSIS"}
+    improvement = any(
+        e.label == "CUE" and e.value["cue"] == "functional_improvement" and e.assertion == "affirmed"
+        for e in summary
+    )
+    allowance = compare_to_allowance(requested, applicable_allowance(category, diagnoses, improvement))
+    return ItemFacts(
+        index=item.index,
+        entities=entities,
+        treatment=treatment,
+        requested=requested,
+        prior=prior,
+        guidelines=cited_guidelines(entities),
+        allowance=allowance,
+        verdict_sentences=verdicts,
+    )
+
+
+def cited_guidelines(entities: tuple[Entity, ...]) -> tuple[dict[str, Any], ...]:
+    """The guideline sources, chapters and pages cited in the two guideline lines."""
+    cited = []
+    for entity in entities:
+        if entity.region not in ("ca_guideline", "maximus_guideline"):
+            continue
+        if entity.label == "GUIDELINE" or (entity.label == "CITATION" and "pages" in (entity.value or {})):
+            cited.append({"part": entity.region, "label": entity.label, "text": entity.text, **(entity.value or {})})
+    return tuple(cited)

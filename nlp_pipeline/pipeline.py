@@ -1,0 +1,146 @@
+"""The extraction pipeline: ``spacy.blank("en")`` + rule data + ``imr_*`` components, run per letter part."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
+from nlp_pipeline.extensions import CUES_KEY, SPANS_KEY, TRIGGERS_KEY
+from nlp_pipeline.facts import derive_item_facts, years_since_injury
+from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan
+
+# span ruler name → (spans key, pattern files)
+RULERS = {
+    "imr_entity_ruler": (SPANS_KEY, ("treatments", "guidelines", "anatomy")),
+    "imr_cue_ruler": (CUES_KEY, ("cues",)),
+    "imr_trigger_ruler": (TRIGGERS_KEY, ("assertion_triggers", "roles")),
+}
+ITEM_PARTS = ("heading", "claims_administrator_guideline", "maximus_guideline", "rationale")
+REGION_NAMES = {"heading": "heading", "claims_administrator_guideline": "ca_guideline",
+                "maximus_guideline": "maximus_guideline", "rationale": "rationale"}
+_LONGEST = {"@misc": "spacy.first_longest_spans_filter.v1"}
+
+
+def load_patterns(name: str) -> list[dict[str, Any]]:
+    """The rows of ``nlp_pipeline/patterns/NAME.jsonl``."""
+    text = resources.files("nlp_pipeline").joinpath(f"patterns/{name}.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@lru_cache(maxsize=1)
+def build_nlp() -> Language:
+    """The extraction pipeline (built once per process)."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    for name, (key, files) in RULERS.items():
+        config = {"spans_key": key, "phrase_matcher_attr": "LOWER", "validate": False}
+        if key != TRIGGERS_KEY:
+            config["spans_filter"] = _LONGEST
+        ruler = nlp.add_pipe("span_ruler", name=name, config=config)
+        ruler.add_patterns([row for f in files for row in load_patterns(f)])
+    for component in ("imr_quantities", "imr_dates", "imr_citations", "imr_roles", "imr_assertions"):
+        nlp.add_pipe(component)
+    return nlp
+
+
+def letter_regions(letter: Letter) -> list[tuple[str, int | None, TextSpan]]:
+    """The parts of a letter the pipeline reads: (region, item index or None, span of letter text).
+
+    An item's heading stops before its stated decision, so decision words never reach the facts.
+    """
+    regions: list[tuple[str, int | None, TextSpan]] = []
+    if letter.summary is not None:
+        regions.append(("summary", None, letter.summary))
+    for item in letter.items:
+        for part in ITEM_PARTS:
+            span = getattr(item, part)
+            if span is None:
+                continue
+            if part == "heading":
+                end = item.decision.start if item.decision is not None else span.end
+                span = TextSpan(span.start, end, letter.text[span.start:end])
+            regions.append((REGION_NAMES[part], item.index, span))
+    return regions
+
+
+def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
+    """Run the pipeline over every part of a letter and derive each item's facts."""
+    nlp = nlp or build_nlp()
+    regions = letter_regions(letter)
+    docs = nlp.pipe(_prepared(nlp, regions))
+    by_item: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
+    verdicts: dict[int, list[TextSpan]] = {item.index: [] for item in letter.items}
+    summary: list[Entity] = []
+    for (region, index, span), doc in zip(regions, docs):
+        entities = doc_entities(doc, span, region)
+        if index is None:
+            summary.extend(entities)
+            continue
+        by_item[index].extend(entities)
+        if region == "rationale":
+            verdicts[index].extend(verdict_sentences(doc, span.start, letter.text))
+    items = tuple(
+        derive_item_facts(letter, item, tuple(by_item[item.index]), tuple(summary), tuple(verdicts[item.index]))
+        for item in letter.items
+    )
+    return LetterFacts(summary_entities=tuple(summary), items=items, years_since_injury=years_since_injury(letter))
+
+
+def _prepared(nlp: Language, regions: list[tuple[str, int | None, TextSpan]]) -> Iterable[Doc]:
+    for region, _, span in regions:
+        # one-for-one replacement keeps offsets and lets phrases match across PDF line breaks
+        doc = nlp.make_doc(span.text.replace("\n", " "))
+        doc._.imr_region = region
+        doc._.imr_offset = span.start
+        yield doc
+
+
+def doc_entities(doc: Doc, part: TextSpan, region: str) -> list[Entity]:
+    """The reported spans of a processed doc as :class:`Entity` records with letter offsets."""
+    spans = list(doc.spans.get(SPANS_KEY, [])) + list(doc.spans.get(CUES_KEY, []))
+    spans.sort(key=lambda s: (s.start_char, -s.end_char))
+    return [span_entity(span, part, region) for span in spans]
+
+
+def span_entity(span: Span, part: TextSpan, region: str) -> Entity:
+    """One span as an :class:`Entity` (the pattern id becomes part of the normalized value)."""
+    value = dict(span._.imr_value or {})
+    if span.label_ == "TREATMENT":
+        category, _, name = span.id_.partition("|")
+        family, _, drug_class = category.partition("/")
+        value = {"category": family, "name": name, **({"drug_class": drug_class} if drug_class else {})}
+    elif span.label_ in ("BODY_PART", "DIAGNOSIS"):
+        value = {"name": span.id_}
+    elif span.label_ in ("CUE", "VERDICT"):
+        value = {"cue": span.id_}
+    elif span.label_ == "COUNT" and span._.imr_treatment:
+        value["treatment"] = span._.imr_treatment.partition("|")[0].split("/")[0]
+    text = part.text[span.start_char:span.end_char]
+    return Entity(label=span.label_, text=text, start=part.start + span.start_char, end=part.start + span.end_char,
+                  value=value or None, role=span._.imr_role, assertion=span._.imr_assertion, region=region)
+
+
+def verdict_sentences(doc: Doc, offset: int, text: str) -> list[TextSpan]:
+    """The sentences of a rationale that state the verdict ("... is not medically necessary.")."""
+    seen, found = set(), []
+    for span in doc.spans.get(CUES_KEY, []):
+        if span.label_ != "VERDICT" or span.sent.start in seen:
+            continue
+        seen.add(span.sent.start)
+        start, end = offset + span.sent.start_char, offset + span.sent.end_char
+        found.append(TextSpan(start, end, text[start:end]))
+    return found
+
+
+def entities_to_dict(letter: Letter, facts: LetterFacts) -> dict[str, Any]:
+    """JSON-ready extraction results: ``summary_entities`` and, per item, ``entities`` and derived facts."""
+    out = facts.to_dict()
+    for item in out["items"]:
+        item.pop("index", None)
+    return out

@@ -1,0 +1,153 @@
+"""Counts and drug amounts in free text, with normalized values.
+
+``find_quantities(text)`` returns non-overlapping matches in text order; each value is a plain dict:
+
+- visits: ``{"kind": "visits", "min": 6, "max": 10, "per_week": [3, 3], "weeks": [5, 6], "unit": "visits"}``
+  (``min == max`` for a single number; ``per_week`` / ``weeks`` only when stated);
+- drug: ``{"kind": "drug", "strength": "10/325", "strength_unit": "mg", "quantity": 60}``.
+
+These functions never raise on arbitrary text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "twenty-four": 24, "thirty": 30,
+    "once": 1, "twice": 2, "single": 1,
+}
+_NUM = r"(?:\d{1,3}(?!\d|/\d)|" + "|".join(sorted((w for w in _WORDS if w not in ("once", "twice", "single")),
+                                                      key=len, reverse=True)) + r")"
+_RANGE = rf"{_NUM}(?:\s*(?:-|to|–)\s*{_NUM})?"
+_UNIT = r"(?:(?:additional|more|further|physical\s+therapy|PT|acupuncture|chiropractic|psychotherapy|" \
+        r"psychology|CBT|therapy|treatment|follow-up)\s+){0,2}" \
+        r"(?P<unit>sessions?|visits?|treatments?|appointments?|office\s+visits?|injections?)"
+_PER_WEEK = r"(?:x|times?)\s*(?:a|per|/|each|every)?\s*(?:week|wk)"
+_FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:a|per)\s+week)"
+
+_PATTERNS = [
+    # "3 times a week for 2 weeks", "two times a week times six weeks", "2x/week x 6 weeks"
+    ("freq_weeks", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times|over)?\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"
+                   rf"(?:\s*\((?P<paren>\d{{1,3}})(?:\s+{_UNIT})?\))?"),
+    # "1 time a week for 20 sessions"
+    ("freq_count", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times)\s*(?P<n>{_RANGE})\s*{_UNIT}"),
+    # "6-10 visits over 5-6 weeks", "24 visits over 16 weeks"
+    ("count_weeks", rf"\b(?P<n>{_RANGE})\s*{_UNIT}\s+(?:over|in|for|within)\s+(?:a\s+period\s+of\s+)?"
+                    rf"(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"),
+    # "two times four (8)", "2 x 4 visits"
+    ("times", rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|%|mg))"
+              rf"(?:\s*{_UNIT})?(?:\s*\((?P<paren>\d{{1,3}})\))?"),
+    # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"
+    ("count", rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
+    # "x8 visits", "X16 visits", "times 12", "sessions #8", "#6"
+    ("marked", rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?))"
+               rf"(?:\s*{_UNIT})?"),
+    # a bare "(12)" after a request
+    ("paren", r"\((?P<n>\d{1,3})\)"),
+]
+_DRUG = re.compile(
+    r"(?P<strength>\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(?P<sunit>mg|mcg|gm|g|ml|%)(?![a-z])"
+    r"(?P<mid>[^#\n.;]{0,50}?)#\s*(?P<qty>\d{1,4})\b",
+    re.IGNORECASE,
+)
+_COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One count or drug amount found in a text, with character offsets into it."""
+
+    start: int
+    end: int
+    text: str
+    value: dict[str, Any]
+
+
+def number(token: str | None) -> int | None:
+    """``"six"`` → 6, ``"12"`` → 12; None when it is not a number."""
+    if token is None:
+        return None
+    token = token.strip().lower()
+    if token.isdigit():
+        return int(token)
+    return _WORDS.get(token)
+
+
+def number_range(text: str | None) -> tuple[int, int] | None:
+    """``"6-10"`` → (6, 10), ``"six"`` → (6, 6); None when no number is there."""
+    if not text:
+        return None
+    parts = [number(p) for p in re.split(r"\s*(?:-|to|–)\s*", text.strip(), maxsplit=1)]
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    return (min(parts), max(parts))
+
+
+def _unit(match: re.Match) -> str:
+    unit = (match.groupdict().get("unit") or "visits").lower().split()[-1]
+    return unit if unit.endswith("s") else unit + "s"
+
+
+def _visits(match: re.Match, name: str) -> dict[str, Any] | None:
+    groups = match.groupdict()
+    value: dict[str, Any] = {"kind": "visits", "unit": _unit(match)}
+    if name in ("freq_weeks", "freq_count"):
+        freq = number_range(groups.get("f")) or (number_range(groups.get("fw")) or (None,))
+        if groups.get("fw"):
+            freq = (number(groups["fw"]),) * 2
+        if not freq or freq[0] is None:
+            return None
+        value["per_week"] = list(freq)
+        if name == "freq_weeks":
+            weeks = number_range(groups["w"])
+            value["weeks"] = list(weeks)
+            low, high = freq[0] * weeks[0], freq[1] * weeks[1]
+            if groups.get("paren"):
+                low = high = int(groups["paren"])
+        else:
+            low, high = number_range(groups["n"])
+    elif name == "count_weeks":
+        (low, high), weeks = number_range(groups["n"]), number_range(groups["w"])
+        value["weeks"] = list(weeks)
+    elif name == "times":
+        a, b = number(groups["a"]), number(groups["b"])
+        low = high = int(groups["paren"]) if groups.get("paren") else a * b
+        value["per_week"] = [a, a]
+        value["weeks"] = [b, b]
+    else:
+        low, high = number_range(groups["n"])
+    if not (0 < low <= high <= 400):
+        return None
+    value["min"], value["max"] = low, high
+    return value
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """All counts and drug amounts in ``text``, longest first where they overlap, in text order."""
+    found: list[Quantity] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in _DRUG.finditer(text):
+        value = {"kind": "drug", "strength": re.sub(r"\s+", "", match["strength"]),
+                 "strength_unit": match["sunit"].lower(), "quantity": int(match["qty"])}
+        found.append(Quantity(match.start(), match.end(), match.group(), value))
+        taken.append((match.start(), match.end()))
+    for name, pattern in _COMPILED:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if not free(start, end):
+                continue
+            value = _visits(match, name)
+            if value is None:
+                continue
+            found.append(Quantity(start, end, match.group(), value))
+            taken.append((start, end))
+    return sorted(found, key=lambda q: q.start)

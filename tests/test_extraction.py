@@ -1,0 +1,267 @@
+"""Extraction: phrase-level normalization cases, clause-scoped assertions, and the seed letters' facts."""
+from __future__ import annotations
+
+import pytest
+
+from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance
+from nlp_pipeline.dates import find_dates
+from nlp_pipeline.extensions import CUES_KEY, SPANS_KEY
+from nlp_pipeline.quantities import find_quantities
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("six sessions", {"min": 6, "max": 6}),
+        ("x8 visits", {"min": 8, "max": 8}),
+        ("Acupuncture X16 visits", {"min": 16, "max": 16}),
+        ("12 sessions of physical therapy", {"min": 12, "max": 12}),
+        ("1 time a week for 20 sessions", {"min": 20, "max": 20, "per_week": [1, 1]}),
+        ("3 times a week for 2 weeks", {"min": 6, "max": 6, "per_week": [3, 3], "weeks": [2, 2]}),
+        ("two times a week times six weeks", {"min": 12, "max": 12}),
+        ("two times four", {"min": 8, "max": 8}),
+        ("two times four visits (8)", {"min": 8, "max": 8}),
+        ("continuation of therapy (12)", {"min": 12, "max": 12}),
+        ("6-10 visits over 5-6 weeks", {"min": 6, "max": 10, "weeks": [5, 6]}),
+        ("3-4 psychotherapy visits over 2 weeks", {"min": 3, "max": 4, "weeks": [2, 2]}),
+        ("24 visits over 16 weeks", {"min": 24, "max": 24, "weeks": [16, 16]}),
+        ("2-3 times a week for 6 weeks", {"min": 12, "max": 18}),
+        ("six (6) sessions", {"min": 6, "max": 6}),
+        ("Physical therapy, times 12", {"min": 12, "max": 12}),
+        ("Acupuncture therapy sessions lumbar spine #6", {"min": 6, "max": 6}),
+        ("Norco 10/325mg #60", {"kind": "drug", "strength": "10/325", "strength_unit": "mg", "quantity": 60}),
+        ("Cyclobenzaprine 7.5mg #90", {"kind": "drug", "strength": "7.5", "quantity": 90}),
+    ],
+)
+def test_quantity_normalization(text, expected):
+    found = find_quantities(text)
+    assert found, f"no quantity in {text!r}"
+    value = found[-1].value
+    assert {k: value.get(k) for k in expected} == expected
+    assert text[found[-1].start:found[-1].end] == found[-1].text
+
+
+@pytest.mark.parametrize("text", ["the patient is 45 years old", "MTUS page 23", "on 5/27/11", "L4-5"])
+def test_no_count_where_there_is_none(text):
+    assert [q for q in find_quantities(text) if q.value["kind"] == "visits"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [("injured on 5/27/11", "2011-05-27"), ("04/17/2009", "2009-04-17"), ("10-13-16", "2016-10-13"),
+     ("DOI 2/19/96", "1996-02-19"), ("AME on2/27/13:", "2013-02-27")],
+)
+def test_date_normalization(text, iso):
+    assert [d.iso for d in find_dates(text)] == [iso]
+
+
+def _spans(nlp, text, label, key=SPANS_KEY):
+    doc = nlp(text)
+    return [s for s in doc.spans.get(key, []) if s.label_ == label]
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Treatment to date has included 12 sessions of physical therapy.", "prior"),
+        ("The patient completed 9 sessions of therapy.", "prior"),
+        ("The request for 8 physical therapy visits is non-certified.", "requested"),
+        ("Guidelines recommend 9-10 visits over 8 weeks.", "guideline"),
+    ],
+)
+def test_count_roles(nlp, text, role):
+    counts = _spans(nlp, text, "COUNT")
+    assert counts and counts[0]._.imr_role == role
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [("He injured his low back on 5/27/11.", "injury"),
+     ("She is status post discectomy on 01/08/2013.", "surgery"),
+     ("A utilization review dated 1/19/15 denied the request.", "utilization_review"),
+     ("At the office visit on 2/5/15 she reported pain.", "visit")],
+)
+def test_date_roles(nlp, text, role):
+    dates = _spans(nlp, text, "DATE")
+    assert dates and dates[0]._.imr_role == role
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "assertion"),
+    [
+        ("There is no documentation of functional improvement with prior physical therapy.",
+         "functional improvement", "negated"),
+        ("There is no documentation of functional improvement with prior physical therapy.",
+         "physical therapy", "affirmed"),
+        ("The patient reported functional improvement after acupuncture.", "functional improvement", "affirmed"),
+        ("Functional improvement was not documented.", "Functional improvement", "negated"),
+        ("There are no red flags on examination.", "red flags", "negated"),
+        ("Physical therapy may help, but home exercise is documented.", "home exercise", "affirmed"),
+        ("The provider should consider acupuncture.", "acupuncture", "possible"),
+    ],
+)
+def test_clause_scoped_assertion(nlp, text, phrase, assertion):
+    doc = nlp(text)
+    spans = [s for key in (SPANS_KEY, CUES_KEY) for s in doc.spans.get(key, []) if s.text == phrase]
+    assert spans, f"{phrase!r} not found"
+    assert spans[0]._.imr_assertion == assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "name"),
+    [("Norco 10/325mg #60", "medication", "Norco"), ("EMG/NCV of the lower extremities", "electrodiagnostics", None),
+     ("Lumbar epidural steroid injection", "injection", "epidural steroid injection"),
+     ("Functional restoration program", "functional_restoration", None), ("MRI of the right knee", "imaging", "MRI"),
+     ("Chiropractic care for the low back", "chiropractic", None), ("Home health aide", "home_health", None),
+     ("TENS unit", "dme", None), ("Cognitive behavioral therapy", "psychotherapy", None)],
+)
+def test_treatment_categories(nlp, text, category, name):
+    spans = _spans(nlp, text, "TREATMENT")
+    assert spans
+    family, _, canonical = spans[0].id_.partition("|")
+    assert family.split("/")[0] == category
+    if name:
+        assert canonical == name
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "chapter"),
+    [("MTUS Chronic Pain Medical Treatment Guidelines", "MTUS", "Chronic Pain Medical Treatment Guidelines"),
+     ("ACOEM Shoulder Complaints", "ACOEM", "Shoulder Complaints"),
+     ("ODG Preface, Physical Therpay Guidelines", "ODG", "Physical Therapy Guidelines"),
+     ("The Claims Administrator did not cite any medical evidence for its decision.", "none", None)],
+)
+def test_guideline_citations(nlp, text, source, chapter):
+    values = [s._.imr_value for s in _spans(nlp, text, "GUIDELINE")]
+    assert {"source": source, "chapter": chapter} in [{"source": v["source"], "chapter": v["chapter"]} for v in values]
+
+
+@pytest.mark.parametrize(
+    ("text", "pages"),
+    [("MTUS Chronic Pain Page(s): 98-99.", ["98-99"]), ("pages 23, 100-102", ["23", "100-102"]),
+     ("Page(s): 23.", ["23"])],
+)
+def test_page_citations(nlp, text, pages):
+    assert [s._.imr_value["pages"] for s in _spans(nlp, text, "CITATION")] == [pages]
+
+
+def test_statute_citation(nlp):
+    cites = _spans(nlp, "The Chronic Pain Medical Treatment Guidelines 8 C.C.R. §§9792.20 - 9792.26, page 23", "CITATION")
+    assert any("statute" in s._.imr_value for s in cites)
+
+
+@pytest.mark.parametrize(
+    ("category", "diagnoses", "requested", "status", "excess"),
+    [("physical_therapy", set(), 12, "above", 2), ("physical_therapy", {"radiculitis"}, 8, "within", 0),
+     ("physical_therapy", {"CRPS"}, 24, "within", 0), ("psychotherapy", set(), 20, "above", 16),
+     ("acupuncture", set(), 6, "within", 0), ("chiropractic", set(), 8, "above", 2)],
+)
+def test_allowance_comparison(category, diagnoses, requested, status, excess):
+    allowance = applicable_allowance(category, diagnoses, improvement_documented=False)
+    result = compare_to_allowance({"kind": "visits", "min": requested, "max": requested}, allowance)
+    assert (result["status"], result["excess"]) == (status, excess)
+    assert result["citation"]
+
+
+def test_unknown_allowance_without_count_or_rule():
+    assert compare_to_allowance(None, applicable_allowance("physical_therapy", set(), False))["status"] == "unknown"
+    assert compare_to_allowance({"kind": "visits", "min": 1, "max": 1}, None)["status"] == "unknown"
+
+
+# --- the seed letters ---------------------------------------------------------------------------
+
+def _counts(entities, role=None, category=None):
+    return [e.value for e in entities if e.label == "COUNT" and (role is None or e.role == role)
+            and (category is None or e.value.get("treatment") == category)]
+
+
+def _injury(facts):
+    return [e.value["date"] for e in facts.summary_entities if e.label == "DATE" and e.role == "injury"]
+
+
+def _pages(item_facts):
+    return sorted(p for g in item_facts.guidelines if g["label"] == "CITATION" for p in g["pages"])
+
+
+def _ranges(item_facts):
+    return [(v["min"], v["max"], v["weeks"][0], v["weeks"][1])
+            for v in _counts(item_facts.entities, "guideline") if "weeks" in v]
+
+
+def test_seed_000(seed_facts):
+    letter, facts = seed_facts["000"]
+    assert _injury(facts) == ["2011-05-27"]
+    prior = _counts(facts.summary_entities, "prior", "physical_therapy")
+    assert {(v["max"], v.get("year"), v.get("date")) for v in prior} >= {
+        (13, 2011, None), (8, 2012, None), (12, None, "2013-07-30")}
+    psych, pt = facts.items
+    assert psych.treatment["category"] == "psychotherapy" and psych.requested["max"] == 6
+    assert pt.treatment["category"] == "physical_therapy" and pt.requested["max"] == 6
+    assert any(e.label == "TREATMENT" and e.value["category"] == "office_visit" for e in psych.entities)
+    assert _pages(psych) == ["23"] and _pages(pt) == ["98-99"]
+    assert {g.get("chapter") for g in psych.guidelines} >= {"Chronic Pain Medical Treatment Guidelines"}
+    assert (3, 4, 2, 2) in _ranges(psych) and (6, 10, 5, 6) in _ranges(psych)
+    assert {(9, 10, 8, 8), (8, 10, 4, 4), (24, 24, 16, 16)} <= set(_ranges(pt))
+    assert psych.allowance["status"] == "above"
+
+
+def test_seed_001(seed_facts):
+    letter, facts = seed_facts["001"]
+    assert _injury(facts) == ["2012-03-19"]
+    assert [e.value["date"] for e in facts.summary_entities if e.label == "DATE" and e.role == "surgery"] == [
+        "2013-01-08"]
+    assert 9 in [v["max"] for v in _counts(facts.summary_entities, "prior", "physical_therapy")]
+    (item,) = facts.items
+    assert item.treatment["category"] == "physical_therapy" and item.requested["max"] == 8
+    assert _pages(item) == ["98-99"]
+
+
+def test_seed_002(seed_facts):
+    letter, facts = seed_facts["002"]
+    assert _injury(facts) == ["1996-02-19"]
+    (item,) = facts.items
+    assert item.treatment["category"] == "psychotherapy"
+    assert (item.requested["max"], item.requested["per_week"]) == (20, [1, 1])
+    assert _pages(item) == ["100-102", "23"]
+    drugs = {e.value["name"] for e in facts.summary_entities if e.label == "TREATMENT"
+             and e.value["category"] == "medication"}
+    assert {"Kadian", "Dalmane", "Remeron", "Valium"} <= drugs
+    assert item.allowance["status"] == "above" and item.allowance["excess"] == 16
+
+
+def test_seed_003(seed_facts):
+    letter, facts = seed_facts["003"]
+    assert _injury(facts) == ["2009-04-17"]
+    pt, acupuncture = facts.items
+    assert (pt.treatment["category"], pt.requested["max"]) == ("physical_therapy", 8)
+    assert (acupuncture.treatment["category"], acupuncture.requested["max"]) == ("acupuncture", 16)
+    assert acupuncture.allowance["allowed"] == [3, 6] and acupuncture.allowance["status"] == "above"
+    for item in facts.items:
+        failed = [e for e in item.entities if e.label == "CUE" and e.value["cue"] == "treatment_failed"]
+        assert any(e.assertion == "affirmed" for e in failed)
+
+
+def test_seed_004(seed_facts):
+    letter, facts = seed_facts["004"]
+    assert _injury(facts) == ["2000-06-03"]
+    (item,) = facts.items
+    assert (item.treatment["category"], item.requested["max"]) == ("physical_therapy", 12)
+    assert [(v["max"], v.get("year")) for v in item.prior] == [(12, 2013), (12, 2014)]
+    assert {"ODG", "other"} <= {g["source"] for g in item.guidelines if g["part"] == "maximus_guideline"}
+
+
+def test_entity_offsets_point_into_the_letter(seed_facts):
+    for letter, facts in seed_facts.values():
+        for entity in (*facts.summary_entities, *(e for item in facts.items for e in item.entities)):
+            assert letter.text[entity.start:entity.end] == entity.text
+
+
+def test_decision_words_never_reach_the_facts(seed_facts):
+    from nlp_pipeline.letters import parse_letter
+    from nlp_pipeline.pipeline import entities_to_dict, extract_letter
+
+    letter, facts = seed_facts["000"]
+    swapped = letter.text.replace(": Upheld", ": [pend]").replace(": Overturned", ": [ pending]")  # same lengths
+    other = parse_letter(swapped, normalized=True)
+    assert [item.stated_decision for item in other.items] == [None, None]
+    assert entities_to_dict(other, extract_letter(other)) == entities_to_dict(letter, facts)
