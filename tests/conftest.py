@@ -67,3 +67,19 @@ def seed_facts(seeds_dir):
         letter = load_letter(path)
         out[path.name[:3]] = (letter, extract_letter(letter))
     return out
+
+
+@pytest.fixture(scope="session")
+def draft_model():
+    """The shipped draft-mode model."""
+    from nlp_pipeline.model import load_model
+
+    return load_model(mode="draft")
+
+
+@pytest.fixture(scope="session")
+def facts_model():
+    """The shipped facts-mode model."""
+    from nlp_pipeline.model import load_model
+
+    return load_model(mode="facts")

@@ -1,0 +1,110 @@
+"""``imr predict PATH...``: per item, the likely outcome, its probability and the evidence behind it."""
+from __future__ import annotations
+
+import argparse
+import functools
+import re
+from pathlib import Path
+
+from nlp_pipeline.batch import atomic_writer, iter_letter_paths, run_batch
+from nlp_pipeline.commands._common import (
+    NORMAL, add_batch_arguments, check_batch_arguments, dump_json_lines, error_record, report,
+)
+from nlp_pipeline.errors import LetterError, ModelError
+
+_MODEL = None  # one loaded model per process (set by _load)
+
+
+def add_parser(subparsers) -> None:
+    """Register ``imr predict``."""
+    parser = subparsers.add_parser("predict", help="predict Upheld / Overturned per item, with explanations")
+    add_batch_arguments(parser)
+    parser.add_argument("--mode", choices=("draft", "facts"), default="draft",
+                        help="draft: the whole letter but its decisions; facts: only what is known before review")
+    parser.add_argument("--model", metavar="DIR", help="model folder (default: the shipped models/MODE)")
+    parser.add_argument("--format", choices=("table", "jsonl", "html"), default="table")
+    parser.add_argument("--html-dir", metavar="DIR", default="imr-html",
+                        help="with --format html: where the pages go (one per letter)")
+    parser.set_defaults(run=run, parser=parser)
+
+
+def _load(model: str | None, mode: str) -> None:
+    global _MODEL
+    from nlp_pipeline.model import load_model
+
+    _MODEL = load_model(model, mode)
+
+
+def predict_one(path: Path, html_dir: str | None = None) -> list[dict]:
+    """Records for one file: one per item, or one error record; never raises for bad input."""
+    from nlp_pipeline.letters import load_letter
+
+    try:
+        letter = load_letter(path)
+        predictions = _MODEL.predict_letter(letter)
+        if not predictions:
+            return [{"source": str(path), "error": "no items to predict"}]
+        records = [p.to_dict() for p in predictions]
+        if html_dir:
+            page = _write_page(letter, predictions, Path(html_dir))
+            for record in records:
+                record["html"] = str(page)
+        return records
+    except LetterError as err:
+        return [error_record(str(path), err)]
+    except Exception as err:  # one broken letter must not stop a batch
+        return [error_record(str(path), err)]
+
+
+def _write_page(letter, predictions, folder: Path) -> Path:
+    from nlp_pipeline.render import page, predictions_html
+
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", Path(letter.source or "letter").name) + ".html"
+    target = folder / name
+    with atomic_writer(target) as handle:
+        handle.write(page(f"IMR prediction {letter.case_number or name}", predictions_html(letter, predictions)))
+    return target
+
+
+def run(args: argparse.Namespace) -> int:
+    """Predict every item of every file; exit 1 when any file failed."""
+    import sys
+
+    check_batch_arguments(args.parser, args)
+    try:
+        _load(args.model, args.mode)
+    except ModelError as err:
+        print(f"imr: error: {err}", file=sys.stderr)
+        return 2
+
+    def write(records, stream):
+        report(records, args.verbosity)
+        if args.format == "table":
+            stream.write("".join(_table(r) for r in records))
+        else:
+            dump_json_lines(records, stream)
+
+    stats = run_batch(
+        iter_letter_paths(args.paths),
+        functools.partial(predict_one, html_dir=args.html_dir if args.format == "html" else None),
+        write,
+        output=args.output,
+        resume=args.resume,
+        jobs=args.jobs,
+        progress=None if args.verbosity >= NORMAL else False,
+        initializer=_load,
+        initargs=(args.model, args.mode),
+    )
+    return 1 if stats.failed else 0
+
+
+def _table(record: dict) -> str:
+    if "error" in record:
+        return f"{record['source']}: ERROR {record['error']}\n"
+    agree = {None: "", True: "  agrees", False: "  DISAGREES with stated " + str(record["stated_decision"])}
+    lines = [f"{record['source']} [{record['item_index']}] {record['item'][:70]}\n"
+             f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f}"
+             f"{agree[record['agrees_with_stated']]}\n"]
+    lines += [f"    - {reason}\n" for reason in record["reasons"][:3]]
+    return "".join(lines)

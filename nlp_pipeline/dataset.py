@@ -1,0 +1,54 @@
+"""Letters → labelled feature rows, shared by training, evaluation and the notebooks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from nlp_pipeline.features import ItemFeatures, item_features
+from nlp_pipeline.pipeline import extract_letter
+from nlp_pipeline.types import Letter, LetterFacts
+
+LABELS = {"Upheld": 0, "Overturned": 1}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One item as a model sees it, with where it came from."""
+
+    features: ItemFeatures
+    label: int | None  # 1 Overturned, 0 Upheld, None when the letter states no decision
+    group: str  # the letter: items of one letter never straddle a train/test split
+    source: str | None
+    item_index: int
+    title: str
+    treatment: str | None
+    variant: str  # "full" or "no_verdict"
+
+
+@dataclass(frozen=True)
+class ParsedLetter:
+    """A letter and its extracted facts."""
+
+    letter: Letter
+    facts: LetterFacts
+
+    @classmethod
+    def of(cls, letter: Letter) -> "ParsedLetter":
+        """Run the extraction pipeline on a letter."""
+        return cls(letter, extract_letter(letter))
+
+
+def letter_examples(parsed: ParsedLetter, mode: str, variants: Iterable[str] = ("full",)) -> list[Example]:
+    """One example per item and variant (``no_verdict`` drops the verdict sentences; draft mode only)."""
+    letter, facts = parsed.letter, parsed.facts
+    group = letter.case_number or letter.source or str(id(letter))
+    out = []
+    for variant in variants:
+        if variant == "no_verdict" and mode != "draft":
+            continue
+        for item in letter.items:
+            features = item_features(letter, item, facts, mode, drop_verdict=variant == "no_verdict")
+            treatment = (facts.items[item.index].treatment or {}).get("category")
+            out.append(Example(features, LABELS.get(item.stated_decision or ""), group, letter.source, item.index,
+                               item.title, treatment, variant))
+    return out

@@ -1,0 +1,113 @@
+"""Explanations: each feature's exact contribution to an item's calibrated log-odds, the letter words
+behind it, and a plain sentence a claims professional can check."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from nlp_pipeline.features import TEXT_WEIGHT, ItemFeatures, part_spans
+from nlp_pipeline.types import Evidence, Item, ItemFacts, Letter
+
+_CUE_WORDS = {
+    "functional_improvement": "functional improvement",
+    "treatment_failed": "prior treatment failed",
+    "treatment_helped": "prior treatment helped",
+    "exceeds_guideline": "the request exceeds the guideline",
+    "fits_guideline": "the request fits the guideline",
+    "not_supported": "the guideline does not support it",
+    "new_injury": "a new injury or flare-up",
+    "red_flags": "red flags",
+    "home_exercise": "a home exercise program",
+    "medication_reduced": "reduced medication use",
+    "medication_not_tolerated": "medication intolerance",
+    "documentation": "documentation",
+    "prior_treatment": "prior treatment",
+    "trial": "a trial",
+    "surgery_planned": "certified surgery",
+    "long_term_use": "long-term use",
+    "monitoring": "drug monitoring",
+    "recent_imaging": "prior imaging",
+    "unclear_request": "an unclear request",
+    "verdict_necessary": "the request is medically necessary",
+    "verdict_not_necessary": "the request is not medically necessary",
+}
+_ASSERTION_WORDS = {"affirmed": "states", "negated": "denies", "possible": "raises the possibility of"}
+_REGION_WORDS = {"rationale": "The rationale", "rationale_end": "The rationale's conclusion",
+                 "summary": "The case summary", "maximus_guideline": "The MAXIMUS guideline line",
+                 "ca_guideline": "The claims administrator guideline line", "heading": "The item title"}
+
+
+def contributions(vector, coef: np.ndarray, slope: float) -> dict[int, float]:
+    """Column → contribution to the calibrated log-odds (toward Overturned) for one row."""
+    row = vector.tocsr()
+    return {int(j): float(-slope * coef[j] * x) for j, x in zip(row.indices, row.data)}
+
+
+def evidence_for(feature: str, contribution: float, features: ItemFeatures, letter: Letter, item: Item,
+                 drop=()) -> Evidence:
+    """The contribution of one feature with the first letter span that produced it."""
+    spans = features.evidence.get(feature)
+    if not spans and ":" in feature:
+        prefix, gram = feature.split(":", 1)
+        spans = _locate(letter, item, prefix, gram, drop)
+    if spans:
+        start, end = spans[0]
+        return Evidence(feature, round(contribution, 4), letter.text[start:end], start, end)
+    return Evidence(feature, round(contribution, 4))
+
+
+def _locate(letter: Letter, item: Item, prefix: str, gram: str, drop) -> tuple[tuple[int, int], ...]:
+    try:
+        spans = part_spans(letter, item, prefix, drop)
+    except (KeyError, AttributeError):
+        return ()
+    pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in gram.split()) + r"\b", re.IGNORECASE)
+    for span in spans:
+        match = pattern.search(span.text)
+        if match:
+            return ((span.start + match.start(), span.start + match.end()),)
+    return ()
+
+
+def reason(evidence: Evidence, facts: ItemFacts) -> str:
+    """A plain sentence for one piece of evidence, ending with the direction it pushes."""
+    direction = "toward Overturned" if evidence.contribution > 0 else "toward Upheld"
+    name = evidence.feature
+    quoted = f' ("{_short(evidence.text)}")' if evidence.text else ""
+    allowance = facts.allowance or {}
+    if name in ("allowance=above", "allowance_excess") and allowance.get("allowed"):
+        low, high = allowance["allowed"]
+        text = (f"{allowance['requested']} {_category(facts)} visits requested; the guideline allows "
+                f"{low}-{high} ({allowance['condition']}; {allowance['citation']})")
+    elif name == "allowance=within" and allowance.get("allowed"):
+        low, high = allowance["allowed"]
+        text = f"{allowance['requested']} {_category(facts)} visits requested, within the {low}-{high} the guideline allows"
+    elif name.startswith("treatment="):
+        text = f"Requested service: {_category(facts)}"
+    elif ":cue:" in name or ":verdict:" in name:
+        region, rest = name.split(":", 1)
+        cue, _, assertion = rest.split(":", 1)[1].partition("=")
+        text = (f"{_REGION_WORDS.get(region, region)} {_ASSERTION_WORDS.get(assertion, 'mentions')} "
+                f"{_CUE_WORDS.get(cue, cue.replace('_', ' '))}")
+    elif ":source=" in name or ":chapter=" in name:
+        region, value = name.split(":", 1)
+        text = f"{_REGION_WORDS.get(region, region)} cites {value.split('=', 1)[1]}"
+    elif ":" in name and evidence.feature.split(":", 1)[0] in ("title", "end", "sum", "ca", "mx", "rat"):
+        text = f'The words "{name.split(":", 1)[1]}"'
+        quoted = ""
+    else:
+        text = name.replace("_", " ").replace("=", ": ")
+    return f"{text}{quoted} → {direction} ({evidence.contribution:+.2f})."
+
+
+def _category(facts: ItemFacts) -> str:
+    return ((facts.treatment or {}).get("category") or "requested").replace("_", " ")
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+__all__ = ["contributions", "evidence_for", "reason", "TEXT_WEIGHT"]

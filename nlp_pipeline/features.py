@@ -1,0 +1,197 @@
+"""The pure ``(letter, item, facts) → dict of features`` function both modes and every model share.
+
+Modes decide which parts of a letter a feature may read:
+
+- ``draft``: header, case summary, item title, both guideline lines and the rationale;
+- ``facts``: header, case summary, item title and the claims administrator guideline only.
+
+Stated decisions are never read: an item's title stops before its decision and the decision words
+are masked wherever else they occur. ``drop_verdict`` removes the rationale's verdict sentences
+("... is not medically necessary.") so a model can be trained and judged without them.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
+
+MODES = ("draft", "facts")
+# feature prefix → the part of the letter its words come from
+TEXT_PARTS = {
+    "title": "heading",
+    "end": "rationale",
+    "sum": "summary",
+    "ca": "claims_administrator_guideline",
+    "mx": "maximus_guideline",
+    "rat": "rationale",
+}
+# word n-grams per mode ("end": the rationale's last sentences, where the reasoning concludes); they
+# are weighted down so that the extracted facts and cues carry the model
+MODE_PARTS = {
+    "draft": ("title", "end"),
+    "facts": ("title", "sum", "ca"),
+}
+TEXT_WEIGHT = 0.1
+END_SENTENCES = 3
+MODE_REGIONS = {
+    "draft": {"summary", "heading", "ca_guideline", "maximus_guideline", "rationale"},
+    "facts": {"summary", "heading", "ca_guideline"},
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"])")
+_WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]|\d+(?:\.\d+)?")
+_MASKED = {"upheld", "overturned", "uphold", "overturn"}
+
+
+@dataclass(frozen=True)
+class ItemFeatures:
+    """One item's features, and for each structured feature the letter spans behind it."""
+
+    values: dict[str, float]
+    evidence: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens with the decision words masked out."""
+    return [w for w in _WORD.findall(text.lower()) if w not in _MASKED]
+
+
+def part_spans(letter: Letter, item: Item, prefix: str, drop: tuple[TextSpan, ...] = ()) -> list[TextSpan]:
+    """The letter spans a text prefix reads, minus the ``drop`` spans (verdict sentences)."""
+    if prefix == "end":
+        return rationale_end(letter, item, drop)
+    if prefix == "sum":
+        spans = [letter.summary] if letter.summary else []
+    elif prefix == "title":
+        end = item.decision.start if item.decision else item.heading.end
+        spans = [TextSpan(item.heading.start, end, letter.text[item.heading.start:end])]
+    else:
+        part = getattr(item, TEXT_PARTS[prefix])
+        spans = [part] if part else []
+    for cut in drop:
+        spans = [piece for span in spans for piece in _subtract(letter.text, span, cut)]
+    return spans
+
+
+def rationale_end(letter: Letter, item: Item, drop: tuple[TextSpan, ...] = (), sentences: int = END_SENTENCES
+                  ) -> list[TextSpan]:
+    """The last ``sentences`` sentences of the rationale that remain after ``drop``."""
+    pieces = part_spans(letter, item, "rat", drop)
+    found: list[TextSpan] = []
+    for piece in pieces:
+        start = piece.start
+        for match in _SENTENCE_END.finditer(piece.text):
+            found.append(TextSpan(start, piece.start + match.start(), letter.text[start:piece.start + match.start()]))
+            start = piece.start + match.end()
+        if start < piece.end:
+            found.append(TextSpan(start, piece.end, letter.text[start:piece.end]))
+    return [span for span in found if span.text.strip()][-sentences:]
+
+
+def _subtract(text: str, span: TextSpan, cut: TextSpan) -> list[TextSpan]:
+    if cut.end <= span.start or cut.start >= span.end:
+        return [span]
+    pieces = [(span.start, max(span.start, cut.start)), (min(span.end, cut.end), span.end)]
+    return [TextSpan(s, e, text[s:e]) for s, e in pieces if e > s]
+
+
+def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "draft",
+                  drop_verdict: bool = False) -> ItemFeatures:
+    """All features of one item in ``mode``; a pure function of its arguments."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    item_facts = facts.items[item.index]
+    drop = item_facts.verdict_sentences if drop_verdict else ()
+    counts: dict[str, float] = {}
+    evidence: dict[str, list[tuple[int, int]]] = {}
+
+    def add(name: str, value: float = 1.0, span: tuple[int, int] | None = None) -> None:
+        counts[name] = counts.get(name, 0.0) + value
+        if span is not None:
+            evidence.setdefault(name, []).append(span)
+
+    _add_header(add, letter, facts)
+    _add_item_facts(add, letter, item, item_facts)
+    end = rationale_end(letter, item, drop) if mode == "draft" else []
+    _add_entities(add, facts, item_facts, mode, drop, end)
+    # repeated mentions count, with diminishing weight
+    values = {name: round(math.log1p(value), 6) if value >= 1 else value for name, value in counts.items()}
+    for prefix in MODE_PARTS[mode]:
+        for span in part_spans(letter, item, prefix, drop):
+            tokens = words(span.text)
+            for gram in {*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))}:
+                values[f"{prefix}:{gram}"] = TEXT_WEIGHT
+    return ItemFeatures(values, {k: tuple(v) for k, v in evidence.items()})
+
+
+def _add_header(add, letter: Letter, facts: LetterFacts) -> None:
+    add("items_in_letter", math.log1p(len(letter.items)))
+    add(f"items_in_letter={min(len(letter.items), 5)}")
+    if facts.years_since_injury is not None:
+        add(f"years_since_injury>={_bucket(facts.years_since_injury, (1, 2, 5, 10))}")
+    if letter.patient_age is not None:
+        add(f"age>={_bucket(letter.patient_age, (30, 40, 50, 60))}")
+    if letter.patient_sex:
+        add(f"sex={letter.patient_sex}")
+    for specialty in letter.reviewer.specialties:
+        add(f"reviewer={specialty.lower()}")
+    if letter.priority:
+        add(f"priority={letter.priority.lower()}")
+
+
+def _add_item_facts(add, letter: Letter, item: Item, item_facts: ItemFacts) -> None:
+    title = (item.heading.start, item.heading.end if item.decision is None else item.decision.start)
+    add(f"item_position={min(item.index, 4)}")
+    if item.is_modified_request:
+        add("modified_request", span=(item.heading.start, item.heading.end))
+    if any(w in item.title.lower() for w in ("retrospective", "retro ")):
+        add("retrospective", span=title)
+    treatment = item_facts.treatment or {"category": "none"}
+    add(f"treatment={treatment['category']}", span=title)
+    if "drug_class" in treatment:
+        add(f"drug_class={treatment['drug_class']}", span=title)
+    if "context" in treatment:
+        add(f"treatment_context={treatment['context']}", span=title)
+    requested = item_facts.requested
+    if requested and requested.get("kind") == "visits":
+        add("requested_visits", math.log1p(requested["max"]), span=title)
+    elif requested and requested.get("kind") == "drug":
+        add("requested_drug_quantity", math.log1p(requested["quantity"]), span=title)
+    if item_facts.prior:
+        add("prior_visits", math.log1p(sum(p["max"] for p in item_facts.prior)))
+        add("has_prior_same_treatment")
+    allowance = item_facts.allowance or {}
+    add(f"allowance={allowance.get('status', 'unknown')}", span=title)
+    if allowance.get("excess"):
+        add("allowance_excess", math.log1p(allowance["excess"]), span=title)
+
+
+def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, mode: str, drop: tuple[TextSpan, ...],
+                  end: list[TextSpan]) -> None:
+    allowed = MODE_REGIONS[mode]
+    entities: list[Entity] = [*facts.summary_entities, *item_facts.entities]
+    for entity in entities:
+        if entity.region not in allowed or any(cut.start <= entity.start < cut.end for cut in drop):
+            continue
+        where = (entity.start, entity.end)
+        region = entity.region
+        if entity.label in ("CUE", "VERDICT"):
+            name = f"{entity.label.lower()}:{entity.value['cue']}={entity.assertion or 'affirmed'}"
+            add(f"{region}:{name}", span=where)
+            if any(s.start <= entity.start < s.end for s in end):
+                add(f"rationale_end:{name}", span=where)
+        elif entity.label == "GUIDELINE" and region in ("ca_guideline", "maximus_guideline"):
+            add(f"{region}:source={entity.value['source']}", span=where)
+            if entity.value.get("chapter"):
+                add(f"{region}:chapter={entity.value['chapter']}", span=where)
+        elif entity.label == "TREATMENT" and region == "summary":
+            add(f"summary:treatment={entity.value['category']}={entity.assertion}", 0.2, span=where)
+        elif entity.label == "DIAGNOSIS" and region in ("summary", "heading"):
+            add(f"diagnosis={entity.value['name']}", span=where)
+        elif entity.label == "BODY_PART" and region == "heading":
+            add(f"body_part={entity.value['name']}", span=where)
+
+
+def _bucket(value: float, edges: tuple[float, ...]) -> float:
+    return max([0, *(e for e in edges if value >= e)])

@@ -1,0 +1,181 @@
+"""Loading, checking and running a saved outcome model (skops file + metadata with its SHA-256).
+
+Only the skops format is loaded, with an explicit list of trusted types; pickle and joblib files are
+refused, as is a file whose SHA-256 differs from its metadata. Nothing in a model folder is executed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from nlp_pipeline.errors import ModelError
+from nlp_pipeline.explain import contributions, evidence_for, reason
+from nlp_pipeline.features import item_features
+from nlp_pipeline.letters import load_letter, parse_letter
+from nlp_pipeline.pipeline import extract_letter
+from nlp_pipeline.types import Letter, Prediction
+
+MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+TRUSTED_TYPES = [
+    "numpy.dtype", "numpy.float64", "numpy.int64", "numpy.ndarray", "builtins.dict", "builtins.list", "builtins.tuple",
+    "builtins.float", "builtins.int", "builtins.str", "builtins.bool", "builtins.NoneType",
+    "sklearn.calibration.CalibratedClassifierCV", "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration", "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression", "sklearn.pipeline.Pipeline",
+]
+_PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill"}
+TOP_EVIDENCE = 8
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model file depends on."""
+    import platform
+
+    import scipy
+    import skops
+    import sklearn
+    import spacy
+
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "skops": skops.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__, "spacy": spacy.__version__}
+
+
+def _resolve(path: str | Path | None, mode: str) -> tuple[Path, Path]:
+    folder = Path(path) if path is not None else MODELS_DIR / mode
+    if folder.suffix.lower() in _PICKLE_SUFFIXES:
+        raise ModelError(f"{folder}: pickle/joblib model files are refused: they can run arbitrary code when "
+                         "loaded; use a model folder written by `imr train` (skops format)")
+    if folder.is_file():
+        folder = folder.parent if folder.name == MODEL_FILE else folder
+    if folder.is_file():
+        raise ModelError(f"{folder}: not a model folder (expected {MODEL_FILE} and {METADATA_FILE})")
+    model_file, metadata_file = folder / MODEL_FILE, folder / METADATA_FILE
+    for needed in (model_file, metadata_file):
+        if not needed.is_file():
+            raise ModelError(f"{folder}: missing {needed.name}")
+    return model_file, metadata_file
+
+
+def load_model(path: str | Path | None = None, mode: str = "draft") -> "OutcomeModel":
+    """Load a model folder (default: the shipped ``models/<mode>``), refusing unsafe or altered files."""
+    import skops.io
+
+    model_file, metadata_file = _resolve(path, mode)
+    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    with model_file.open("rb") as handle:
+        if handle.read(2) in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
+            raise ModelError(f"{model_file}: this is a pickle, not a skops file; refused")
+    if sha256(model_file) != metadata.get("sha256"):
+        raise ModelError(f"{model_file}: SHA-256 does not match {METADATA_FILE}; the file was altered or mismatched")
+    untrusted = [t for t in skops.io.get_untrusted_types(file=model_file) if t not in TRUSTED_TYPES]
+    if untrusted:
+        raise ModelError(f"{model_file}: contains types that are not trusted: {', '.join(untrusted)}")
+    _warn_on_version_drift(metadata.get("versions", {}))
+    estimator = skops.io.load(model_file, trusted=TRUSTED_TYPES)
+    return OutcomeModel(estimator, metadata)
+
+
+def _warn_on_version_drift(saved: dict[str, str]) -> None:
+    current = library_versions()
+    drift = [f"{name} {saved[name]} → {current[name]}" for name in ("scikit-learn", "skops", "numpy")
+             if name in saved and saved[name] != current.get(name)]
+    if drift:
+        warnings.warn("model was saved with other library versions (" + ", ".join(drift) + "); "
+                      "predictions may differ: retrain with `imr train`", stacklevel=3)
+
+
+@dataclass
+class OutcomeModel:
+    """A loaded model: predicts each item of a letter with its explanation."""
+
+    estimator: Any
+    metadata: dict[str, Any]
+
+    @property
+    def mode(self) -> str:
+        """``draft`` or ``facts``."""
+        return self.metadata["mode"]
+
+    @property
+    def threshold(self) -> float:
+        """The probability from which an item is predicted Overturned."""
+        return float(self.metadata["threshold"])
+
+    def predict(self, letter: str | Path | Letter) -> list[Prediction]:
+        """Predict every item of a letter given as a path, a parsed Letter, or the letter's text."""
+        if isinstance(letter, Letter):
+            return self.predict_letter(letter)
+        if isinstance(letter, Path) or ("\n" not in str(letter) and Path(str(letter)).exists()):
+            return self.predict_letter(load_letter(letter))
+        return self.predict_letter(parse_letter(str(letter)))
+
+    def predict_letter(self, letter: Letter) -> list[Prediction]:
+        """Predict every item of a parsed letter."""
+        from nlp_pipeline.estimator import linear_parts
+
+        if not letter.items:
+            return []
+        facts = extract_letter(letter)
+        vectorizer, classifier, slope, offset = linear_parts(self.estimator)
+        names = vectorizer.get_feature_names_out()
+        coef = classifier.coef_[0]
+        intercept = float(-(slope * classifier.intercept_[0] + offset))
+        rows = [item_features(letter, item, facts, self.mode) for item in letter.items]
+        vectors = vectorizer.transform([row.values for row in rows])
+        probabilities = self.estimator.predict_proba([row.values for row in rows])[:, 1]
+        out = []
+        for item, row, vector, p in zip(letter.items, rows, vectors, probabilities):
+            parts = contributions(vector, coef, slope)
+            score = intercept + sum(parts.values())
+            top = sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]
+            evidence = tuple(evidence_for(names[j], c, row, letter, item) for j, c in top if c)
+            item_facts = facts.items[item.index]
+            predicted = "Overturned" if p >= self.threshold else "Upheld"
+            stated = item.stated_decision
+            out.append(Prediction(
+                source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,
+                stated_decision=stated, predicted=predicted, p_overturned=round(float(p), 6),
+                agrees_with_stated=None if stated is None else stated == predicted, mode=self.mode,
+                score=round(score, 6), intercept=round(intercept, 6), evidence=evidence,
+                reasons=tuple(reason(e, item_facts) for e in evidence[:5]),
+                warnings=tuple(w for w in letter.warnings if f"item {item.index}" in w),
+            ))
+        return out
+
+    def predict_frame(self, letters: Iterable[str | Path | Letter]):
+        """A pandas DataFrame with one row per item of every letter (records as ``imr predict`` writes them)."""
+        import pandas as pd
+
+        return pd.DataFrame([p.to_dict() for letter in letters for p in self.predict(letter)])
+
+
+def save_model(estimator, out_dir: str | Path, metadata: dict[str, Any]) -> Path:
+    """Write ``model.skops`` and ``metadata.json`` (with the file's SHA-256 and library versions)."""
+    import skops.io
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model_file = out / MODEL_FILE
+    skops.io.dump(estimator, model_file)
+    untrusted = [t for t in skops.io.get_untrusted_types(file=model_file) if t not in TRUSTED_TYPES]
+    if untrusted:
+        raise ModelError(f"the model holds types outside the trusted list: {untrusted}")
+    full = {**metadata, "sha256": sha256(model_file), "versions": library_versions()}
+    (out / METADATA_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out

@@ -1,0 +1,186 @@
+"""Standalone HTML views of a letter and its extracted facts (displaCy-style highlights, no external resources)."""
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any, Iterable
+
+LABEL_COLOURS = {
+    "TREATMENT": "#7aecec", "COUNT": "#feca74", "DATE": "#bfe1d9", "GUIDELINE": "#aa9cfc",
+    "CITATION": "#c887fb", "BODY_PART": "#ffeb80", "DIAGNOSIS": "#ff9561", "CUE": "#e4e7d2",
+    "VERDICT": "#f0a6c4",
+}
+
+_CSS = """
+body { font-family: Georgia, "Times New Roman", serif; line-height: 1.6; color: #222; background: #fafafa;
+       max-width: 60em; margin: 2em auto; padding: 0 1em; }
+h1, h2, h3 { font-family: Helvetica, Arial, sans-serif; line-height: 1.25; }
+.meta { color: #555; font-family: Helvetica, Arial, sans-serif; }
+.block { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 1em 1.25em; margin: 1.25em 0; }
+.text { font-size: 0.95em; }
+table.facts { border-collapse: collapse; margin: 0.5em 0 1em; font-family: Helvetica, Arial, sans-serif;
+              font-size: 0.9em; }
+table.facts th, table.facts td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left;
+                                 vertical-align: top; }
+table.facts th { background: #f2f2f2; }
+mark { padding: 0.1em 0.3em; margin: 0 0.1em; border-radius: 0.35em; line-height: 1; }
+mark .imr-label { font-family: Helvetica, Arial, sans-serif; font-size: 0.6em; font-weight: bold;
+                  text-transform: uppercase; vertical-align: middle; margin-left: 0.4em; color: #333; }
+mark.toward-overturned { background: #b7e4b0; outline: 2px solid #3c9a32; }
+mark.toward-upheld { background: #f4b4b4; outline: 2px solid #c0392b; }
+mark.negated { text-decoration: line-through; opacity: 0.7; }
+"""
+
+
+def _style() -> str:
+    rules = "".join(f"mark.imr-{label} {{ background: {colour}; }}\n" for label, colour in LABEL_COLOURS.items())
+    return _CSS + rules
+
+
+def select_spans(spans: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Non-overlapping spans in text order: longest first (then earliest) wins, overlapping ones are dropped."""
+    kept: list[dict[str, Any]] = []
+    for span in sorted(spans, key=lambda s: (-(s["end"] - s["start"]), s["start"])):
+        if span["end"] <= span["start"]:
+            continue
+        if all(span["end"] <= k["start"] or span["start"] >= k["end"] for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s["start"])
+
+
+def _text(fragment: str) -> str:
+    return escape(fragment).replace("\n", "<br>\n")
+
+
+def highlight_html(text: str, spans: list[dict[str, Any]]) -> str:
+    """``text`` as escaped HTML with each span wrapped in ``<mark class="imr-LABEL">`` (newlines become ``<br>``).
+
+    Each span dict has ``start``, ``end``, ``label`` and optionally ``title`` (tooltip) and ``css`` (extra class).
+    Spans outside the text are clipped; overlapping spans are resolved by :func:`select_spans`.
+    """
+    clipped = [dict(s, start=max(0, s["start"]), end=min(len(text), s["end"])) for s in spans]
+    out, pos = [], 0
+    for span in select_spans(clipped):
+        label = str(span["label"])
+        classes = " ".join(c for c in (f"imr-{label}", span.get("css")) if c)
+        title = f' title="{escape(str(span["title"]))}"' if span.get("title") else ""
+        out.append(_text(text[pos:span["start"]]))
+        out.append(f'<mark class="{escape(classes)}"{title}>{_text(text[span["start"]:span["end"]])}'
+                   f'<span class="imr-label">{escape(label)}</span></mark>')
+        pos = span["end"]
+    out.append(_text(text[pos:]))
+    return "".join(out)
+
+
+def page(title: str, body: str) -> str:
+    """A complete standalone HTML5 page (embedded style, no scripts or external links) around ``body``."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{escape(title)}</title>\n<style>{_style()}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def entity_title(entity) -> str:
+    """The tooltip of an entity: its normalized value, role and assertion."""
+    parts = []
+    if entity.value:
+        parts.append(json.dumps(entity.value, ensure_ascii=False, sort_keys=True))
+    if entity.role:
+        parts.append(f"role: {entity.role}")
+    if entity.assertion:
+        parts.append(f"assertion: {entity.assertion}")
+    return " | ".join(parts) or entity.label
+
+
+def entity_spans(entities: Iterable, offset: int = 0) -> list[dict[str, Any]]:
+    """Span dicts for :func:`highlight_html` from entities, with offsets made relative to ``offset``."""
+    return [
+        {"start": e.start - offset, "end": e.end - offset, "label": e.label, "title": entity_title(e),
+         "css": "negated" if e.assertion == "negated" else None}
+        for e in entities
+    ]
+
+
+def _block_text(text: str, start: int, end: int, entities: Iterable) -> str:
+    inside = [e for e in entities if start <= e.start and e.end <= end]
+    return f'<div class="text">{highlight_html(text[start:end], entity_spans(inside, start))}</div>'
+
+
+def _amount(value: dict[str, Any] | None) -> str:
+    if not value:
+        return "–"
+    low, high, unit = value.get("min"), value.get("max"), value.get("unit") or ""
+    amount = f"{low}" if low == high else f"{low}–{high}"
+    extra = f" ({value['year']})" if value.get("year") else ""
+    return f"{amount} {unit}".strip() + extra
+
+
+def _facts_table(item_facts) -> str:
+    treatment = item_facts.treatment or {}
+    allowance = item_facts.allowance or {}
+    status = allowance.get("status") or "unknown"
+    if allowance.get("allowed"):
+        status += f" (requested {allowance.get('requested')}, allowed {allowance['allowed']}"
+        status += f", excess {allowance.get('excess')})" if allowance.get("excess") is not None else ")"
+    rows = [
+        ("Treatment", " / ".join(str(v) for v in (treatment.get("category"), treatment.get("name")) if v) or "–"),
+        ("Requested", _amount(item_facts.requested)),
+        ("Prior", "; ".join(_amount(p) for p in item_facts.prior) or "–"),
+        ("Allowance", status),
+        ("Citation", allowance.get("citation") or "–"),
+    ]
+    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
+    return f'<table class="facts">{cells}</table>'
+
+
+def letter_facts_html(letter, facts) -> str:
+    """The page body for one letter: header, highlighted case summary, then one block per item with its facts."""
+    parts = [
+        f"<h1>IMR letter {escape(letter.case_number or '')}</h1>",
+        f'<p class="meta">Source: {escape(letter.source or "–")} · Case number: {escape(letter.case_number or "–")}</p>',
+    ]
+    if letter.summary is not None:
+        parts.append('<section class="block summary"><h2>Case summary</h2>'
+                     + _block_text(letter.text, letter.summary.start, letter.summary.end, facts.summary_entities)
+                     + "</section>")
+    for item, item_facts in zip(letter.items, facts.items):
+        parts.append(
+            f'<section class="block item"><h2>Item {item.index + 1}: {escape(item.title)}</h2>'
+            f'<p class="meta">Stated decision: {escape(item.stated_decision or "(none stated)")}</p>'
+            + _facts_table(item_facts)
+            + _block_text(letter.text, item.start, item.end, item_facts.entities)
+            + "</section>"
+        )
+    return "\n".join(parts)
+
+
+def predictions_html(letter, predictions) -> str:
+    """The page body for one letter's predictions: per item the outcome, probability, agreement with the
+    stated decision, the reasons, and the item's text with its evidence highlighted by direction."""
+    parts = [
+        f"<h1>IMR outcome prediction {escape(letter.case_number or '')}</h1>",
+        f'<p class="meta">Source: {escape(letter.source or "–")} · Case number: {escape(letter.case_number or "–")}'
+        f" · Mode: {escape(predictions[0].mode if predictions else '–')}</p>",
+    ]
+    for prediction in predictions:
+        item = letter.items[prediction.item_index]
+        agreement = {None: "no stated decision", True: "agrees with the stated decision",
+                     False: "DISAGREES with the stated decision"}[prediction.agrees_with_stated]
+        spans = [
+            {"start": e.start - item.start, "end": e.end - item.start, "label": "EVIDENCE",
+             "title": f"{e.feature}: {e.contribution:+.2f} log-odds",
+             "css": "toward-overturned" if e.contribution > 0 else "toward-upheld"}
+            for e in prediction.evidence if e.start is not None and item.start <= e.start and e.end <= item.end
+        ]
+        reasons = "".join(f"<li>{escape(r)}</li>" for r in prediction.reasons)
+        parts.append(
+            f'<section class="block item prediction"><h2>Item {item.index + 1}: {escape(item.title)}</h2>'
+            f'<p class="outcome"><strong class="predicted-{prediction.predicted.lower()}">'
+            f"{escape(prediction.predicted)}</strong> · P(Overturned) = {prediction.p_overturned:.3f}"
+            f" · stated: {escape(prediction.stated_decision or '–')} ({agreement})</p>"
+            f"<ul class=\"reasons\">{reasons}</ul>"
+            + highlight_html(letter.text[item.start:item.end], spans)
+            + "</section>"
+        )
+    return "\n".join(parts)

@@ -1,0 +1,138 @@
+"""Compare the pipeline's per-item treatment category and requested count with a hand-labelled gold set.
+
+Each line of the gold file (``tests/data/extraction_gold.jsonl``) names a letter, an item index and
+the expected ``category`` and ``count`` (visits/sessions/treatments, or the drug quantity; null when
+no count is stated). For every field:
+
+- precision = correct / items with a non-null prediction,
+- recall    = correct / items with a non-null gold value.
+
+Prints the figures and every mismatch; always exits 0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from nlp_pipeline.letters import load_letter
+from nlp_pipeline.pipeline import build_nlp, extract_letter
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LETTERS = ROOT / ".." / "shared" / "data" / "letters"
+DEFAULT_GOLD = ROOT / "tests" / "data" / "extraction_gold.jsonl"
+FIELDS = ("category", "count")
+
+
+def load_gold(path: str | Path) -> list[dict[str, Any]]:
+    """The gold records, one per non-empty line."""
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def predicted_count(requested: dict[str, Any] | None) -> int | str | None:
+    """The single requested number of an item: visits ``min == max`` or a drug quantity.
+
+    A visit range (``min != max``) is returned as ``"min-max"`` so it counts as a prediction
+    that never equals a single gold number.
+    """
+    if not requested:
+        return None
+    if requested.get("kind") == "drug":
+        return requested.get("quantity")
+    if requested.get("kind") == "visits":
+        low, high = requested.get("min"), requested.get("max")
+        if low is None and high is None:
+            return None
+        return low if low == high else f"{low}-{high}"
+    return None
+
+
+def predict(gold: list[dict[str, Any]], letters_dir: Path) -> list[dict[str, Any]]:
+    """Run the pipeline once per letter and return, per gold record, the predicted fields."""
+    nlp = build_nlp()
+    facts_by_file: dict[str, Any] = {}
+    letters_by_file: dict[str, Any] = {}
+    predictions = []
+    for record in gold:
+        name = record["file"]
+        if name not in facts_by_file:
+            letter = load_letter(letters_dir / name)
+            letters_by_file[name] = letter
+            facts_by_file[name] = extract_letter(letter, nlp)
+        items = facts_by_file[name].items
+        index = record["item_index"]
+        if index >= len(items):
+            predictions.append({"category": None, "count": None, "title": None})
+            continue
+        facts = items[index]
+        predictions.append({
+            "category": (facts.treatment or {}).get("category"),
+            "count": predicted_count(facts.requested),
+            "title": letters_by_file[name].items[index].title,
+        })
+    return predictions
+
+
+def score(gold: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
+    """Per-field counts, precision and recall."""
+    metrics: dict[str, dict[str, float | int]] = {}
+    for field in FIELDS:
+        predicted = sum(1 for p in predictions if p[field] is not None)
+        expected = sum(1 for g in gold if g[field] is not None)
+        correct = sum(1 for g, p in zip(gold, predictions) if p[field] is not None and p[field] == g[field])
+        # a correct null (both sides null) is reported separately; it is not in precision or recall
+        both_null = sum(1 for g, p in zip(gold, predictions) if p[field] is None and g[field] is None)
+        metrics[field] = {
+            "items": len(gold),
+            "gold": expected,
+            "predicted": predicted,
+            "correct": correct,
+            "correct_null": both_null,
+            "precision": correct / predicted if predicted else 0.0,
+            "recall": correct / expected if expected else 0.0,
+        }
+    return metrics
+
+
+def mismatches(gold: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> list[str]:
+    """One line per gold item whose predicted category or count differs from the gold."""
+    lines = []
+    for g, p in zip(gold, predictions):
+        wrong = [f"{field}: gold={g[field]!r} predicted={p[field]!r}" for field in FIELDS if g[field] != p[field]]
+        if wrong:
+            title = (g.get("title") or p.get("title") or "").replace("\n", " ")
+            if len(title) > 110:
+                title = title[:107] + "..."
+            lines.append(f"{g['file']}#{g['item_index']}  {'; '.join(wrong)}\n    {title}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float | int]]:
+    """Evaluate, print the report, and return the metrics (``{"category": {...}, "count": {...}}``)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--letters", default=str(DEFAULT_LETTERS), help="folder of the letter PDFs")
+    parser.add_argument("--gold", default=str(DEFAULT_GOLD), help="gold JSONL file")
+    parser.add_argument("--quiet", action="store_true", help="do not list the mismatches")
+    args = parser.parse_args(argv)
+    gold = load_gold(args.gold)
+    predictions = predict(gold, Path(args.letters))
+    metrics = score(gold, predictions)
+    letters = len({g["file"] for g in gold})
+    print(f"gold items: {len(gold)} from {letters} letters")
+    print(f"{'field':<10}{'gold':>6}{'pred':>6}{'correct':>9}{'precision':>11}{'recall':>8}")
+    for field, m in metrics.items():
+        print(f"{field:<10}{m['gold']:>6}{m['predicted']:>6}{m['correct']:>9}"
+              f"{m['precision']:>11.3f}{m['recall']:>8.3f}")
+    print(f"(count: {metrics['count']['correct_null']} items correctly left without a count)")
+    if not args.quiet:
+        lines = mismatches(gold, predictions)
+        print(f"\nmismatches: {len(lines)}")
+        for line in lines:
+            print(line)
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

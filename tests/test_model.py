@@ -1,0 +1,168 @@
+"""The outcome model: decisions never leak, explanations add up, files are safe, training is repeatable."""
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+from nlp_pipeline import model as model_module
+from nlp_pipeline.cli import main
+from nlp_pipeline.errors import ModelError
+from nlp_pipeline.letters import load_letter, parse_letter
+from nlp_pipeline.model import METADATA_FILE, MODEL_FILE, MODELS_DIR, load_model, save_model
+from tests.conftest import shared_letter_paths
+
+RECORD_KEYS = {"source", "case_number", "item_index", "item", "stated_decision", "predicted", "p_overturned",
+               "agrees_with_stated", "evidence", "reasons"}
+
+
+def _without_decisions(text: str) -> str:
+    return text.replace(": Upheld", ": [pend]").replace(": Overturned", ": [ pending]")
+
+
+@pytest.mark.parametrize("mode", ["draft", "facts"])
+def test_stated_decisions_do_not_change_predictions(seeds_dir, letters_dir, mode):
+    model = load_model(mode=mode)
+    paths = sorted(seeds_dir.glob("*.txt")) + sorted(letters_dir.glob("*.pdf"))[:15]
+    for path in paths:
+        letter = load_letter(path)
+        blind = parse_letter(_without_decisions(letter.text), source=letter.source, normalized=True)
+        assert all(item.stated_decision is None for item in blind.items)
+        before = [p.p_overturned for p in model.predict_letter(letter)]
+        after = [p.p_overturned for p in model.predict_letter(blind)]
+        assert before == after, path.name
+
+
+def test_contributions_sum_to_score(seeds_dir, draft_model, monkeypatch):
+    monkeypatch.setattr(model_module, "TOP_EVIDENCE", 10**6)
+    for prediction in draft_model.predict(sorted(seeds_dir.glob("*.txt"))[0]):
+        total = prediction.intercept + sum(e.contribution for e in prediction.evidence)
+        assert total == pytest.approx(prediction.score, abs=1e-3)
+        assert 1 / (1 + math.exp(-prediction.score)) == pytest.approx(prediction.p_overturned, abs=1e-4)
+
+
+def test_evidence_points_into_the_letter(seeds_dir, draft_model):
+    for path in sorted(seeds_dir.glob("*.txt")):
+        letter = load_letter(path)
+        for prediction in draft_model.predict_letter(letter):
+            assert prediction.reasons
+            for evidence in prediction.evidence:
+                if evidence.start is not None:
+                    assert letter.text[evidence.start:evidence.end] == evidence.text
+
+
+def test_save_load_round_trip(tmp_path, draft_model, example_draft):
+    save_model(draft_model.estimator, tmp_path / "copy", {k: v for k, v in draft_model.metadata.items()
+                                                          if k not in ("sha256", "versions")})
+    again = load_model(tmp_path / "copy")
+    assert [p.p_overturned for p in again.predict(example_draft)] == [
+        p.p_overturned for p in draft_model.predict(example_draft)]
+
+
+def _copy_shipped(tmp_path):
+    target = tmp_path / "model"
+    shutil.copytree(MODELS_DIR / "draft", target)
+    return target
+
+
+def test_tampered_model_file_is_refused(tmp_path):
+    folder = _copy_shipped(tmp_path)
+    data = bytearray((folder / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / MODEL_FILE).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        load_model(folder)
+
+
+@pytest.mark.parametrize("name", ["model.pkl", "model.joblib"])
+def test_pickle_and_joblib_files_are_refused(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(pickle.dumps({"not": "a model"}))
+    with pytest.raises(ModelError, match="refused"):
+        load_model(path)
+    assert main(["predict", "--model", str(path), "--quiet", "examples/draft_letter.txt"]) == 2
+
+
+def test_pickle_disguised_as_skops_is_refused(tmp_path):
+    folder = _copy_shipped(tmp_path)
+    (folder / MODEL_FILE).write_bytes(pickle.dumps({"not": "a model"}))
+    with pytest.raises(ModelError):
+        load_model(folder)
+
+
+def test_other_library_versions_warn(tmp_path):
+    folder = _copy_shipped(tmp_path)
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    metadata["versions"]["scikit-learn"] = "0.0.1"
+    (folder / METADATA_FILE).write_text(json.dumps(metadata))
+    with pytest.warns(UserWarning, match="other library versions"):
+        load_model(folder)
+
+
+def test_training_twice_with_one_seed_gives_the_same_model(seeds_dir, letters_dir):
+    from nlp_pipeline.training import fit_model, labelled_examples, load_corpus
+
+    corpus = load_corpus([seeds_dir, *sorted(letters_dir.glob("*.pdf"))[:40]], progress=False)
+    examples = labelled_examples(corpus, "draft", ("full",))
+    first, t1 = fit_model(examples, "draft", seed=3)
+    second, t2 = fit_model(examples, "draft", seed=3)
+    rows = [e.features.values for e in examples]
+    assert t1 == t2
+    assert np.array_equal(first.predict_proba(rows), second.predict_proba(rows))
+
+
+@pytest.mark.parametrize("mode", ["draft", "facts"])
+def test_shipped_models_predict_every_shared_letter(mode):
+    model = load_model(mode=mode)
+    paths = shared_letter_paths()
+    assert paths
+    for path in paths:
+        predictions = model.predict(path)
+        assert len(predictions) == len(load_letter(path).items)
+        assert all(0.0 <= p.p_overturned <= 1.0 and p.predicted in ("Upheld", "Overturned") for p in predictions)
+
+
+def test_draft_model_mostly_agrees_with_finished_letters(letters_dir, draft_model):
+    """In-sample sanity only (the honest figures come from grouped cross-validation)."""
+    agree = [p.agrees_with_stated for path in sorted(letters_dir.glob("*.pdf"))[:30]
+             for p in draft_model.predict(path)]
+    assert sum(agree) / len(agree) > 0.9
+
+
+def test_cli_predict_jsonl(example_draft, capsys):
+    assert main(["predict", str(example_draft), "--format", "jsonl", "--quiet"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["item_index"] for r in records] == [0, 1, 2]
+    for record in records:
+        assert RECORD_KEYS <= set(record)
+        assert record["stated_decision"] is None and record["agrees_with_stated"] is None
+        assert all({"feature", "contribution", "text", "start", "end"} <= set(e) for e in record["evidence"])
+
+
+def test_cli_predict_facts_mode_and_html(example_draft, tmp_path, capsys):
+    code = main(["predict", str(example_draft), "--mode", "facts", "--format", "html", "--html-dir",
+                 str(tmp_path / "pages"), "--quiet"])
+    assert code == 0
+    pages = list((tmp_path / "pages").glob("*.html"))
+    assert len(pages) == 1
+    html = pages[0].read_text()
+    assert "P(Overturned)" in html and "<mark" in html and "Acupuncture" in html
+
+
+def test_cli_predict_bad_file_goes_on(example_draft, tmp_path, capsys):
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"not a pdf")
+    assert main(["predict", str(bad), str(example_draft), "--format", "jsonl", "--quiet"]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert records[0] == {"source": str(bad), "error": records[0]["error"]} and "PDF" in records[0]["error"]
+    assert len(records) == 4
+
+
+def test_predict_frame(seeds_dir, draft_model):
+    frame = draft_model.predict_frame(sorted(seeds_dir.glob("*.txt")))
+    assert RECORD_KEYS <= set(frame.columns)
+    assert len(frame) == 7  # 2 + 1 + 1 + 2 + 1 items
