@@ -51,6 +51,27 @@ def test_parse_batch_of_bad_and_good_files(bad_folder, example_draft, letters_di
     assert by_name["crlf letter.txt"]["items"] == by_name["résumé ñ letter.txt"]["items"]
 
 
+def test_predict_batch_of_bad_and_good_files(bad_folder, letters_dir, capsys):
+    folder, expected = bad_folder
+    good_pdf = sorted(letters_dir.glob("*.pdf"))[0]
+    assert main(["predict", str(good_pdf), "--format", "jsonl", "--quiet"]) == 0
+    alone = _records(capsys.readouterr().out)
+    code = main(["predict", str(folder), str(good_pdf), "--format", "jsonl", "--quiet"])
+    out, err = capsys.readouterr()
+    records = _records(out)
+    assert code == 1
+    sources = {os.path.basename(r["source"]) for r in records if r["source"] != str(good_pdf)}
+    assert sources == set(expected), "every input appears, as predictions or one error"
+    for name, fragment in expected.items():
+        mine = [r for r in records if os.path.basename(r["source"]) == name]
+        if fragment is None:
+            assert mine and all("error" not in r and "p_overturned" in r for r in mine), name
+        else:
+            assert len(mine) == 1 and fragment in mine[0]["error"], (name, mine)
+    assert [r for r in records if r["source"] == str(good_pdf)] == alone
+    assert len([r for r in records if os.path.basename(r["source"]) == "many-items.txt"]) == 300
+
+
 def test_jobs_give_the_same_output(seeds_dir, tmp_path):
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     assert main(["parse", str(seeds_dir), "--format", "jsonl", "-o", str(one), "-q"]) == 0
