@@ -265,3 +265,19 @@ def test_decision_words_never_reach_the_facts(seed_facts):
     other = parse_letter(swapped, normalized=True)
     assert [item.stated_decision for item in other.items] == [None, None]
     assert entities_to_dict(other, extract_letter(other)) == entities_to_dict(letter, facts)
+
+
+def test_cli_parse_entities(seeds_dir, capsys):
+    import json
+
+    from nlp_pipeline.cli import main
+
+    path = sorted(seeds_dir.glob("002_*.txt"))[0]
+    assert main(["parse", str(path), "--entities", "--format", "jsonl", "--quiet"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["summary_entities"]
+    item = record["items"][0]
+    labels = {e["label"] for e in item["entities"]}
+    assert {"TREATMENT", "COUNT", "GUIDELINE", "CITATION"} <= labels
+    assert all({"label", "text", "start", "end", "value", "role", "assertion"} <= set(e) for e in item["entities"])
+    assert item["allowance"]["status"] == "above"
