@@ -83,3 +83,33 @@ def test_structured_letters_keep_item_count(text):
         return
     assert len(letter.items) == normalize_text(text).count("Claims Administrator guideline:")
     test_parser_raises_only_letter_error_and_keeps_invariants.hypothesis.inner_test(text)
+
+
+_QUANTITY_TEXT = st.text(alphabet=st.sampled_from(list("0123456789 -/#()xX.,mgtimesweekvisitsonwo\n")), max_size=120) | st.text(
+    max_size=120)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_QUANTITY_TEXT)
+def test_quantity_normalizer_never_raises_and_keeps_offsets(text):
+    from nlp_pipeline.quantities import find_quantities
+
+    found = find_quantities(text)
+    previous_end = 0
+    for quantity in found:
+        assert 0 <= quantity.start < quantity.end <= len(text)
+        assert text[quantity.start:quantity.end] == quantity.text
+        assert quantity.start >= previous_end, "quantities are in order and do not overlap"
+        previous_end = quantity.end
+        if quantity.value["kind"] == "visits":
+            assert 0 < quantity.value["min"] <= quantity.value["max"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789/- on")), max_size=60) | st.text(max_size=60))
+def test_date_finder_never_raises_and_keeps_offsets(text):
+    from nlp_pipeline.dates import find_dates
+
+    for found in find_dates(text):
+        assert text[found.start:found.end] == found.text
+        assert len(found.iso) == 10
