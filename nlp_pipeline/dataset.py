@@ -38,10 +38,15 @@ class ParsedLetter:
         return cls(letter, extract_letter(letter))
 
 
+def letter_group(letter: Letter) -> str:
+    """The key that keeps a letter's items together in cross-validation."""
+    return letter.case_number or letter.source or str(id(letter))
+
+
 def letter_examples(parsed: ParsedLetter, mode: str, variants: Iterable[str] = ("full",)) -> list[Example]:
     """One example per item and variant (``no_verdict`` drops the verdict sentences; draft mode only)."""
     letter, facts = parsed.letter, parsed.facts
-    group = letter.case_number or letter.source or str(id(letter))
+    group = letter_group(letter)
     out = []
     for variant in variants:
         if variant == "no_verdict" and mode != "draft":

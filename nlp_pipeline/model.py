@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
+from scipy.special import expit
 
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.explain import contributions, evidence_for, reason
@@ -138,11 +139,11 @@ class OutcomeModel:
         intercept = float(-(slope * classifier.intercept_[0] + offset))
         rows = [item_features(letter, item, facts, self.mode) for item in letter.items]
         vectors = vectorizer.transform([row.values for row in rows])
-        probabilities = self.estimator.predict_proba([row.values for row in rows])[:, 1]
         out = []
-        for item, row, vector, p in zip(letter.items, rows, vectors, probabilities):
+        for item, row, vector in zip(letter.items, rows, vectors):
             parts = contributions(vector, coef, slope)
             score = intercept + sum(parts.values())
+            p = expit(score)  # the calibrated probability: the sigmoid of the summed log-odds
             top = sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]
             evidence = tuple(evidence_for(names[j], c, row, letter, item) for j, c in top if c)
             item_facts = facts.items[item.index]

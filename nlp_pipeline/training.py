@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
 
 from nlp_pipeline.batch import iter_letter_paths
-from nlp_pipeline.dataset import Example, ParsedLetter, letter_examples
+from nlp_pipeline.dataset import Example, ParsedLetter, letter_examples, letter_group
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.estimator import DEFAULT_C, calibrated_model, grouped_splits, linear_pipeline
 from nlp_pipeline.features import MODE_PARTS, part_spans, words
@@ -146,20 +146,18 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
     Each outer fold fits the model (with its own inner folds, calibration and threshold) on the
     training letters only and predicts the held-out letters: no metric sees data its model was fit on.
     """
-    by_letter = {id(p): p for p in corpus.letters}
     train_all = labelled_examples(corpus, mode, TRAIN_VARIANTS[mode])
     _, y_all, groups_all = arrays(train_all)
-    letter_groups = np.array([e.group for e in train_all])
     outer = grouped_splits(y_all, groups_all, n_splits, seed)
-    held_out_groups = [set(letter_groups[test]) for _, test in outer]
+    held_out_groups = [set(groups_all[test]) for _, test in outer]
     results: dict[str, Any] = {"mode": mode, "folds": len(outer), "variants": {}}
-    parsed_by_group = {(p.letter.case_number or p.letter.source or str(k)): p for k, p in by_letter.items()}
+    parsed_by_group = {letter_group(p.letter): p for p in corpus.letters}
     for variant in EVAL_VARIANTS[mode]:
         rows = labelled_examples(corpus, mode, (variant,))
         y = np.array([e.label for e in rows])
         groups = np.array([e.group for e in rows])
         p_model, p_tfidf, p_prior = (np.zeros(len(rows)) for _ in range(3))
-        thresholds, tfidf_thresholds = [], []
+        thresholds = []
         for fold, test_groups in enumerate(held_out_groups):
             train = [e for e in train_all if e.group not in test_groups]
             test_rows = np.array([g in test_groups for g in groups])
@@ -172,7 +170,6 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
             y_train = np.array([e.label for e in train])
             baseline = tfidf_baseline().fit(train_text, y_train)
             p_tfidf[test_rows] = baseline.predict_proba(test_text)[:, 1]
-            tfidf_thresholds.append(0.5)
             p_prior[test_rows] = y_train.mean()
             if progress:
                 progress(fold)
