@@ -32,6 +32,17 @@ _CUE_WORDS = {
     "verdict_necessary": "the request is medically necessary",
     "verdict_not_necessary": "the request is not medically necessary",
 }
+_STANCE_WORDS = {
+    "for": "support the request", "against": "argue against it (missing support, excess, duplication)",
+    "neutral": "state facts without taking a side",
+}
+_PLAIN = {
+    "no_case_sentences": "Outside its verdict the rationale never applies the guideline to this case",
+    "rationale_sentences": "Length of the rationale, verdict sentences left out",
+    "surgical_item": "A surgical or surgery-related service (pre-op, post-op, assistant, associated service)",
+    "letter_requests_surgery": "The letter also disputes a surgery",
+    "modified_request": "The disputed amount is what remains of a modified request",
+}
 _ASSERTION_WORDS = {"affirmed": "states", "negated": "denies", "possible": "raises the possibility of"}
 _REGION_WORDS = {"rationale": "The rationale", "rationale_end": "The rationale's conclusion",
                  "summary": "The case summary", "maximus_guideline": "The MAXIMUS guideline line",
@@ -83,6 +94,15 @@ def reason(evidence: Evidence, facts: ItemFacts) -> str:
     elif name == "allowance=within" and allowance.get("allowed"):
         low, high = allowance["allowed"]
         text = f"{allowance['requested']} {_category(facts)} visits requested, within the {low}-{high} the guideline allows"
+    elif name in _PLAIN:
+        text = _PLAIN[name]
+    elif name == "case_sentences:balance":
+        lean = "for" if evidence.contribution > 0 else "against"
+        text = f"On balance the rationale's sentences about this case lean {lean} the request"
+    elif name.startswith("case_sentences:"):
+        text = f"Sentences applying the guideline to this case {_STANCE_WORDS[name.split(':', 1)[1]]}"
+    elif name.startswith("last_case_sentence="):
+        text = f"The last sentence about this case before the verdict: it {_STANCE_WORDS[name.split('=', 1)[1]]}"
     elif name.startswith("treatment="):
         text = f"Requested service: {_category(facts)}"
     elif ":cue:" in name or ":verdict:" in name:

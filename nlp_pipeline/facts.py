@@ -47,7 +47,7 @@ def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], c
 
 
 def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], summary: tuple[Entity, ...],
-                      verdicts: tuple[TextSpan, ...]) -> ItemFacts:
+                      verdicts: tuple[TextSpan, ...], sentences: tuple[Entity, ...] = ()) -> ItemFacts:
     """Everything the model and the explanations need to know about one item."""
     heading = [e for e in entities if e.region == "heading"]
     rest = [e for e in entities if e.region != "heading"]
@@ -75,6 +75,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         guidelines=cited_guidelines(entities),
         allowance=allowance,
         verdict_sentences=verdicts,
+        sentences=sentences,
     )
 
 

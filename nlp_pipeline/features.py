@@ -8,6 +8,11 @@ Modes decide which parts of a letter a feature may read:
 Stated decisions are never read: an item's title stops before its decision and the decision words
 are masked wherever else they occur. ``drop_verdict`` removes the rationale's verdict sentences
 ("... is not medically necessary.") so a model can be trained and judged without them.
+
+Each mode also picks feature families (``MODE_FAMILIES``). The facts model learns from a few dozen
+Overturned items, so it keeps only the request's shape (service, surgical context, modified or
+retrospective request, amount against the allowance, the letter's other requests): adding header,
+case-summary cue, diagnosis, guideline-source or word features lowered its grouped-CV ROC-AUC.
 """
 from __future__ import annotations
 
@@ -34,7 +39,16 @@ MODE_PARTS = {
     "facts": ("title", "sum", "ca"),
 }
 TEXT_WEIGHT = 0.1
+# the rationale's case sentences carry the reviewer's argument; their features are scaled up so the
+# model keeps leaning on them when it also sees the verdict sentences (chosen by grouped CV)
+STANCE_WEIGHT = 1.5
+POLARITIES = ("for", "against", "neutral")
+SURGICAL = {"surgery", "surgery_related"}
 END_SENTENCES = 3
+MODE_FAMILIES = {
+    "draft": {"header", "request", "entities", "stance", "words"},
+    "facts": {"request"},
+}
 MODE_REGIONS = {
     "draft": {"summary", "heading", "ca_guideline", "maximus_guideline", "rationale"},
     "facts": {"summary", "heading", "ca_guideline"},
@@ -111,13 +125,18 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
         if span is not None:
             evidence.setdefault(name, []).append(span)
 
-    _add_header(add, letter, facts)
-    _add_item_facts(add, letter, item, item_facts)
-    end = rationale_end(letter, item, drop) if mode == "draft" else []
-    _add_entities(add, facts, item_facts, mode, drop, end)
+    families = MODE_FAMILIES[mode]
+    if "header" in families:
+        _add_header(add, letter, facts)
+    _add_request(add, letter, item, facts)
+    if "entities" in families:
+        end = rationale_end(letter, item, drop) if mode == "draft" else []
+        _add_entities(add, facts, item_facts, mode, drop, end)
     # repeated mentions count, with diminishing weight
     values = {name: round(math.log1p(value), 6) if value >= 1 else value for name, value in counts.items()}
-    for prefix in MODE_PARTS[mode]:
+    if "stance" in families:
+        values.update(_stance_features(item_facts, evidence))
+    for prefix in MODE_PARTS[mode] if "words" in families else ():
         for span in part_spans(letter, item, prefix, drop):
             tokens = words(span.text)
             for gram in {*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))}:
@@ -126,8 +145,6 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
 
 
 def _add_header(add, letter: Letter, facts: LetterFacts) -> None:
-    add("items_in_letter", math.log1p(len(letter.items)))
-    add(f"items_in_letter={min(len(letter.items), 5)}")
     if facts.years_since_injury is not None:
         add(f"years_since_injury>={_bucket(facts.years_since_injury, (1, 2, 5, 10))}")
     if letter.patient_age is not None:
@@ -140,8 +157,13 @@ def _add_header(add, letter: Letter, facts: LetterFacts) -> None:
         add(f"priority={letter.priority.lower()}")
 
 
-def _add_item_facts(add, letter: Letter, item: Item, item_facts: ItemFacts) -> None:
+def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
+    item_facts = facts.items[item.index]
     title = (item.heading.start, item.heading.end if item.decision is None else item.decision.start)
+    add("items_in_letter", math.log1p(len(letter.items)))
+    add(f"items_in_letter={min(len(letter.items), 5)}")
+    if any((other.treatment or {}).get("category") == "surgery" for other in facts.items):
+        add("letter_requests_surgery")
     add(f"item_position={min(item.index, 4)}")
     if item.is_modified_request:
         add("modified_request", span=(item.heading.start, item.heading.end))
@@ -153,6 +175,8 @@ def _add_item_facts(add, letter: Letter, item: Item, item_facts: ItemFacts) -> N
         add(f"drug_class={treatment['drug_class']}", span=title)
     if "context" in treatment:
         add(f"treatment_context={treatment['context']}", span=title)
+    if treatment["category"] in SURGICAL or treatment.get("context") in SURGICAL:
+        add("surgical_item", span=title)
     requested = item_facts.requested
     if requested and requested.get("kind") == "visits":
         add("requested_visits", math.log1p(requested["max"]), span=title)
@@ -191,6 +215,29 @@ def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, mode: str, dro
             add(f"diagnosis={entity.value['name']}", span=where)
         elif entity.label == "BODY_PART" and region == "heading":
             add(f"body_part={entity.value['name']}", span=where)
+
+
+def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
+    """How the rationale's case sentences lean, verdict sentences left out (so the same with or without them)."""
+    verdicts = item_facts.verdict_sentences
+    kept = [s for s in item_facts.sentences if not any(v.start <= s.start < v.end for v in verdicts)]
+    case = [s for s in kept if s.value["role"] == "case"]
+    values = {"rationale_sentences": math.log1p(len(kept))}
+    for polarity in POLARITIES:
+        mine = [s for s in case if s.value["polarity"] == polarity]
+        if mine:
+            values[f"case_sentences:{polarity}"] = math.log1p(len(mine))
+            evidence[f"case_sentences:{polarity}"] = [(s.start, s.end) for s in mine]
+    if case:
+        last = case[-1]
+        values[f"last_case_sentence={last.value['polarity']}"] = 1.0
+        evidence[f"last_case_sentence={last.value['polarity']}"] = [(last.start, last.end)]
+        lean = sum(s.value["polarity"] == "for" for s in case) - sum(s.value["polarity"] == "against" for s in case)
+        values["case_sentences:balance"] = lean / len(case)
+        evidence["case_sentences:balance"] = [(s.start, s.end) for s in case if s.value["polarity"] != "neutral"]
+    else:
+        values["no_case_sentences"] = 1.0
+    return {name: round(STANCE_WEIGHT * value, 6) for name, value in values.items()}
 
 
 def _bucket(value: float, edges: tuple[float, ...]) -> float:

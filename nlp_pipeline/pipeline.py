@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
-from nlp_pipeline.extensions import CUES_KEY, SPANS_KEY, TRIGGERS_KEY
+from nlp_pipeline.extensions import CUES_KEY, SENTENCES_KEY, SPANS_KEY, STANCE_KEY, TRIGGERS_KEY
 from nlp_pipeline.facts import derive_item_facts, years_since_injury
 from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan
 
@@ -20,7 +20,10 @@ RULERS = {
     "imr_entity_ruler": (SPANS_KEY, ("treatments", "guidelines", "anatomy")),
     "imr_cue_ruler": (CUES_KEY, ("cues",)),
     "imr_trigger_ruler": (TRIGGERS_KEY, ("assertion_triggers", "roles")),
+    "imr_stance_ruler": (STANCE_KEY, ("stance",)),
 }
+# span groups that keep overlapping matches (the components resolve them)
+_OVERLAPPING = {TRIGGERS_KEY, STANCE_KEY}
 ITEM_PARTS = ("heading", "claims_administrator_guideline", "maximus_guideline", "rationale")
 REGION_NAMES = {"heading": "heading", "claims_administrator_guideline": "ca_guideline",
                 "maximus_guideline": "maximus_guideline", "rationale": "rationale"}
@@ -40,11 +43,11 @@ def build_nlp() -> Language:
     nlp.add_pipe("sentencizer")
     for name, (key, files) in RULERS.items():
         config = {"spans_key": key, "phrase_matcher_attr": "LOWER", "validate": False}
-        if key != TRIGGERS_KEY:
+        if key not in _OVERLAPPING:
             config["spans_filter"] = _LONGEST
         ruler = nlp.add_pipe("span_ruler", name=name, config=config)
         ruler.add_patterns([row for f in files for row in load_patterns(f)])
-    for component in ("imr_quantities", "imr_dates", "imr_citations", "imr_roles", "imr_assertions"):
+    for component in ("imr_quantities", "imr_dates", "imr_citations", "imr_roles", "imr_assertions", "imr_stance"):
         nlp.add_pipe(component)
     return nlp
 
@@ -76,6 +79,7 @@ def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
     docs = nlp.pipe(_prepared(nlp, regions))
     by_item: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
     verdicts: dict[int, list[TextSpan]] = {item.index: [] for item in letter.items}
+    sentences: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
     summary: list[Entity] = []
     for (region, index, span), doc in zip(regions, docs):
         entities = doc_entities(doc, span, region)
@@ -85,8 +89,10 @@ def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
         by_item[index].extend(entities)
         if region == "rationale":
             verdicts[index].extend(verdict_sentences(doc, span.start, letter.text))
+            sentences[index].extend(span_entity(s, span, region) for s in doc.spans.get(SENTENCES_KEY, []))
     items = tuple(
-        derive_item_facts(letter, item, tuple(by_item[item.index]), tuple(summary), tuple(verdicts[item.index]))
+        derive_item_facts(letter, item, tuple(by_item[item.index]), tuple(summary), tuple(verdicts[item.index]),
+                          tuple(sentences[item.index]))
         for item in letter.items
     )
     return LetterFacts(summary_entities=tuple(summary), items=items, years_since_injury=years_since_injury(letter))

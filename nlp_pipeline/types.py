@@ -159,6 +159,7 @@ class ItemFacts(_ToDict):
     guidelines: tuple[dict[str, Any], ...] = ()  # cited sources, chapters, pages
     allowance: dict[str, Any] | None = None  # requested amount against the guideline allowance
     verdict_sentences: tuple[TextSpan, ...] = ()
+    sentences: tuple[Entity, ...] = ()  # rationale sentences: SENTENCE entities valued {"role", "polarity"}
 
 
 @dataclass(frozen=True)

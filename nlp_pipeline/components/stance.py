@@ -1,0 +1,59 @@
+"""``imr_stance``: each rationale sentence's role (about the case, or quoting a guideline) and polarity.
+
+A reviewer's verdict is argued in the sentences that apply the guideline to the case ("In this case,
+there is no documentation of ...", "As such, the 6 sessions requested are within the guidelines"),
+not in the guideline quotations around them. A sentence is about the case when it refers to the
+patient, the records or the request, or opens with a conclusion ("Therefore", "As such"). Its
+polarity is ``against`` when it holds a negating or excess word outside a neutral phrase ("do not
+address"), else ``for`` when it holds a supportive word, else ``neutral``. The marker words live in
+``patterns/stance.jsonl``.
+"""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp_pipeline.components._spans import group
+from nlp_pipeline.extensions import SENTENCES_KEY, STANCE_KEY
+
+_LEADING = {"(", "\"", "'", "-", "*", "•", "|"}
+
+
+@Language.factory("imr_stance", default_config={"regions": ["rationale"]})
+def make_stance(nlp: Language, name: str, regions: list[str]) -> "StanceTagger":
+    """Create the component; only docs of ``regions`` get sentence spans."""
+    return StanceTagger(set(regions))
+
+
+class StanceTagger:
+    """Adds one ``SENTENCE`` span per sentence with ``_.imr_value = {"role", "polarity"}``."""
+
+    def __init__(self, regions: set[str]):
+        self.regions = regions
+
+    def __call__(self, doc: Doc) -> Doc:
+        sentences = group(doc, SENTENCES_KEY)
+        if doc._.imr_region not in self.regions:
+            return doc
+        markers = list(group(doc, STANCE_KEY))
+        for sent in doc.sents:
+            if sent.text.strip():
+                span = Span(doc, sent.start, sent.end, label="SENTENCE")
+                span._.imr_value = self.classify(sent, [m for m in markers if sent.start <= m.start < sent.end])
+                sentences.append(span)
+        return doc
+
+    @staticmethod
+    def classify(sent: Span, markers: list[Span]) -> dict[str, str]:
+        """Role and polarity of one sentence from the stance markers inside it."""
+        first = next((t.i for t in sent if t.text not in _LEADING and not t.is_space), sent.start)
+        about_case = any(m.label_ == "STANCE_CASE" or (m.label_ == "STANCE_CONCLUSION" and m.start == first)
+                         for m in markers)
+        neutral = [m for m in markers if m.label_ == "STANCE_NEUTRAL"]
+
+        def counts(label: str) -> bool:
+            return any(m.label_ == label and not any(n.start <= m.start and m.end <= n.end for n in neutral)
+                       for m in markers)
+
+        polarity = "against" if counts("STANCE_AGAINST") else "for" if counts("STANCE_FOR") else "neutral"
+        return {"role": "case" if about_case else "guideline", "polarity": polarity}

@@ -1,0 +1,69 @@
+"""The rationale sentence stance component and the stance features built on it."""
+from __future__ import annotations
+
+import pytest
+
+from nlp_pipeline.extensions import SENTENCES_KEY
+from nlp_pipeline.features import item_features
+
+
+def _sentences(nlp, text: str) -> list[dict]:
+    doc = nlp.make_doc(text)
+    doc._.imr_region = "rationale"
+    return [span._.imr_value for span in nlp(doc).spans[SENTENCES_KEY]]
+
+
+@pytest.mark.parametrize(
+    "text, role, polarity",
+    [
+        ("In this case, there is no documentation of functional improvement with prior PT.", "case", "against"),
+        ("As such, the 6 sessions requested are within the guidelines.", "case", "for"),
+        ("The initial treatment request exceeds the recommendation of an initial trial of 6 visits.", "case",
+         "against"),
+        ("This request would be duplicative.", "case", "against"),
+        ("The patient is a 58-year-old female.", "case", "neutral"),
+        ("Therefore, an EEG would be appropriate.", "case", "for"),
+        ("An initial trial of 6 visits over 2 weeks is recommended.", "guideline", "for"),
+        ("Imaging is not recommended in the first 4-6 weeks.", "guideline", "against"),
+        ("The MTUS Guidelines do not address the request.", "case", "neutral"),
+        ("The patient has no new injury and the request is consistent with guidelines.", "case", "for"),
+    ],
+)
+def test_sentence_role_and_polarity(nlp, text, role, polarity):
+    assert _sentences(nlp, text) == [{"role": role, "polarity": polarity}]
+
+
+def test_only_rationale_docs_get_sentences(nlp):
+    doc = nlp.make_doc("In this case there is no documentation. The request is supported.")
+    doc._.imr_region = "summary"
+    assert len(nlp(doc).spans[SENTENCES_KEY]) == 0
+
+
+def test_each_rationale_sentence_is_tagged_once(nlp):
+    text = "ODG recommends a trial. In this case the trial helped. Therefore the request is appropriate."
+    assert [s["role"] for s in _sentences(nlp, text)] == ["guideline", "case", "case"]
+
+
+_STANCE_PREFIXES = ("case_sentences", "last_case_sentence", "no_case_sentences", "rationale_sentences")
+
+
+def _stance(values: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in values.items() if k.startswith(_STANCE_PREFIXES)}
+
+
+def test_stance_features_ignore_the_verdict_sentences(seed_facts):
+    """The case-sentence features read the same whether or not the verdict sentences are there."""
+    for letter, facts in seed_facts.values():
+        for item in letter.items:
+            full = _stance(item_features(letter, item, facts, "draft").values)
+            cut = _stance(item_features(letter, item, facts, "draft", drop_verdict=True).values)
+            assert full, f"{letter.source} item {item.index}: no stance features"
+            assert full == cut
+
+
+def test_sentence_offsets_point_into_the_letter(seed_facts):
+    for letter, facts in seed_facts.values():
+        for item_facts in facts.items:
+            for sentence in item_facts.sentences:
+                assert letter.text[sentence.start:sentence.end] == sentence.text
+                assert sentence.region == "rationale"
