@@ -23,6 +23,7 @@ class Example:
     title: str
     treatment: str | None
     variant: str  # "full" or "no_verdict"
+    has_verdict: bool = False  # the rationale the model reads states a verdict ("... is medically necessary")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def letter_examples(parsed: ParsedLetter, mode: str, variants: Iterable[str] = (
         for item in letter.items:
             features = item_features(letter, item, facts, mode, drop_verdict=variant == "no_verdict")
             treatment = (facts.items[item.index].treatment or {}).get("category")
+            has_verdict = variant == "full" and bool(facts.items[item.index].verdict_sentences)
             out.append(Example(features, LABELS.get(item.stated_decision or ""), group, letter.source, item.index,
-                               item.title, treatment, variant))
+                               item.title, treatment, variant, has_verdict))
     return out

@@ -36,6 +36,7 @@ _STANCE_WORDS = {
     "for": "support the request", "against": "argue against it (missing support, excess, duplication)",
     "neutral": "state facts without taking a side",
 }
+_LAST_WORDS = {"for": "supports the request", "against": "argues against it", "neutral": "takes no side"}
 _PLAIN = {
     "no_case_sentences": "Outside its verdict the rationale never applies the guideline to this case",
     "rationale_sentences": "Length of the rationale, verdict sentences left out",
@@ -64,8 +65,8 @@ def evidence_for(feature: str, contribution: float, features: ItemFeatures, lett
         spans = _locate(letter, item, prefix, gram, drop)
     if spans:
         start, end = spans[0]
-        return Evidence(feature, round(contribution, 4), letter.text[start:end], start, end)
-    return Evidence(feature, round(contribution, 4))
+        return Evidence(feature, round(contribution, 6), letter.text[start:end], start, end)
+    return Evidence(feature, round(contribution, 6))
 
 
 def _locate(letter: Letter, item: Item, prefix: str, gram: str, drop) -> tuple[tuple[int, int], ...]:
@@ -102,7 +103,7 @@ def reason(evidence: Evidence, facts: ItemFacts) -> str:
     elif name.startswith("case_sentences:"):
         text = f"Sentences applying the guideline to this case {_STANCE_WORDS[name.split(':', 1)[1]]}"
     elif name.startswith("last_case_sentence="):
-        text = f"The last sentence about this case before the verdict: it {_STANCE_WORDS[name.split('=', 1)[1]]}"
+        text = f"The last sentence about this case before the verdict {_LAST_WORDS[name.split('=', 1)[1]]}"
     elif name.startswith("treatment="):
         text = f"Requested service: {_category(facts)}"
     elif ":cue:" in name or ":verdict:" in name:

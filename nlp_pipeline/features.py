@@ -10,9 +10,10 @@ are masked wherever else they occur. ``drop_verdict`` removes the rationale's ve
 ("... is not medically necessary.") so a model can be trained and judged without them.
 
 Each mode also picks feature families (``MODE_FAMILIES``). The facts model learns from a few dozen
-Overturned items, so it keeps only the request's shape (service, surgical context, modified or
-retrospective request, amount against the allowance, the letter's other requests): adding header,
-case-summary cue, diagnosis, guideline-source or word features lowered its grouped-CV ROC-AUC.
+Overturned items, so it keeps only the request's shape (surgical context, modified or retrospective
+request, amount against the allowance, how many items the letter disputes and whether one is a
+surgery): adding the service category, header, case-summary cue, diagnosis, guideline-source or word
+features lowered its grouped-CV ROC-AUC.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ POLARITIES = ("for", "against", "neutral")
 SURGICAL = {"surgery", "surgery_related"}
 END_SENTENCES = 3
 MODE_FAMILIES = {
-    "draft": {"header", "request", "entities", "stance", "words"},
+    "draft": {"header", "request", "service", "entities", "stance", "words"},
     "facts": {"request"},
 }
 MODE_REGIONS = {
@@ -129,6 +130,8 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
     if "header" in families:
         _add_header(add, letter, facts)
     _add_request(add, letter, item, facts)
+    if "service" in families:
+        _add_service(add, letter, item, facts)
     if "entities" in families:
         end = rationale_end(letter, item, drop) if mode == "draft" else []
         _add_entities(add, facts, item_facts, mode, drop, end)
@@ -158,25 +161,35 @@ def _add_header(add, letter: Letter, facts: LetterFacts) -> None:
 
 
 def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
+    """The request's shape: surgical context, modified or retrospective, amount against the allowance,
+    and the letter's other requests."""
     item_facts = facts.items[item.index]
-    title = (item.heading.start, item.heading.end if item.decision is None else item.decision.start)
+    title = _title_span(item)
     add("items_in_letter", math.log1p(len(letter.items)))
-    add(f"items_in_letter={min(len(letter.items), 5)}")
     if any((other.treatment or {}).get("category") == "surgery" for other in facts.items):
         add("letter_requests_surgery")
-    add(f"item_position={min(item.index, 4)}")
     if item.is_modified_request:
         add("modified_request", span=(item.heading.start, item.heading.end))
     if any(w in item.title.lower() for w in ("retrospective", "retro ")):
         add("retrospective", span=title)
+    treatment = item_facts.treatment or {"category": "none"}
+    if treatment["category"] in SURGICAL or treatment.get("context") in SURGICAL:
+        add("surgical_item", span=title)
+    add(f"allowance={(item_facts.allowance or {}).get('status', 'unknown')}", span=title)
+
+
+def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
+    """The requested service itself: category, drug class, amounts, prior courses, the item's place."""
+    item_facts = facts.items[item.index]
+    title = _title_span(item)
+    add(f"items_in_letter={min(len(letter.items), 5)}")
+    add(f"item_position={min(item.index, 4)}")
     treatment = item_facts.treatment or {"category": "none"}
     add(f"treatment={treatment['category']}", span=title)
     if "drug_class" in treatment:
         add(f"drug_class={treatment['drug_class']}", span=title)
     if "context" in treatment:
         add(f"treatment_context={treatment['context']}", span=title)
-    if treatment["category"] in SURGICAL or treatment.get("context") in SURGICAL:
-        add("surgical_item", span=title)
     requested = item_facts.requested
     if requested and requested.get("kind") == "visits":
         add("requested_visits", math.log1p(requested["max"]), span=title)
@@ -186,9 +199,12 @@ def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
         add("prior_visits", math.log1p(sum(p["max"] for p in item_facts.prior)))
         add("has_prior_same_treatment")
     allowance = item_facts.allowance or {}
-    add(f"allowance={allowance.get('status', 'unknown')}", span=title)
     if allowance.get("excess"):
         add("allowance_excess", math.log1p(allowance["excess"]), span=title)
+
+
+def _title_span(item: Item) -> tuple[int, int]:
+    return item.heading.start, item.heading.end if item.decision is None else item.decision.start
 
 
 def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, mode: str, drop: tuple[TextSpan, ...],

@@ -118,6 +118,11 @@ class OutcomeModel:
         """The probability from which an item is predicted Overturned."""
         return float(self.metadata["threshold"])
 
+    @property
+    def verdict_free_threshold(self) -> float:
+        """The cut for items whose rationale states no verdict yet (chosen on verdict-free rationales)."""
+        return float(self.metadata.get("threshold_verdict_free", self.metadata["threshold"]))
+
     def predict(self, letter: str | Path | Letter) -> list[Prediction]:
         """Predict every item of a letter given as a path, a parsed Letter, or the letter's text."""
         if isinstance(letter, Letter):
@@ -147,7 +152,8 @@ class OutcomeModel:
             top = sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]
             evidence = tuple(evidence_for(names[j], c, row, letter, item) for j, c in top if c)
             item_facts = facts.items[item.index]
-            predicted = "Overturned" if p >= self.threshold else "Upheld"
+            cut = self.threshold if item_facts.verdict_sentences else self.verdict_free_threshold
+            predicted = "Overturned" if p >= cut else "Upheld"
             stated = item.stated_decision
             out.append(Prediction(
                 source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,

@@ -80,10 +80,17 @@ def arrays(examples: list[Example]) -> tuple[list[dict], np.ndarray, np.ndarray]
 
 
 def choose_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    """The probability cut that maximizes balanced accuracy on out-of-fold predictions."""
+    """The probability cut that maximizes balanced accuracy on out-of-fold predictions.
+
+    Among equally good cuts the lowest wins (a missed overturn costs a QA reviewer more than a second
+    look), and the cut sits halfway to the next lower prediction rather than on a training item's own
+    probability.
+    """
     candidates = np.unique(np.round(p, 4))
-    best = max(candidates, key=lambda t: (balanced_accuracy_score(y, p >= t), -abs(t - 0.5)))
-    return float(best)
+    scores = np.array([balanced_accuracy_score(y, p >= t) for t in candidates])
+    best = candidates[np.flatnonzero(scores == scores.max())[0]]
+    below = candidates[candidates < best]
+    return float((best + below.max()) / 2) if len(below) else float(best)
 
 
 def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: int = 0, n_splits: int = 5):
@@ -95,6 +102,21 @@ def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: 
     scores = cross_val_predict(linear_pipeline(C, seed), X, y, cv=splits, method="decision_function")
     oof = model.calibrated_classifiers_[0].calibrators[0].predict(scores)
     return model, choose_threshold(y, oof)
+
+
+def verdict_free_threshold(model, examples: list[Example], verdict_free: list[Example], mode: str,
+                           C: float | None = None, seed: int = 0, n_splits: int = 5) -> float:
+    """The cut for items whose rationale states no verdict (a draft not yet concluded), chosen on
+    out-of-fold predictions of the training items' verdict-free copies (``verdict_free[i]`` is
+    ``examples[i]`` without its verdict sentences)."""
+    C = DEFAULT_C[mode] if C is None else C
+    X, y, groups = arrays(examples)
+    X_free = [e.features.values for e in verdict_free]
+    scores = np.zeros(len(y))
+    for train, test in grouped_splits(y, groups, n_splits, seed):
+        fitted = linear_pipeline(C, seed).fit([X[i] for i in train], y[train])
+        scores[test] = fitted.decision_function([X_free[i] for i in test])
+    return choose_threshold(y, model.calibrated_classifiers_[0].calibrators[0].predict(scores))
 
 
 def metrics(y: np.ndarray, p: np.ndarray, threshold) -> dict[str, float]:
@@ -147,6 +169,7 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
     training letters only and predicts the held-out letters: no metric sees data its model was fit on.
     """
     train_all = labelled_examples(corpus, mode, TRAIN_VARIANTS[mode])
+    free_all = labelled_examples(corpus, mode, ("no_verdict",)) if mode == "draft" else []
     _, y_all, groups_all = arrays(train_all)
     outer = grouped_splits(y_all, groups_all, n_splits, seed)
     held_out_groups = [set(groups_all[test]) for _, test in outer]
@@ -157,13 +180,20 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
         y = np.array([e.label for e in rows])
         groups = np.array([e.group for e in rows])
         p_model, p_tfidf, p_prior = (np.zeros(len(rows)) for _ in range(3))
-        thresholds = []
+        thresholds, free_thresholds, per_row_threshold = [], [], np.zeros(len(rows))
         for fold, test_groups in enumerate(held_out_groups):
             train = [e for e in train_all if e.group not in test_groups]
             test_rows = np.array([g in test_groups for g in groups])
             model, threshold = fit_model(train, mode, C, seed, n_splits)
             p_model[test_rows] = model.predict_proba([rows[i].features.values for i in np.flatnonzero(test_rows)])[:, 1]
             thresholds.append(threshold)
+            free_threshold = threshold
+            if free_all:
+                free_train = [e for e in free_all if e.group not in test_groups]
+                free_threshold = verdict_free_threshold(model, train, free_train, mode, C, seed, n_splits)
+            free_thresholds.append(free_threshold)
+            for i in np.flatnonzero(test_rows):
+                per_row_threshold[i] = threshold if rows[i].has_verdict else free_threshold
             train_text = [_text_of(parsed_by_group[e.group], e.item_index, mode, e.variant == "no_verdict") for e in train]
             test_text = [_text_of(parsed_by_group[rows[i].group], rows[i].item_index, mode, variant == "no_verdict")
                          for i in np.flatnonzero(test_rows)]
@@ -174,15 +204,12 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
             if progress:
                 progress(fold)
         threshold = float(np.median(thresholds))
-        per_row_threshold = np.zeros(len(rows))
-        for fold, test_groups in enumerate(held_out_groups):
-            per_row_threshold[[g in test_groups for g in groups]] = thresholds[fold]
         results["variants"][variant] = {
             "items": int(len(rows)), "overturned": int(y.sum()), "letters": int(len(set(groups))),
             "model": _scored(y, p_model, per_row_threshold, groups, reps, seed),
             "tfidf_logreg": _scored(y, p_tfidf, 0.5, groups, reps, seed),
             "always_upheld": {"metrics": metrics(y, p_prior, 0.5)},
-            "fold_thresholds": thresholds, "threshold": threshold,
+            "fold_thresholds": thresholds, "fold_verdict_free_thresholds": free_thresholds, "threshold": threshold,
             "predictions": [{"source": e.source, "item_index": e.item_index, "title": e.title, "label": int(e.label),
                              "p_overturned": float(p), "treatment": e.treatment}
                             for e, p in zip(rows, p_model)],
@@ -236,13 +263,19 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     report = cross_validate(corpus, mode, C, seed, reps=reps, progress=lambda _: bar.update())
     bar.close()
     model, threshold = fit_model(examples, mode, C, seed)
+    free_threshold = threshold
+    if mode == "draft":
+        free_threshold = verdict_free_threshold(model, examples, labelled_examples(corpus, mode, ("no_verdict",)),
+                                                mode, C, seed)
     report.update(
         letters=len(corpus.letters), labelled_items=len(examples), unlabeled_items=corpus.unlabeled_items,
         failed_files=[{"source": s, "error": e} for s, e in corpus.failed], threshold=threshold,
+        threshold_verdict_free=free_threshold,
         C=DEFAULT_C[mode] if C is None else C, seed=seed, bootstrap=reps,
     )
     metadata = {
-        "mode": mode, "threshold": threshold, "seed": seed, "C": report["C"], "data_sha256": data_hash(corpus),
+        "mode": mode, "threshold": threshold, "threshold_verdict_free": free_threshold, "seed": seed,
+        "C": report["C"], "data_sha256": data_hash(corpus),
         "git_revision": git_revision(), "training_letters": len(corpus.letters), "training_items": len(examples),
         "metrics": {v: r["model"] for v, r in report["variants"].items()},
     }

@@ -166,3 +166,22 @@ def test_predict_frame(seeds_dir, draft_model):
     frame = draft_model.predict_frame(sorted(seeds_dir.glob("*.txt")))
     assert RECORD_KEYS <= set(frame.columns)
     assert len(frame) == 7  # 2 + 1 + 1 + 2 + 1 items
+
+
+def test_verdict_free_items_use_their_own_threshold(seeds_dir, draft_model):
+    """A draft whose rationale has no verdict sentence yet is judged at the verdict-free cut."""
+    from nlp_pipeline.pipeline import extract_letter
+
+    assert "threshold_verdict_free" in draft_model.metadata
+    for path in sorted(seeds_dir.glob("*.txt")):
+        letter = load_letter(path)
+        facts = extract_letter(letter)
+        text = letter.text
+        for item_facts in facts.items:
+            for sentence in item_facts.verdict_sentences:
+                text = text.replace(sentence.text, " " * len(sentence.text))
+        unconcluded = parse_letter(text, source=letter.source, normalized=True)
+        assert not any(f.verdict_sentences for f in extract_letter(unconcluded).items)
+        for prediction in draft_model.predict_letter(unconcluded):
+            expected = prediction.p_overturned >= draft_model.verdict_free_threshold
+            assert (prediction.predicted == "Overturned") == expected, (path.name, prediction.item_index)
