@@ -41,7 +41,8 @@ _PLAIN = {
     "no_case_sentences": "Outside its verdict the rationale never applies the guideline to this case",
     "rationale_sentences": "Length of the rationale, verdict sentences left out",
     "surgical_item": "A surgical or surgery-related service (pre-op, post-op, assistant, associated service)",
-    "letter_requests_surgery": "The letter also disputes a surgery",
+    "letter_requests_surgery": "The letter disputes a surgery (this item or another)",
+    "other_items_in_letter": "The letter disputes other items too (the more, the stronger)",
     "modified_request": "The disputed amount is what remains of a modified request",
 }
 _ASSERTION_WORDS = {"affirmed": "states", "negated": "denies", "possible": "raises the possibility of"}

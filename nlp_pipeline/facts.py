@@ -65,7 +65,10 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         e.label == "CUE" and e.value["cue"] == "functional_improvement" and e.assertion == "affirmed"
         for e in summary
     )
-    allowance = compare_to_allowance(requested, applicable_allowance(category, diagnoses, improvement))
+    # the table holds the chronic-pain and acupuncture allowances; post-surgical therapy follows other rules
+    post_surgical = bool(treatment and treatment.get("context") == "surgery_related")
+    rule = None if post_surgical else applicable_allowance(category, diagnoses, improvement)
+    allowance = compare_to_allowance(requested, rule)
     return ItemFacts(
         index=item.index,
         entities=entities,

@@ -135,7 +135,7 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
     if "entities" in families:
         end = rationale_end(letter, item, drop) if mode == "draft" else []
         _add_entities(add, facts, item_facts, mode, drop, end)
-    # repeated mentions count, with diminishing weight
+    # counts and amounts enter on a log scale: repeated mentions and large requests with diminishing weight
     values = {name: round(math.log1p(value), 6) if value >= 1 else value for name, value in counts.items()}
     if "stance" in families:
         values.update(_stance_features(item_facts, evidence))
@@ -165,7 +165,8 @@ def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
     and the letter's other requests."""
     item_facts = facts.items[item.index]
     title = _title_span(item)
-    add("items_in_letter", math.log1p(len(letter.items)))
+    if len(letter.items) > 1:
+        add("other_items_in_letter", len(letter.items) - 1)
     if any((other.treatment or {}).get("category") == "surgery" for other in facts.items):
         add("letter_requests_surgery")
     if item.is_modified_request:
@@ -192,15 +193,15 @@ def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
         add(f"treatment_context={treatment['context']}", span=title)
     requested = item_facts.requested
     if requested and requested.get("kind") == "visits":
-        add("requested_visits", math.log1p(requested["max"]), span=title)
+        add("requested_visits", requested["max"], span=title)
     elif requested and requested.get("kind") == "drug":
-        add("requested_drug_quantity", math.log1p(requested["quantity"]), span=title)
+        add("requested_drug_quantity", requested["quantity"], span=title)
     if item_facts.prior:
-        add("prior_visits", math.log1p(sum(p["max"] for p in item_facts.prior)))
+        add("prior_visits", sum(p["max"] for p in item_facts.prior))
         add("has_prior_same_treatment")
     allowance = item_facts.allowance or {}
     if allowance.get("excess"):
-        add("allowance_excess", math.log1p(allowance["excess"]), span=title)
+        add("allowance_excess", allowance["excess"], span=title)
 
 
 def _title_span(item: Item) -> tuple[int, int]:
@@ -217,7 +218,7 @@ def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, mode: str, dro
         where = (entity.start, entity.end)
         region = entity.region
         if entity.label in ("CUE", "VERDICT"):
-            name = f"{entity.label.lower()}:{entity.value['cue']}={entity.assertion or 'affirmed'}"
+            name = f"{entity.label.lower()}:{_cue_reading(entity)}"
             add(f"{region}:{name}", span=where)
             if any(s.start <= entity.start < s.end for s in end):
                 add(f"rationale_end:{name}", span=where)
@@ -231,6 +232,17 @@ def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, mode: str, dro
             add(f"diagnosis={entity.value['name']}", span=where)
         elif entity.label == "BODY_PART" and region == "heading":
             add(f"body_part={entity.value['name']}", span=where)
+
+
+def _cue_reading(entity: Entity) -> str:
+    """``cue=assertion``; a negated "medically necessary" ("is not seen as medically necessary") reads as
+    the negative verdict (negative verdicts already hold their "not" and are never flipped back)."""
+    cue, assertion = entity.value["cue"], entity.assertion or "affirmed"
+    if entity.label == "VERDICT":
+        if cue == "verdict_necessary" and assertion == "negated":
+            cue = "verdict_not_necessary"
+        assertion = "affirmed" if assertion == "negated" else assertion
+    return f"{cue}={assertion}"
 
 
 def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:

@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score, brier_score_loss, precision_score, recall_score, roc_auc_score
+from sklearn.metrics import (balanced_accuracy_score, brier_score_loss, f1_score, precision_score, recall_score,
+                             roc_auc_score)
 from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
@@ -28,6 +29,13 @@ from nlp_pipeline.letters import load_letter, parse_letter
 # training on verdict-free copies too was measured and lowered both draft scores: full rationales only
 TRAIN_VARIANTS = {"draft": ("full",), "facts": ("full",)}
 EVAL_VARIANTS = {"draft": ("full", "no_verdict"), "facts": ("full",)}
+THRESHOLD_OBJECTIVES = {
+    "balanced_accuracy": balanced_accuracy_score,
+    "f1": lambda y, predicted: f1_score(y, predicted, zero_division=0),
+}
+# a draft-mode flag asks a QA reviewer to look again: F1 weighs missed overturns against false alarms;
+# before review (facts) the cut favours finding the items with a chance (balanced accuracy)
+MODE_OBJECTIVE = {"draft": "f1", "facts": "balanced_accuracy"}
 
 
 @dataclass
@@ -79,15 +87,16 @@ def arrays(examples: list[Example]) -> tuple[list[dict], np.ndarray, np.ndarray]
             np.array([e.group for e in examples]))
 
 
-def choose_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    """The probability cut that maximizes balanced accuracy on out-of-fold predictions.
+def choose_threshold(y: np.ndarray, p: np.ndarray, objective: str = "balanced_accuracy") -> float:
+    """The probability cut that maximizes ``objective`` (``balanced_accuracy`` or ``f1`` of Overturned)
+    on out-of-fold predictions.
 
-    Among equally good cuts the lowest wins (a missed overturn costs a QA reviewer more than a second
-    look), and the cut sits halfway to the next lower prediction rather than on a training item's own
-    probability.
+    Among equally good cuts the lowest wins (a missed overturn costs more than a second look), and the
+    cut sits halfway to the next lower prediction rather than on a training item's own probability.
     """
     candidates = np.unique(np.round(p, 4))
-    scores = np.array([balanced_accuracy_score(y, p >= t) for t in candidates])
+    score = THRESHOLD_OBJECTIVES[objective]
+    scores = np.array([score(y, p >= t) for t in candidates])
     best = candidates[np.flatnonzero(scores == scores.max())[0]]
     below = candidates[candidates < best]
     return float((best + below.max()) / 2) if len(below) else float(best)
@@ -101,7 +110,7 @@ def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: 
     model = calibrated_model(C, splits, seed).fit(X, y)
     scores = cross_val_predict(linear_pipeline(C, seed), X, y, cv=splits, method="decision_function")
     oof = model.calibrated_classifiers_[0].calibrators[0].predict(scores)
-    return model, choose_threshold(y, oof)
+    return model, choose_threshold(y, oof, MODE_OBJECTIVE[mode])
 
 
 def verdict_free_threshold(model, examples: list[Example], verdict_free: list[Example], mode: str,
@@ -116,7 +125,8 @@ def verdict_free_threshold(model, examples: list[Example], verdict_free: list[Ex
     for train, test in grouped_splits(y, groups, n_splits, seed):
         fitted = linear_pipeline(C, seed).fit([X[i] for i in train], y[train])
         scores[test] = fitted.decision_function([X_free[i] for i in test])
-    return choose_threshold(y, model.calibrated_classifiers_[0].calibrators[0].predict(scores))
+    calibrated = model.calibrated_classifiers_[0].calibrators[0].predict(scores)
+    return choose_threshold(y, calibrated, MODE_OBJECTIVE[mode])
 
 
 def metrics(y: np.ndarray, p: np.ndarray, threshold) -> dict[str, float]:

@@ -49,7 +49,10 @@ def main() -> None:
         "## Metrics", "",
         "Grouped cross-validation by letter (5 folds): every figure is computed on letters the model was not fit on; "
         "each fold chooses its own threshold on its training letters. 95% intervals: bootstrap over letters (1,000 "
-        "resamples). `no_verdict` = the draft model judged on rationales with their verdict sentences removed.", "",
+        "resamples). `no_verdict` = the draft model judged on rationales with their verdict sentences removed. "
+        "Thresholds: draft mode maximizes F1 of Overturned on out-of-fold predictions (a flag asks a QA reviewer "
+        "to look again), with a second cut for rationales without a verdict sentence; facts mode maximizes "
+        "balanced accuracy (before review, find the items with a chance).", "",
         "| mode / variant | metric | model | 95% CI | TF-IDF + LR | always Upheld |", "|---|---|---|---|---|---|",
     ]
     for mode in ("draft", "facts"):

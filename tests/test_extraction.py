@@ -1,6 +1,8 @@
 """Extraction: phrase-level normalization cases, clause-scoped assertions, and the seed letters' facts."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance
@@ -281,3 +283,16 @@ def test_cli_parse_entities(seeds_dir, capsys):
     assert {"TREATMENT", "COUNT", "GUIDELINE", "CITATION"} <= labels
     assert all({"label", "text", "start", "end", "value", "role", "assertion"} <= set(e) for e in item["entities"])
     assert item["allowance"]["status"] == "above"
+
+
+def test_post_surgical_therapy_is_not_measured_against_chronic_pain_allowances():
+    from nlp_pipeline.letters import parse_letter
+    from nlp_pipeline.pipeline import extract_letter
+
+    text = (Path(__file__).resolve().parents[1] / "examples" / "facts_request.txt").read_text()
+    letter = parse_letter(text)
+    post_op = extract_letter(letter).items[2]
+    assert post_op.treatment["category"] == "physical_therapy"
+    assert post_op.treatment["context"] == "surgery_related"
+    assert post_op.requested["max"] == 12
+    assert post_op.allowance["status"] == "unknown"

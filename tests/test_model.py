@@ -153,6 +153,20 @@ def test_cli_predict_facts_mode_and_html(example_draft, tmp_path, capsys):
     assert "P(Overturned)" in html and "<mark" in html and "Acupuncture" in html
 
 
+def test_facts_request_without_rationales(capsys):
+    """A claims administrator's request (summary, items, denial guideline; no IMR rationale yet)."""
+    from tests.conftest import ROOT
+
+    code = main(["predict", str(ROOT / "examples" / "facts_request.txt"), "--mode", "facts", "--format", "jsonl"])
+    captured = capsys.readouterr()
+    assert code == 0
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["item_index"] for r in records] == [0, 1, 2]
+    assert all(r["stated_decision"] is None and r["agrees_with_stated"] is None for r in records)
+    assert all(0 < r["p_overturned"] < 1 and r["reasons"] for r in records)
+    assert "Decision rationale" not in captured.err
+
+
 def test_cli_predict_bad_file_goes_on(example_draft, tmp_path, capsys):
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"not a pdf")
@@ -185,3 +199,13 @@ def test_verdict_free_items_use_their_own_threshold(seeds_dir, draft_model):
         for prediction in draft_model.predict_letter(unconcluded):
             expected = prediction.p_overturned >= draft_model.verdict_free_threshold
             assert (prediction.predicted == "Overturned") == expected, (path.name, prediction.item_index)
+
+
+@pytest.mark.parametrize("objective, expected", [("balanced_accuracy", 0.2), ("f1", 0.625)])
+def test_threshold_objectives(objective, expected):
+    """Balanced accuracy keeps the lone low Overturned item; F1 gives it up to spare four false alarms."""
+    from nlp_pipeline.training import choose_threshold
+
+    y = np.array([0] * 20 + [0] * 4 + [1, 1, 1])
+    p = np.array([0.1] * 20 + [0.35] * 4 + [0.3, 0.9, 0.95])
+    assert choose_threshold(y, p, objective) == pytest.approx(expected)

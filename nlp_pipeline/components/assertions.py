@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span
 from nlp_pipeline.components._spans import group
 from nlp_pipeline.extensions import CUES_KEY, SPANS_KEY, TRIGGERS_KEY
 
-_TARGET_LABELS = {"TREATMENT", "BODY_PART", "DIAGNOSIS", "CUE"}
+_TARGET_LABELS = {"TREATMENT", "BODY_PART", "DIAGNOSIS", "CUE", "VERDICT"}
 _CLAUSE_BREAKS = {".", ";", ":", "?", "!"}
 
 
