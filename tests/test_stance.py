@@ -67,3 +67,29 @@ def test_sentence_offsets_point_into_the_letter(seed_facts):
             for sentence in item_facts.sentences:
                 assert letter.text[sentence.start:sentence.end] == sentence.text
                 assert sentence.region == "rationale"
+
+
+@pytest.mark.parametrize(
+    "text, reading",
+    [
+        ("Therefore, the requested Diclofenac ER 100mg #60 is not seen as medically necessary.",
+         "verdict_not_necessary=affirmed"),
+        ("The request is determined to not be medically necessary.", "verdict_not_necessary=affirmed"),
+        ("The request is not medically necessary.", "verdict_not_necessary=affirmed"),
+        ("The request is medically necessary and appropriate.", "verdict_necessary=affirmed"),
+        ("There is no evidence of failure, so the request is not medically necessary.",
+         "verdict_not_necessary=affirmed"),
+    ],
+)
+def test_verdict_reading(nlp, text, reading):
+    from nlp_pipeline.extensions import CUES_KEY
+    from nlp_pipeline.features import _cue_reading
+    from nlp_pipeline.pipeline import span_entity
+    from nlp_pipeline.types import TextSpan
+
+    doc = nlp.make_doc(text)
+    doc._.imr_region = "rationale"
+    verdicts = [s for s in nlp(doc).spans[CUES_KEY] if s.label_ == "VERDICT"]
+    assert len(verdicts) == 1
+    entity = span_entity(verdicts[0], TextSpan(0, len(text), text), "rationale")
+    assert _cue_reading(entity) == reading
