@@ -28,9 +28,9 @@ def main() -> None:
         "Draft features: the requested service and amount against the guideline allowance, the letter's header, "
         "rationale cues with their assertions, and how the rationale's sentences about the case lean (for / against "
         "/ neutral, from `patterns/stance.jsonl`, verdict sentences left out), plus down-weighted word n-grams. "
-        "Facts features: the request's shape only (service, surgical context, modified or retrospective request, "
-        "amount against the allowance, the letter's other requests); richer facts-mode features lowered its "
-        "grouped-CV ROC-AUC on this corpus.", "",
+        "Facts features: the request's shape only (surgical context, modified or retrospective request, amount "
+        "against the allowance, how many items the letter disputes and whether one is a surgery); the service "
+        "category, header, case-summary cues and words lowered its grouped-CV ROC-AUC on this corpus.", "",
         "Both: rule-based extraction (spaCy blank English + JSONL patterns) → a pure feature function → "
         "`DictVectorizer` → class-weighted `LogisticRegression`, calibrated with "
         "`CalibratedClassifierCV(method='sigmoid', ensemble=False)` on grouped out-of-fold scores. Saved with "
@@ -60,19 +60,24 @@ def main() -> None:
         for variant, result in report["variants"].items():
             for key in ("roc_auc", "balanced_accuracy", "overturned_recall", "overturned_precision", "brier"):
                 lines.append(_row(f"{mode} / {variant}", result, key))
+    free = json.loads((MODELS / "draft" / "report.json").read_text())["variants"]["no_verdict"]["model"]["metrics"]
+    facts_report = json.loads((MODELS / "facts" / "report.json").read_text())["variants"]["full"]
+    facts, facts_prior = facts_report["model"]["metrics"], facts_report["always_upheld"]["metrics"]["brier"]
     lines += [
         "", "## Intended use", "",
         "Decision support for reviewers, QA nurses, claims professionals and attorneys: a second look at each item, "
         "with the sentences and facts that drive it. Not a substitute for the medical reviewer's judgement and not "
         "a basis for any decision on its own.", "",
         "## Limits", "",
-        "- Small corpus (296 items, 37 Overturned): intervals are wide; treatment categories with few items are "
-        "barely learned.",
-        "- Draft mode leans on the rationale's conclusion. Without verdict sentences (a draft not yet concluded) "
-        "it still ranks items well (see `no_verdict`) and uses its own threshold, chosen on verdict-free copies of "
-        "the training letters, but about a third of the items it flags are Upheld.",
-        "- Facts mode is weak: before review, the request and the letter's shape carry little signal that 37 "
-        "overturns can teach, and its Brier score is about always-Upheld's. Use it to rank, not as a probability.",
+        f"- Small corpus ({facts_report['items']} items, {facts_report['overturned']} Overturned): intervals are "
+        "wide; treatment categories with few items are barely learned.",
+        f"- Draft mode leans on the rationale's conclusion. Without verdict sentences (a draft not yet concluded) "
+        f"it still ranks items well (see `no_verdict`) and uses its own threshold, chosen on verdict-free copies "
+        f"of the training letters, but {1 - free['overturned_precision']:.0%} of the items it flags there are Upheld.",
+        f"- Facts mode is weak: before review, the request's shape carries little signal that {facts_report['overturned']} "
+        f"overturns can teach (ROC-AUC {facts['roc_auc']:.3f}, short of the 0.85 aimed at), and its Brier score "
+        f"({facts['brier']:.3f}) is only a little below always-Upheld's ({facts_prior:.3f}). Its threshold favours "
+        f"recall, so most items it flags are Upheld: use it to rank, not as a verdict.",
         "- The corpus letters are almost all about injuries a few months old (decided late 2016 / early 2017); "
         "chronic-pain disputes years after injury are few, so expect weaker figures there.",
         "- Letters unlike the DWC layout (other states, OCR-only scans) are refused rather than guessed.",
