@@ -39,7 +39,7 @@ _STANCE_WORDS = {
 _LAST_WORDS = {"for": "supports the request", "against": "argues against it", "neutral": "takes no side"}
 _PLAIN = {
     "no_case_sentences": "Outside its verdict the rationale never applies the guideline to this case",
-    "rationale_sentences": "Length of the rationale, verdict sentences left out",
+    "rationale_length": "Length of the rationale against a typical five sentences (verdict sentences left out)",
     "surgical_item": "A surgical or surgery-related service (pre-op, post-op, assistant, associated service)",
     "letter_requests_surgery": "The letter disputes a surgery (this item or another)",
     "other_items_in_letter": "The letter disputes other items too (the more, the stronger)",

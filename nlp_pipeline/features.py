@@ -44,6 +44,7 @@ TEXT_WEIGHT = 0.1
 # model keeps leaning on them when it also sees the verdict sentences (chosen by grouped CV)
 STANCE_WEIGHT = 1.5
 POLARITIES = ("for", "against", "neutral")
+TYPICAL_RATIONALE_SENTENCES = 5  # the corpus median, verdict sentences left out
 SURGICAL = {"surgery", "surgery_related"}
 END_SENTENCES = 3
 MODE_FAMILIES = {
@@ -250,7 +251,8 @@ def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, 
     verdicts = item_facts.verdict_sentences
     kept = [s for s in item_facts.sentences if not any(v.start <= s.start < v.end for v in verdicts)]
     case = [s for s in kept if s.value["role"] == "case"]
-    values = {"rationale_sentences": math.log1p(len(kept))}
+    # length against a typical rationale, so a usual one contributes nothing
+    values = {"rationale_length": math.log1p(len(kept)) - math.log1p(TYPICAL_RATIONALE_SENTENCES)}
     for polarity in POLARITIES:
         mine = [s for s in case if s.value["polarity"] == polarity]
         if mine:

@@ -44,7 +44,7 @@ def test_each_rationale_sentence_is_tagged_once(nlp):
     assert [s["role"] for s in _sentences(nlp, text)] == ["guideline", "case", "case"]
 
 
-_STANCE_PREFIXES = ("case_sentences", "last_case_sentence", "no_case_sentences", "rationale_sentences")
+_STANCE_PREFIXES = ("case_sentences", "last_case_sentence", "no_case_sentences", "rationale_length")
 
 
 def _stance(values: dict[str, float]) -> dict[str, float]:
