@@ -29,6 +29,8 @@ mark .imr-label { font-family: Helvetica, Arial, sans-serif; font-size: 0.6em; f
 mark.toward-overturned { background: #b7e4b0; outline: 2px solid #3c9a32; }
 mark.toward-upheld { background: #f4b4b4; outline: 2px solid #c0392b; }
 mark.negated { text-decoration: line-through; opacity: 0.7; }
+tr.stance-for td:first-child { background: #b7e4b0; }
+tr.stance-against td:first-child { background: #f4b4b4; }
 """
 
 
@@ -134,6 +136,22 @@ def _facts_table(item_facts) -> str:
     return f'<table class="facts">{cells}</table>'
 
 
+def _sentences_table(item_facts) -> str:
+    """The rationale's sentences about the case, each with its polarity (verdict sentences marked)."""
+    rows = []
+    for sentence in item_facts.sentences:
+        if sentence.value["role"] != "case":
+            continue
+        verdict = any(v.start <= sentence.start < v.end for v in item_facts.verdict_sentences)
+        stance = sentence.value["polarity"] + (" (verdict)" if verdict else "")
+        rows.append(f'<tr class="stance-{escape(sentence.value["polarity"])}"><td>{escape(stance)}</td>'
+                    f"<td>{escape(' '.join(sentence.text.split()))}</td></tr>")
+    if not rows:
+        return ""
+    return ('<table class="facts sentences"><tr><th>Stance</th><th>Rationale sentence about the case</th></tr>'
+            + "".join(rows) + "</table>")
+
+
 def letter_facts_html(letter, facts) -> str:
     """The page body for one letter: header, highlighted case summary, then one block per item with its facts."""
     parts = [
@@ -149,6 +167,7 @@ def letter_facts_html(letter, facts) -> str:
             f'<section class="block item"><h2>Item {item.index + 1}: {escape(item.title)}</h2>'
             f'<p class="meta">Stated decision: {escape(item.stated_decision or "(none stated)")}</p>'
             + _facts_table(item_facts)
+            + _sentences_table(item_facts)
             + _block_text(letter.text, item.start, item.end, item_facts.entities)
             + "</section>"
         )
