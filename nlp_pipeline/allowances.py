@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Iterable
 
 # When several diagnoses are stated, the one with the most generous rule applies.
 _DIAGNOSIS_ORDER = ("CRPS", "radiculitis", "myalgia")
@@ -19,7 +19,7 @@ def allowance_table() -> tuple[dict[str, Any], ...]:
 
 def applicable_allowance(category: str | None, diagnoses: set[str], improvement_documented: bool) -> dict | None:
     """The allowance for a treatment category given the letter's diagnoses; None when the table has none."""
-    rows = [row for row in allowance_table() if row["category"] == category]
+    rows = [row for row in allowance_table() if row["category"] == category and "context" not in row]
     if not rows:
         return None
     for diagnosis in _DIAGNOSIS_ORDER:
@@ -32,6 +32,14 @@ def applicable_allowance(category: str | None, diagnoses: set[str], improvement_
         if extended:
             return extended
     return next(row for row in rows if row.get("default"))
+
+
+def post_surgical_allowance(category: str | None, procedures: Iterable[str]) -> dict | None:
+    """The post-surgical allowance for therapy after one of the letter's ``procedures``; None when the
+    table has none for them (the chronic-pain allowances never apply after surgery)."""
+    procedures = set(procedures)
+    return next((row for row in allowance_table() if row.get("context") == "surgery_related"
+                 and row["category"] == category and procedures & set(row["procedures"])), None)
 
 
 def compare_to_allowance(requested: dict | None, allowance: dict | None) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance
+from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.dates import years_between
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan
 
@@ -23,6 +23,8 @@ def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, 
     if not named:
         return None
     main = next((e for e in named if e.value["category"] not in _CONTEXT_CATEGORIES), named[0])
+    if main.value["category"] == "surgery":  # "arthroscopic rotator cuff repair": the named procedure
+        main = next((e for e in named if e.value["category"] == "surgery" and e.value["name"] != "surgery"), main)
     treatment = dict(main.value)
     context = [e.value["category"] for e in named if e.value["category"] in _CONTEXT_CATEGORIES]
     if context and context[0] != treatment["category"]:
@@ -47,7 +49,8 @@ def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], c
 
 
 def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], summary: tuple[Entity, ...],
-                      verdicts: tuple[TextSpan, ...], sentences: tuple[Entity, ...] = ()) -> ItemFacts:
+                      verdicts: tuple[TextSpan, ...], sentences: tuple[Entity, ...] = (),
+                      procedures: tuple[str, ...] = ()) -> ItemFacts:
     """Everything the model and the explanations need to know about one item."""
     heading = [e for e in entities if e.region == "heading"]
     rest = [e for e in entities if e.region != "heading"]
@@ -65,9 +68,11 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         e.label == "CUE" and e.value["cue"] == "functional_improvement" and e.assertion == "affirmed"
         for e in summary
     )
-    # the table holds the chronic-pain and acupuncture allowances; post-surgical therapy follows other rules
-    post_surgical = bool(treatment and treatment.get("context") == "surgery_related")
-    rule = None if post_surgical else applicable_allowance(category, diagnoses, improvement)
+    # therapy after surgery follows the post-surgical allowances of the letter's procedure, never the chronic ones
+    if treatment and treatment.get("context") == "surgery_related":
+        rule = post_surgical_allowance(category, procedures)
+    else:
+        rule = applicable_allowance(category, diagnoses, improvement)
     allowance = compare_to_allowance(requested, rule)
     return ItemFacts(
         index=item.index,
@@ -80,6 +85,13 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         verdict_sentences=verdicts,
         sentences=sentences,
     )
+
+
+def letter_procedures(entities: list[Entity]) -> tuple[str, ...]:
+    """The named surgical procedures among a letter's item headings and case summary."""
+    names = [e.value["name"] for e in entities if e.label == "TREATMENT" and e.value.get("category") == "surgery"
+             and e.region in ("heading", "summary") and e.value.get("name") != "surgery"]
+    return tuple(dict.fromkeys(names))
 
 
 def cited_guidelines(entities: tuple[Entity, ...]) -> tuple[dict[str, Any], ...]:

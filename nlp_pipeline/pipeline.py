@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 
 import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
 from nlp_pipeline.extensions import CUES_KEY, SENTENCES_KEY, SPANS_KEY, STANCE_KEY, TRIGGERS_KEY
-from nlp_pipeline.facts import derive_item_facts, years_since_injury
+from nlp_pipeline.facts import derive_item_facts, letter_procedures, years_since_injury
 from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan
 
 # span ruler name → (spans key, pattern files)
@@ -90,9 +90,10 @@ def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
         if region == "rationale":
             verdicts[index].extend(verdict_sentences(doc, span.start, letter.text))
             sentences[index].extend(span_entity(s, span, region) for s in doc.spans.get(SENTENCES_KEY, []))
+    procedures = letter_procedures([*summary, *(e for found in by_item.values() for e in found)])
     items = tuple(
         derive_item_facts(letter, item, tuple(by_item[item.index]), tuple(summary), tuple(verdicts[item.index]),
-                          tuple(sentences[item.index]))
+                          tuple(sentences[item.index]), procedures)
         for item in letter.items
     )
     return LetterFacts(summary_entities=tuple(summary), items=items, years_since_injury=years_since_injury(letter))

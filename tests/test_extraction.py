@@ -285,14 +285,40 @@ def test_cli_parse_entities(seeds_dir, capsys):
     assert item["allowance"]["status"] == "above"
 
 
-def test_post_surgical_therapy_is_not_measured_against_chronic_pain_allowances():
+def test_post_surgical_therapy_is_measured_against_the_procedures_allowance():
     from nlp_pipeline.letters import parse_letter
     from nlp_pipeline.pipeline import extract_letter
 
     text = (Path(__file__).resolve().parents[1] / "examples" / "facts_request.txt").read_text()
-    letter = parse_letter(text)
-    post_op = extract_letter(letter).items[2]
+    facts = extract_letter(parse_letter(text))
+    assert facts.items[0].treatment == {"category": "surgery", "name": "rotator cuff/impingement surgery"}
+    post_op = facts.items[2]
     assert post_op.treatment["category"] == "physical_therapy"
     assert post_op.treatment["context"] == "surgery_related"
     assert post_op.requested["max"] == 12
-    assert post_op.allowance["status"] == "unknown"
+    assert post_op.allowance["status"] == "within"
+    assert post_op.allowance["allowed"] == [24, 24]
+    assert "Post-Surgical" in post_op.allowance["citation"]
+
+
+@pytest.mark.parametrize(
+    "procedures, allowed",
+    [
+        (("carpal tunnel release",), [3, 8]),
+        (("bankart repair",), [24, 24]),
+        (("meniscectomy",), [12, 12]),
+        (("spinal fusion",), [34, 34]),
+        (("surgery",), None),
+        ((), None),
+    ],
+)
+def test_post_surgical_allowances(procedures, allowed):
+    from nlp_pipeline.allowances import post_surgical_allowance
+
+    row = post_surgical_allowance("physical_therapy", procedures)
+    assert (row["visits"] if row else None) == allowed
+
+
+def test_chronic_pain_allowances_never_come_from_post_surgical_rows():
+    row = applicable_allowance("physical_therapy", set(), improvement_documented=False)
+    assert "context" not in row and row["visits"] == [9, 10]
