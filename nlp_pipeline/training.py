@@ -15,7 +15,6 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (balanced_accuracy_score, brier_score_loss, f1_score, precision_score, recall_score,
                              roc_auc_score)
-from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
 
@@ -102,31 +101,29 @@ def choose_threshold(y: np.ndarray, p: np.ndarray, objective: str = "balanced_ac
     return float((best + below.max()) / 2) if len(below) else float(best)
 
 
-def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: int = 0, n_splits: int = 5):
-    """Fit the calibrated model and choose its threshold on out-of-fold predictions (no test data)."""
+def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: int = 0, n_splits: int = 5,
+              verdict_free: list[Example] | None = None) -> tuple[Any, float, float]:
+    """Fit the calibrated model and choose its thresholds on out-of-fold predictions (no test data).
+
+    Returns ``(model, threshold, verdict_free_threshold)``. With ``verdict_free`` copies of the items
+    (``verdict_free[i]`` is ``examples[i]`` without its verdict sentences) the second cut, for drafts
+    not yet concluded, is chosen the same way on their out-of-fold predictions; otherwise it is the first.
+    """
     C = DEFAULT_C[mode] if C is None else C
     X, y, groups = arrays(examples)
     splits = grouped_splits(y, groups, n_splits, seed)
     model = calibrated_model(C, splits, seed).fit(X, y)
-    scores = cross_val_predict(linear_pipeline(C, seed), X, y, cv=splits, method="decision_function")
-    oof = model.calibrated_classifiers_[0].calibrators[0].predict(scores)
-    return model, choose_threshold(y, oof, MODE_OBJECTIVE[mode])
-
-
-def verdict_free_threshold(model, examples: list[Example], verdict_free: list[Example], mode: str,
-                           C: float | None = None, seed: int = 0, n_splits: int = 5) -> float:
-    """The cut for items whose rationale states no verdict (a draft not yet concluded), chosen on
-    out-of-fold predictions of the training items' verdict-free copies (``verdict_free[i]`` is
-    ``examples[i]`` without its verdict sentences)."""
-    C = DEFAULT_C[mode] if C is None else C
-    X, y, groups = arrays(examples)
-    X_free = [e.features.values for e in verdict_free]
-    scores = np.zeros(len(y))
-    for train, test in grouped_splits(y, groups, n_splits, seed):
-        fitted = linear_pipeline(C, seed).fit([X[i] for i in train], y[train])
-        scores[test] = fitted.decision_function([X_free[i] for i in test])
-    calibrated = model.calibrated_classifiers_[0].calibrators[0].predict(scores)
-    return choose_threshold(y, calibrated, MODE_OBJECTIVE[mode])
+    X_free = [e.features.values for e in verdict_free] if verdict_free else None
+    scores, free_scores = np.zeros(len(y)), np.zeros(len(y))
+    for train, test in splits:
+        fold = linear_pipeline(C, seed).fit([X[i] for i in train], y[train])
+        scores[test] = fold.decision_function([X[i] for i in test])
+        if X_free:
+            free_scores[test] = fold.decision_function([X_free[i] for i in test])
+    calibrator, objective = model.calibrated_classifiers_[0].calibrators[0], MODE_OBJECTIVE[mode]
+    threshold = choose_threshold(y, calibrator.predict(scores), objective)
+    free_threshold = choose_threshold(y, calibrator.predict(free_scores), objective) if X_free else threshold
+    return model, threshold, free_threshold
 
 
 def metrics(y: np.ndarray, p: np.ndarray, threshold) -> dict[str, float]:
@@ -185,34 +182,32 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
     held_out_groups = [set(groups_all[test]) for _, test in outer]
     results: dict[str, Any] = {"mode": mode, "folds": len(outer), "variants": {}}
     parsed_by_group = {letter_group(p.letter): p for p in corpus.letters}
+    # the models and baselines depend on the fold's training letters only: fit once, judge every variant
+    fits = []
+    for fold, test_groups in enumerate(held_out_groups):
+        train = [e for e in train_all if e.group not in test_groups]
+        free = [e for e in free_all if e.group not in test_groups] or None
+        model, threshold, free_threshold = fit_model(train, mode, C, seed, n_splits, free)
+        train_text = [_text_of(parsed_by_group[e.group], e.item_index, mode, e.variant == "no_verdict") for e in train]
+        y_train = np.array([e.label for e in train])
+        fits.append((model, threshold, free_threshold, tfidf_baseline().fit(train_text, y_train), y_train.mean()))
+        if progress:
+            progress(fold)
+    thresholds, free_thresholds = [fit[1] for fit in fits], [fit[2] for fit in fits]
     for variant in EVAL_VARIANTS[mode]:
         rows = labelled_examples(corpus, mode, (variant,))
         y = np.array([e.label for e in rows])
         groups = np.array([e.group for e in rows])
         p_model, p_tfidf, p_prior = (np.zeros(len(rows)) for _ in range(3))
-        thresholds, free_thresholds, per_row_threshold = [], [], np.zeros(len(rows))
-        for fold, test_groups in enumerate(held_out_groups):
-            train = [e for e in train_all if e.group not in test_groups]
-            test_rows = np.array([g in test_groups for g in groups])
-            model, threshold = fit_model(train, mode, C, seed, n_splits)
-            p_model[test_rows] = model.predict_proba([rows[i].features.values for i in np.flatnonzero(test_rows)])[:, 1]
-            thresholds.append(threshold)
-            free_threshold = threshold
-            if free_all:
-                free_train = [e for e in free_all if e.group not in test_groups]
-                free_threshold = verdict_free_threshold(model, train, free_train, mode, C, seed, n_splits)
-            free_thresholds.append(free_threshold)
-            for i in np.flatnonzero(test_rows):
-                per_row_threshold[i] = threshold if rows[i].has_verdict else free_threshold
-            train_text = [_text_of(parsed_by_group[e.group], e.item_index, mode, e.variant == "no_verdict") for e in train]
+        per_row_threshold = np.zeros(len(rows))
+        for (model, threshold, free_threshold, baseline, prior), test_groups in zip(fits, held_out_groups):
+            test = np.flatnonzero([g in test_groups for g in groups])
+            p_model[test] = model.predict_proba([rows[i].features.values for i in test])[:, 1]
+            per_row_threshold[test] = [threshold if rows[i].has_verdict else free_threshold for i in test]
             test_text = [_text_of(parsed_by_group[rows[i].group], rows[i].item_index, mode, variant == "no_verdict")
-                         for i in np.flatnonzero(test_rows)]
-            y_train = np.array([e.label for e in train])
-            baseline = tfidf_baseline().fit(train_text, y_train)
-            p_tfidf[test_rows] = baseline.predict_proba(test_text)[:, 1]
-            p_prior[test_rows] = y_train.mean()
-            if progress:
-                progress(fold)
+                         for i in test]
+            p_tfidf[test] = baseline.predict_proba(test_text)[:, 1]
+            p_prior[test] = prior
         threshold = float(np.median(thresholds))
         results["variants"][variant] = {
             "items": int(len(rows)), "overturned": int(y.sum()), "letters": int(len(set(groups))),
@@ -268,15 +263,12 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     log(f"{len(corpus.letters)} letters, {len(examples)} labelled items "
         f"({sum(e.label for e in examples)} Overturned), {corpus.unlabeled_items} unlabelled items skipped, "
         f"{len(corpus.failed)} files failed")
-    bar = tqdm(total=5 * len(EVAL_VARIANTS[mode]), desc="cross-validation", unit="fold",
+    bar = tqdm(total=5, desc="cross-validation", unit="fold",
                disable=None if progress is None else not progress)
     report = cross_validate(corpus, mode, C, seed, reps=reps, progress=lambda _: bar.update())
     bar.close()
-    model, threshold = fit_model(examples, mode, C, seed)
-    free_threshold = threshold
-    if mode == "draft":
-        free_threshold = verdict_free_threshold(model, examples, labelled_examples(corpus, mode, ("no_verdict",)),
-                                                mode, C, seed)
+    verdict_free = labelled_examples(corpus, mode, ("no_verdict",)) if mode == "draft" else None
+    model, threshold, free_threshold = fit_model(examples, mode, C, seed, verdict_free=verdict_free)
     report.update(
         letters=len(corpus.letters), labelled_items=len(examples), unlabeled_items=corpus.unlabeled_items,
         failed_files=[{"source": s, "error": e} for s, e in corpus.failed], threshold=threshold,

@@ -108,8 +108,8 @@ def test_training_twice_with_one_seed_gives_the_same_model(seeds_dir, letters_di
 
     corpus = load_corpus([seeds_dir, *sorted(letters_dir.glob("*.pdf"))[:40]], progress=False)
     examples = labelled_examples(corpus, "draft", ("full",))
-    first, t1 = fit_model(examples, "draft", seed=3)
-    second, t2 = fit_model(examples, "draft", seed=3)
+    first, t1, _ = fit_model(examples, "draft", seed=3)
+    second, t2, _ = fit_model(examples, "draft", seed=3)
     rows = [e.features.values for e in examples]
     assert t1 == t2
     assert np.array_equal(first.predict_proba(rows), second.predict_proba(rows))
