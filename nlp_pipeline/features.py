@@ -248,8 +248,7 @@ def _cue_reading(entity: Entity) -> str:
 
 def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
     """How the rationale's case sentences lean, verdict sentences left out (so the same with or without them)."""
-    verdicts = item_facts.verdict_sentences
-    kept = [s for s in item_facts.sentences if not any(v.start <= s.start < v.end for v in verdicts)]
+    kept = [s for s in item_facts.sentences if not item_facts.in_verdict(s.start)]
     case = [s for s in kept if s.value["role"] == "case"]
     # length against a typical rationale, so a usual one contributes nothing
     values = {"rationale_length": math.log1p(len(kept)) - math.log1p(TYPICAL_RATIONALE_SENTENCES)}

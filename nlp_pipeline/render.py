@@ -142,7 +142,7 @@ def _sentences_table(item_facts) -> str:
     for sentence in item_facts.sentences:
         if sentence.value["role"] != "case":
             continue
-        verdict = any(v.start <= sentence.start < v.end for v in item_facts.verdict_sentences)
+        verdict = item_facts.in_verdict(sentence.start)
         stance = sentence.value["polarity"] + (" (verdict)" if verdict else "")
         rows.append(f'<tr class="stance-{escape(sentence.value["polarity"])}"><td>{escape(stance)}</td>'
                     f"<td>{escape(' '.join(sentence.text.split()))}</td></tr>")

@@ -161,6 +161,10 @@ class ItemFacts(_ToDict):
     verdict_sentences: tuple[TextSpan, ...] = ()
     sentences: tuple[Entity, ...] = ()  # rationale sentences: SENTENCE entities valued {"role", "polarity"}
 
+    def in_verdict(self, offset: int) -> bool:
+        """Whether a letter offset falls inside one of the rationale's verdict sentences."""
+        return any(v.start <= offset < v.end for v in self.verdict_sentences)
+
 
 @dataclass(frozen=True)
 class LetterFacts(_ToDict):

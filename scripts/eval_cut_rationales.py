@@ -34,7 +34,7 @@ def cut_letter(parsed: ParsedLetter, cut: str) -> ParsedLetter:
         if cut == "last":
             spans = facts.sentences[-1:]
         else:
-            spans = [s for s in facts.sentences if any(v.start <= s.start < v.end for v in facts.verdict_sentences)]
+            spans = [s for s in facts.sentences if facts.in_verdict(s.start)]
         for span in spans:
             text = text[:span.start] + " " * (span.end - span.start) + text[span.end:]
     return ParsedLetter.of(parse_letter(text, source=parsed.letter.source, normalized=True))
