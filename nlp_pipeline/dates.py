@@ -30,9 +30,14 @@ def find_dates(text: str) -> list[FoundDate]:
     return found
 
 
-def years_between(earlier: str | None, later: str | None) -> float | None:
-    """Years from one ISO date to another (one decimal); None when either is missing."""
+def days_between(earlier: str | None, later: str | None) -> int | None:
+    """Days from one ISO date to another; None when either is missing."""
     if not earlier or not later:
         return None
-    days = (date.fromisoformat(later) - date.fromisoformat(earlier)).days
-    return round(days / 365.25, 1)
+    return (date.fromisoformat(later) - date.fromisoformat(earlier)).days
+
+
+def years_between(earlier: str | None, later: str | None) -> float | None:
+    """Years from one ISO date to another (one decimal); None when either is missing."""
+    days = days_between(earlier, later)
+    return None if days is None else round(days / 365.25, 1)

@@ -44,6 +44,8 @@ _PLAIN = {
     "letter_requests_surgery": "The letter disputes a surgery (this item or another)",
     "other_items_in_letter": "The letter disputes other items too (the more, the stronger)",
     "modified_request": "The disputed amount is what remains of a modified request",
+    "objective_findings": "The case summary documents objective findings (a tear, a fracture, instability, a positive test, a wound)",
+    "weeks_to_review": "Weeks from the injury to the utilization review's denial, against a typical seven",
 }
 _ASSERTION_WORDS = {"affirmed": "states", "negated": "denies", "possible": "raises the possibility of"}
 _REGION_WORDS = {"rationale": "The rationale", "rationale_end": "The rationale's conclusion",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
-from nlp_pipeline.dates import years_between
+from nlp_pipeline.dates import days_between, years_between
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan
 
 _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
@@ -14,6 +14,17 @@ _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
 def years_since_injury(letter: Letter) -> float | None:
     """Years from the date of injury to the decision (or assignment) date."""
     return years_between(letter.date_of_injury, letter.decision_date or letter.date_assigned)
+
+
+def weeks_injury_to_review(letter: Letter, summary: tuple[Entity, ...]) -> float | None:
+    """Weeks from the injury to the utilization review's denial: from the header, else from the case
+    summary's dates of those roles ("injured on 11-8-16", "utilization review (12-1-16) denied")."""
+    def summary_date(role: str) -> str | None:
+        return next((e.value["date"] for e in summary if e.label == "DATE" and e.role == role and e.value), None)
+
+    days = days_between(letter.date_of_injury or summary_date("injury"),
+                        letter.ur_denial_date or summary_date("utilization_review"))
+    return None if days is None or days < 0 else round(days / 7, 1)
 
 
 def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, Any] | None:

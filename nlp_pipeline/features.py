@@ -10,10 +10,11 @@ are masked wherever else they occur. ``drop_verdict`` removes the rationale's ve
 ("... is not medically necessary.") so a model can be trained and judged without them.
 
 Each mode also picks feature families (``MODE_FAMILIES``). The facts model learns from a few dozen
-Overturned items, so it keeps only the request's shape (surgical context, modified or retrospective
+Overturned items, so it keeps the request's shape (surgical context, modified or retrospective
 request, amount against the allowance, how many items the letter disputes and whether one is a
-surgery): adding the service category, header, case-summary cue, diagnosis, guideline-source or word
-features lowered its grouped-CV ROC-AUC.
+surgery) and two facts of the case (objective findings the summary documents, weeks from the injury
+to the denial): adding the service category, header, case-summary cue, diagnosis, guideline-source or
+word features lowered its grouped-CV ROC-AUC.
 """
 from __future__ import annotations
 
@@ -45,11 +46,12 @@ TEXT_WEIGHT = 0.1
 STANCE_WEIGHT = 1.5
 POLARITIES = ("for", "against", "neutral")
 TYPICAL_RATIONALE_SENTENCES = 5  # the corpus median, verdict sentences left out
+TYPICAL_WEEKS_TO_REVIEW = 7  # the corpus median from injury to the utilization review
 SURGICAL = {"surgery", "surgery_related"}
 END_SENTENCES = 3
 MODE_FAMILIES = {
     "draft": {"header", "request", "service", "entities", "stance", "words"},
-    "facts": {"request"},
+    "facts": {"request", "case"},
 }
 MODE_REGIONS = {
     "draft": {"summary", "heading", "ca_guideline", "maximus_guideline", "rationale"},
@@ -140,6 +142,8 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
     values = {name: round(math.log1p(value), 6) if value >= 1 else value for name, value in counts.items()}
     if "stance" in families:
         values.update(_stance_features(item_facts, evidence))
+    if "case" in families:
+        values.update(_case_features(facts, evidence))
     for prefix in MODE_PARTS[mode] if "words" in families else ():
         for span in part_spans(letter, item, prefix, drop):
             tokens = words(span.text)
@@ -267,6 +271,20 @@ def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, 
     else:
         values["no_case_sentences"] = 1.0
     return {name: round(STANCE_WEIGHT * value, 6) for name, value in values.items()}
+
+
+def _case_features(facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
+    """What the case summary documents: objective findings (a tear, instability, a positive test), and
+    how long after the injury the request was denied (acute-phase guidelines turn on weeks of care)."""
+    values: dict[str, float] = {}
+    found = [e for e in facts.summary_entities if e.label == "FINDING" and e.assertion == "affirmed"]
+    if found:
+        values["objective_findings"] = math.log1p(len(found))
+        evidence["objective_findings"] = [(e.start, e.end) for e in found]
+    weeks = facts.weeks_injury_to_review
+    if weeks is not None:
+        values["weeks_to_review"] = round(math.log1p(weeks) - math.log1p(TYPICAL_WEEKS_TO_REVIEW), 6)
+    return values
 
 
 def _bucket(value: float, edges: tuple[float, ...]) -> float:

@@ -11,14 +11,16 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
-from nlp_pipeline.extensions import CUES_KEY, SENTENCES_KEY, SPANS_KEY, STANCE_KEY, TRIGGERS_KEY
-from nlp_pipeline.facts import derive_item_facts, letter_procedures, years_since_injury
+from nlp_pipeline.extensions import (CUES_KEY, FINDINGS_KEY, REPORTED_KEYS, SENTENCES_KEY, SPANS_KEY, STANCE_KEY,
+                                     TRIGGERS_KEY)
+from nlp_pipeline.facts import derive_item_facts, letter_procedures, weeks_injury_to_review, years_since_injury
 from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan
 
 # span ruler name → (spans key, pattern files)
 RULERS = {
     "imr_entity_ruler": (SPANS_KEY, ("treatments", "guidelines", "anatomy")),
     "imr_cue_ruler": (CUES_KEY, ("cues",)),
+    "imr_finding_ruler": (FINDINGS_KEY, ("findings",)),
     "imr_trigger_ruler": (TRIGGERS_KEY, ("assertion_triggers", "roles")),
     "imr_stance_ruler": (STANCE_KEY, ("stance",)),
 }
@@ -96,7 +98,8 @@ def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
                           tuple(sentences[item.index]), procedures)
         for item in letter.items
     )
-    return LetterFacts(summary_entities=tuple(summary), items=items, years_since_injury=years_since_injury(letter))
+    return LetterFacts(summary_entities=tuple(summary), items=items, years_since_injury=years_since_injury(letter),
+                       weeks_injury_to_review=weeks_injury_to_review(letter, tuple(summary)))
 
 
 def _prepared(nlp: Language, regions: list[tuple[str, int | None, TextSpan]]) -> Iterable[Doc]:
@@ -110,7 +113,7 @@ def _prepared(nlp: Language, regions: list[tuple[str, int | None, TextSpan]]) ->
 
 def doc_entities(doc: Doc, part: TextSpan, region: str) -> list[Entity]:
     """The reported spans of a processed doc as :class:`Entity` records with letter offsets."""
-    spans = list(doc.spans.get(SPANS_KEY, [])) + list(doc.spans.get(CUES_KEY, []))
+    spans = [span for key in REPORTED_KEYS for span in doc.spans.get(key, [])]
     spans.sort(key=lambda s: (s.start_char, -s.end_char))
     return [span_entity(span, part, region) for span in spans]
 
@@ -122,7 +125,7 @@ def span_entity(span: Span, part: TextSpan, region: str) -> Entity:
         category, _, name = span.id_.partition("|")
         family, _, drug_class = category.partition("/")
         value = {"category": family, "name": name, **({"drug_class": drug_class} if drug_class else {})}
-    elif span.label_ in ("BODY_PART", "DIAGNOSIS"):
+    elif span.label_ in ("BODY_PART", "DIAGNOSIS", "FINDING"):
         value = {"name": span.id_}
     elif span.label_ in ("CUE", "VERDICT"):
         value = {"cue": span.id_}

@@ -173,3 +173,4 @@ class LetterFacts(_ToDict):
     summary_entities: tuple[Entity, ...] = ()
     items: tuple[ItemFacts, ...] = ()
     years_since_injury: float | None = None
+    weeks_injury_to_review: float | None = None  # from the injury to the utilization review's denial

@@ -7,7 +7,10 @@ import pytest
 
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance
 from nlp_pipeline.dates import find_dates
-from nlp_pipeline.extensions import CUES_KEY, SPANS_KEY
+from nlp_pipeline.facts import weeks_injury_to_review
+from nlp_pipeline.letters import parse_letter
+from nlp_pipeline.pipeline import extract_letter
+from nlp_pipeline.extensions import CUES_KEY, FINDINGS_KEY, SPANS_KEY
 from nlp_pipeline.quantities import find_quantities
 
 
@@ -107,6 +110,44 @@ def test_clause_scoped_assertion(nlp, text, phrase, assertion):
     spans = [s for key in (SPANS_KEY, CUES_KEY) for s in doc.spans.get(key, []) if s.text == phrase]
     assert spans, f"{phrase!r} not found"
     assert spans[0]._.imr_assertion == assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "finding", "assertion"),
+    [
+        ("The MRI revealed a full thickness tear of the supraspinatus.", "tear", "affirmed"),
+        ("Examination showed a positive Hawkins impingement test.", "positive_test", "affirmed"),
+        ("There was no instability of the knee.", "instability", "negated"),
+        ("X-rays were negative for fracture.", "fracture", "negated"),
+        ("He reports locking and giving way of the right knee.", "mechanical_symptoms", "affirmed"),
+        ("There was a reducible umbilical hernia on examination.", "hernia", "affirmed"),
+    ],
+)
+def test_objective_findings(nlp, text, finding, assertion):
+    spans = _spans(nlp, text, "FINDING", FINDINGS_KEY)
+    assert [s.id_ for s in spans][:1] == [finding]
+    assert spans[0]._.imr_assertion == assertion
+
+
+@pytest.mark.parametrize("text", ["Pain rated 6/10 with tenderness over the trapezius.", "The patient tested the brace."])
+def test_no_finding_where_there_is_none(nlp, text):
+    assert not _spans(nlp, text, "FINDING", FINDINGS_KEY)
+
+
+def test_weeks_injury_to_review_from_header_or_summary():
+    header = parse_letter(_minimal_letter("Date of Injury: 11/01/2016\nUR Denial Date: 12/13/2016\n", "Neck pain."))
+    assert extract_letter(header).weeks_injury_to_review == 6.0
+    summary = parse_letter(_minimal_letter(
+        "", "The injured worker sustained an industrial injury on 11-01-2016. "
+            "The original utilization review (12-27-2016) non-certified the request."))
+    assert extract_letter(summary).weeks_injury_to_review == 8.0
+    assert weeks_injury_to_review(parse_letter(_minimal_letter("", "Neck pain.")), ()) is None
+
+
+def _minimal_letter(header: str, summary: str) -> str:
+    return (f"Case Number: CM16-0000001\n{header}CLINICAL CASE SUMMARY\n{summary}\n"
+            "IMR ISSUES, DECISIONS AND RATIONALES\nMRI of the cervical spine:\n"
+            "Claims Administrator guideline: Decision based on MTUS ACOEM.\n")
 
 
 @pytest.mark.parametrize(
@@ -322,3 +363,21 @@ def test_post_surgical_allowances(procedures, allowed):
 def test_chronic_pain_allowances_never_come_from_post_surgical_rows():
     row = applicable_allowance("physical_therapy", set(), improvement_documented=False)
     assert "context" not in row and row["visits"] == [9, 10]
+
+
+def test_facts_features_read_findings_and_timing_from_the_case():
+    """Facts mode reads the summary's objective findings (with their spans) and the weeks to the denial."""
+    import math
+
+    from nlp_pipeline.features import TYPICAL_WEEKS_TO_REVIEW, item_features
+    from nlp_pipeline.letters import load_letter
+
+    letter = load_letter(Path(__file__).resolve().parents[1] / "examples" / "facts_request.txt")
+    facts = extract_letter(letter)
+    features = item_features(letter, letter.items[0], facts, "facts")
+    assert features.values["objective_findings"] == pytest.approx(math.log1p(1))
+    [(start, end)] = features.evidence["objective_findings"]
+    assert letter.text[start:end] == "tear"
+    expected = math.log1p(facts.weeks_injury_to_review) - math.log1p(TYPICAL_WEEKS_TO_REVIEW)
+    assert features.values["weeks_to_review"] == pytest.approx(expected, abs=1e-6)
+    assert "objective_findings" not in item_features(letter, letter.items[0], facts, "draft").values

@@ -11,9 +11,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp_pipeline.components._spans import group
-from nlp_pipeline.extensions import CUES_KEY, SPANS_KEY, TRIGGERS_KEY
+from nlp_pipeline.extensions import REPORTED_KEYS, TRIGGERS_KEY
 
-_TARGET_LABELS = {"TREATMENT", "BODY_PART", "DIAGNOSIS", "CUE", "VERDICT"}
+_TARGET_LABELS = {"TREATMENT", "BODY_PART", "DIAGNOSIS", "FINDING", "CUE", "VERDICT"}
 _CLAUSE_BREAKS = {".", ";", ":", "?", "!"}
 
 
@@ -31,7 +31,7 @@ class AssertionTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         triggers = list(group(doc, TRIGGERS_KEY))
-        for key in (SPANS_KEY, CUES_KEY):
+        for key in REPORTED_KEYS:
             for span in group(doc, key):
                 if span.label_ in _TARGET_LABELS:
                     span._.imr_assertion = self.assertion(doc, span, triggers)
