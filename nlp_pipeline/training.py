@@ -222,6 +222,20 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
     return results
 
 
+def repeated_cv(corpus: Corpus, mode: str, first: dict[str, Any], repeats: int, C: float | None = None,
+                seed: int = 0) -> dict[str, Any]:
+    """How much the figures move with the fold assignment: ``first`` (the report of ``cross_validate``
+    with ``seed``) and ``repeats - 1`` more runs with the next seeds; mean, min and max per metric."""
+    runs = [first] + [cross_validate(corpus, mode, C, seed + k, reps=0) for k in range(1, repeats)]
+    out: dict[str, Any] = {"repeats": repeats, "seeds": [seed + k for k in range(repeats)], "variants": {}}
+    for variant in first["variants"]:
+        values = {key: [run["variants"][variant]["model"]["metrics"][key] for run in runs]
+                  for key in first["variants"][variant]["model"]["metrics"]}
+        out["variants"][variant] = {key: {"mean": float(np.mean(v)), "min": float(np.min(v)), "max": float(np.max(v))}
+                                    for key, v in values.items()}
+    return out
+
+
 def _scored(y, p, threshold, groups, reps, seed) -> dict[str, Any]:
     """Metrics with each row judged at its own fold's threshold, and their bootstrap intervals."""
     threshold = np.broadcast_to(np.asarray(threshold, dtype=float), p.shape)
@@ -252,8 +266,9 @@ def git_revision() -> str | None:
 
 
 def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0, C: float | None = None,
-          reps: int = 1000, progress: bool | None = None, log=print) -> dict[str, Any]:
-    """Read letters, cross-validate, fit the final model on everything, save it with its report."""
+          reps: int = 1000, repeats: int = 5, progress: bool | None = None, log=print) -> dict[str, Any]:
+    """Read letters, cross-validate (``repeats`` times with different folds, to show how much the figures
+    move), fit the final model on everything, save it with its report."""
     from nlp_pipeline.model import save_model
 
     corpus = load_corpus(paths, progress=progress)
@@ -267,6 +282,9 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
                disable=None if progress is None else not progress)
     report = cross_validate(corpus, mode, C, seed, reps=reps, progress=lambda _: bar.update())
     bar.close()
+    if repeats > 1:
+        log(f"repeating the cross-validation with {repeats - 1} more fold assignments")
+        report["repeated"] = repeated_cv(corpus, mode, report, repeats, C, seed)
     verdict_free = labelled_examples(corpus, mode, ("no_verdict",)) if mode == "draft" else None
     model, threshold, free_threshold = fit_model(examples, mode, C, seed, verdict_free=verdict_free)
     report.update(
@@ -280,6 +298,7 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
         "C": report["C"], "data_sha256": data_hash(corpus),
         "git_revision": git_revision(), "training_letters": len(corpus.letters), "training_items": len(examples),
         "metrics": {v: r["model"] for v, r in report["variants"].items()},
+        "repeated_cv": report.get("repeated"),
     }
     folder = save_model(model, out, metadata)
     predictions = {v: r.pop("predictions") for v, r in report["variants"].items()}
@@ -303,5 +322,11 @@ def report_markdown(report: dict[str, Any]) -> str:
             ci_text = f"{ci[0]:.3f}–{ci[1]:.3f}" if ci else "–"
             lines.append(f"| {key} | {result['model']['metrics'][key]:.3f} | {ci_text} | "
                          f"{result['tfidf_logreg']['metrics'][key]:.3f} | {result['always_upheld']['metrics'][key]:.3f} |")
+        repeated = report.get("repeated", {}).get("variants", {}).get(variant)
+        if repeated:
+            spread = ", ".join(f"{key} {m['mean']:.3f} ({m['min']:.3f}–{m['max']:.3f})"
+                               for key, m in repeated.items())
+            lines += ["", f"Over {report['repeated']['repeats']} fold assignments (seeds "
+                          f"{report['repeated']['seeds'][0]}–{report['repeated']['seeds'][-1]}), mean (min–max): {spread}."]
         lines.append("")
     return "\n".join(lines)

@@ -209,3 +209,23 @@ def test_threshold_objectives(objective, expected):
     y = np.array([0] * 20 + [0] * 4 + [1, 1, 1])
     p = np.array([0.1] * 20 + [0.35] * 4 + [0.3, 0.9, 0.95])
     assert choose_threshold(y, p, objective) == pytest.approx(expected)
+
+
+def test_imr_train_writes_a_model_that_predicts(seeds_dir, letters_dir, tmp_path, example_draft, capsys):
+    """Retraining end to end: a folder of letters in, a loadable model with its honest report out."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for path in sorted(letters_dir.glob("*.pdf"))[:70]:
+        (folder / path.name).symlink_to(path)
+    out = tmp_path / "model"
+    code = main(["train", str(folder), str(seeds_dir), "--mode", "facts", "--out", str(out), "--bootstrap", "20",
+                 "--cv-repeats", "2", "-q"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["letters"] == 75 and report["repeated"]["seeds"] == [0, 1]
+    auc = report["repeated"]["variants"]["full"]["roc_auc"]
+    assert auc["min"] <= report["variants"]["full"]["model"]["metrics"]["roc_auc"] <= auc["max"]
+    assert "Over 2 fold assignments" in printed and "| roc_auc |" in printed
+    prediction = load_model(out).predict(example_draft)
+    assert prediction and all(0 < p.p_overturned < 1 for p in prediction)

@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--C", type=float, default=None, help="inverse regularization strength")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for the CIs")
+    parser.add_argument("--cv-repeats", type=int, default=5, metavar="N",
+                        help="repeat the grouped cross-validation with N fold assignments (1: once)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
 
 
@@ -32,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or str(MODELS_DIR / args.mode)
     try:
         report = train(args.paths, args.mode, out, seed=args.seed, C=args.C, reps=args.bootstrap,
+                       repeats=args.cv_repeats,
                        progress=False if args.quiet else None, log=lambda m: print(m, file=sys.stderr))
     except ValueError as err:
         print(f"imr: error: {err}", file=sys.stderr)
