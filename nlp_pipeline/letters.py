@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.reading import normalize_text, read_letter_text
-from nlp_pipeline.types import DECISIONS, Item, Letter, Reviewer, TextSpan
+from nlp_pipeline.types import DECISIONS, Item, Letter, ParseWarning, Reviewer, TextSpan
 
 DATE_PATTERN = r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}"
 _HEADER_FIELDS = {
@@ -196,7 +196,7 @@ def _heading_start(text: str, marker_start: int, floor: int) -> int:
     return max(start, floor)
 
 
-def _parse_items(text: str, ca_markers: list[re.Match], floor: int) -> tuple[list[Item], list[str]]:
+def _parse_items(text: str, ca_markers: list[re.Match], floor: int) -> tuple[list[Item], list[ParseWarning]]:
     starts = []
     for marker in ca_markers:
         previous_rationale_start = floor
@@ -213,12 +213,13 @@ def _parse_items(text: str, ca_markers: list[re.Match], floor: int) -> tuple[lis
     return items, warnings
 
 
-def _parse_item(text: str, index: int, start: int, ca_start: int, end: int) -> tuple[Item, list[str]]:
+def _parse_item(text: str, index: int, start: int, ca_start: int, end: int) -> tuple[Item, list[ParseWarning]]:
     warnings = []
     heading = _span(text, start, ca_start)
     if heading is None:
         heading = TextSpan(start, start, "")
-        warnings.append(f"item {index}: no heading before 'Claims Administrator guideline:'")
+        warnings.append(ParseWarning(f"item {index}: no heading before 'Claims Administrator guideline:'", index,
+                                     "heading"))
     tail = _DECISION_TAIL.search(heading.text)
     decision_span, stated, title_end = None, None, heading.end
     if tail:
@@ -228,14 +229,14 @@ def _parse_item(text: str, index: int, start: int, ca_start: int, end: int) -> t
             decision_span = TextSpan(d_start, d_start + len(tail.group("decision")), tail.group("decision"))
             stated = next((d for d in DECISIONS if d.lower() == tail.group("decision").lower()), None)
     else:
-        warnings.append(f"item {index}: heading does not end with ': <decision>'")
+        warnings.append(ParseWarning(f"item {index}: heading does not end with ': <decision>'", index, "decision"))
     title = " ".join(text[heading.start:title_end].split())
     maximus = _MAXIMUS_MARKER.search(text, ca_start, end)
     rationale = _RATIONALE_MARKER.search(text, maximus.end() if maximus else ca_start, end)
     ca_end = maximus.start() if maximus else (rationale.start() if rationale else end)
     ca_marker_end = _CA_MARKER.match(text, ca_start).end()
     if rationale is None:
-        warnings.append(f"item {index}: no 'Decision rationale:' block")
+        warnings.append(ParseWarning(f"item {index}: no 'Decision rationale:' block", index, "rationale"))
     parts = _modified_parts(text, heading.start, title_end)
     return Item(
         index=index,

@@ -102,7 +102,7 @@ def _warn_on_version_drift(saved: dict[str, str]) -> None:
 
 
 # parts a mode never reads: a letter missing them (a facts-mode request has no rationale) is not warned about
-_UNREAD_PARTS = {"draft": (), "facts": ("'Decision rationale:'", "'MAXIMUS guideline:'")}
+_UNREAD_PARTS = {"draft": (), "facts": ("rationale",)}
 
 
 @dataclass
@@ -165,8 +165,7 @@ class OutcomeModel:
                 agrees_with_stated=None if stated is None else stated == predicted, mode=self.mode,
                 score=round(score, 6), intercept=round(intercept, 6), evidence=evidence,
                 reasons=tuple(reason(e, item_facts) for e in evidence[:5]),
-                warnings=tuple(w for w in letter.warnings if f"item {item.index}" in w
-                               and not any(part in w for part in _UNREAD_PARTS[self.mode])),
+                warnings=letter.item_warnings(item.index, _UNREAD_PARTS[self.mode]),
             ))
         return out
 

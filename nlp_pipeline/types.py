@@ -69,6 +69,18 @@ class Item(_ToDict):
 
 
 @dataclass(frozen=True)
+class ParseWarning(_ToDict):
+    """A part the parser expected and did not find, with the item and part it concerns."""
+
+    message: str
+    item: int | None = None  # 0-based item index, None for the letter as a whole
+    part: str | None = None  # "heading", "decision" or "rationale"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
 class Letter(_ToDict):
     """A parsed IMR final determination letter."""
 
@@ -88,11 +100,16 @@ class Letter(_ToDict):
     summary: TextSpan | None = None
     issues: TextSpan | None = None
     items: tuple[Item, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ParseWarning, ...] = ()
+
+    def item_warnings(self, index: int, unread: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The warnings about item ``index``, leaving out those about parts in ``unread``."""
+        return tuple(w.message for w in self.warnings if w.item == index and w.part not in unread)
 
     def to_dict(self, include_text: bool = False) -> dict[str, Any]:
-        """Return a JSON-ready dict; the full text only when ``include_text``."""
-        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "text"}
+        """Return a JSON-ready dict (warnings as their messages); the full text only when ``include_text``."""
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("text", "warnings")}
+        out["warnings"] = [w.message for w in self.warnings]
         if include_text:
             out["text"] = self.text
         return out
@@ -143,7 +160,7 @@ class Prediction(_ToDict):
     warnings: tuple[str, ...] = ()
 
 
-__all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "Letter", "Entity", "Evidence", "Prediction",
+__all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction",
            "ItemFacts", "LetterFacts", "asdict"]
 
 

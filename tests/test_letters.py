@@ -141,3 +141,31 @@ def test_windows_line_endings_parse_the_same(example_draft, tmp_path):
     crlf = tmp_path / "crlf.txt"
     crlf.write_bytes(example_draft.read_bytes().replace(b"\n", b"\r\n"))
     assert read_letter_text(crlf) == read_letter_text(example_draft)
+
+
+def _letter_with_items(count: int, rationale_missing: set[int]) -> str:
+    items = "".join(
+        f"Item number {i} MRI of the knee: Upheld\nClaims Administrator guideline: Decision based on MTUS.\n"
+        + ("" if i in rationale_missing else "Decision rationale: The request is not medically necessary.\n")
+        for i in range(count)
+    )
+    return ("Case Number: CM16-0000009\nCLINICAL CASE SUMMARY\nKnee pain after a fall.\n"
+            "IMR ISSUES, DECISIONS AND RATIONALES\n" + items)
+
+
+def test_warnings_name_their_item_and_part():
+    letter = parse_letter(_letter_with_items(12, rationale_missing={10}))
+    assert len(letter.items) == 12
+    [warning] = letter.warnings
+    assert (warning.item, warning.part) == (10, "rationale") and str(warning).startswith("item 10:")
+    assert letter.item_warnings(1) == () and letter.item_warnings(10) == (warning.message,)
+    assert letter.item_warnings(10, unread=("rationale",)) == ()
+    assert letter.to_dict()["warnings"] == [warning.message]
+
+
+def test_prediction_warnings_belong_to_their_own_item(draft_model, facts_model):
+    """Item 1 does not inherit item 10's warning (their numbers share a prefix); facts mode reads no rationale."""
+    text = _letter_with_items(12, rationale_missing={10})
+    draft = draft_model.predict(text)
+    assert draft[1].warnings == () and draft[10].warnings == ("item 10: no 'Decision rationale:' block",)
+    assert all(p.warnings == () for p in facts_model.predict(text))
