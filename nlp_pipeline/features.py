@@ -47,6 +47,8 @@ STANCE_WEIGHT = 1.5
 POLARITIES = ("for", "against", "neutral")
 TYPICAL_RATIONALE_SENTENCES = 5  # the corpus median, verdict sentences left out
 TYPICAL_WEEKS_TO_REVIEW = 7  # the corpus median from injury to the utilization review
+# the corpus requests were denied 1-15 weeks after the injury: later ones are read as this, not extrapolated
+MAX_WEEKS_TO_REVIEW = 26
 SURGICAL = {"surgery", "surgery_related"}
 END_SENTENCES = 3
 MODE_FAMILIES = {
@@ -283,6 +285,7 @@ def _case_features(facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]
         evidence["objective_findings"] = [(e.start, e.end) for e in found]
     weeks = facts.weeks_injury_to_review
     if weeks is not None:
+        weeks = min(weeks, MAX_WEEKS_TO_REVIEW)
         values["weeks_to_review"] = round(math.log1p(weeks) - math.log1p(TYPICAL_WEEKS_TO_REVIEW), 6)
     return values
 

@@ -104,7 +104,8 @@ def main() -> None:
         f"against always-Upheld's {facts_prior:.3f}). Its threshold favours recall, so most items it flags are "
         f"Upheld.",
         "- The corpus letters are almost all about injuries a few months old (decided late 2016 / early 2017); "
-        "chronic-pain disputes years after injury are few, so expect weaker figures there.",
+        "chronic-pain disputes years after injury are few, so expect weaker figures there; facts mode reads a "
+        "denial more than 26 weeks after the injury as 26 weeks rather than extrapolate.",
         "- Letters unlike the DWC layout (other states, OCR-only scans) are refused rather than guessed.",
     ]
     (MODELS / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

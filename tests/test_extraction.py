@@ -381,3 +381,16 @@ def test_facts_features_read_findings_and_timing_from_the_case():
     expected = math.log1p(facts.weeks_injury_to_review) - math.log1p(TYPICAL_WEEKS_TO_REVIEW)
     assert features.values["weeks_to_review"] == pytest.approx(expected, abs=1e-6)
     assert "objective_findings" not in item_features(letter, letter.items[0], facts, "draft").values
+
+
+def test_weeks_beyond_the_corpus_are_not_extrapolated():
+    """Requests years after the injury read as the cap: the corpus only spans weeks 1-15."""
+    import math
+
+    from nlp_pipeline.features import MAX_WEEKS_TO_REVIEW, TYPICAL_WEEKS_TO_REVIEW, item_features
+
+    letter = parse_letter(_minimal_letter("Date of Injury: 01/05/2010\nUR Denial Date: 12/13/2016\n", "Neck pain."))
+    facts = extract_letter(letter)
+    assert facts.weeks_injury_to_review > 300
+    value = item_features(letter, letter.items[0], facts, "facts").values["weeks_to_review"]
+    assert value == pytest.approx(math.log1p(MAX_WEEKS_TO_REVIEW) - math.log1p(TYPICAL_WEEKS_TO_REVIEW), abs=1e-6)
