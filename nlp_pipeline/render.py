@@ -8,7 +8,7 @@ from typing import Any, Iterable
 LABEL_COLOURS = {
     "TREATMENT": "#7aecec", "COUNT": "#feca74", "DATE": "#bfe1d9", "GUIDELINE": "#aa9cfc",
     "CITATION": "#c887fb", "BODY_PART": "#ffeb80", "DIAGNOSIS": "#ff9561", "CUE": "#e4e7d2",
-    "VERDICT": "#f0a6c4",
+    "VERDICT": "#f0a6c4", "FINDING": "#9be7a0",
 }
 
 _CSS = """
@@ -136,6 +136,17 @@ def _facts_table(item_facts) -> str:
     return f'<table class="facts">{cells}</table>'
 
 
+def _case_table(facts) -> str:
+    """What the case summary documents: its objective findings (negated ones struck) and the weeks to the denial."""
+    findings = [e for e in facts.summary_entities if e.label == "FINDING"]
+    shown = ", ".join(f"<s>{escape(e.text)}</s>" if e.assertion == "negated" else escape(e.text) for e in findings)
+    weeks = facts.weeks_injury_to_review
+    return ('<table class="facts case">'
+            f"<tr><th>Objective findings</th><td>{shown or '–'}</td></tr>"
+            f"<tr><th>Weeks from injury to denial</th><td>{'–' if weeks is None else escape(str(weeks))}</td></tr>"
+            "</table>")
+
+
 def _sentences_table(item_facts) -> str:
     """The rationale's sentences about the case, each with its polarity (verdict sentences marked)."""
     rows = []
@@ -159,7 +170,7 @@ def letter_facts_html(letter, facts) -> str:
         f'<p class="meta">Source: {escape(letter.source or "–")} · Case number: {escape(letter.case_number or "–")}</p>',
     ]
     if letter.summary is not None:
-        parts.append('<section class="block summary"><h2>Case summary</h2>'
+        parts.append('<section class="block summary"><h2>Case summary</h2>' + _case_table(facts)
                      + _block_text(letter.text, letter.summary.start, letter.summary.end, facts.summary_entities)
                      + "</section>")
     for item, item_facts in zip(letter.items, facts.items):

@@ -102,8 +102,18 @@ def test_highlight_newlines_and_plain_text():
 
 
 @pytest.mark.parametrize("label", ["TREATMENT", "COUNT", "DATE", "GUIDELINE", "CITATION", "BODY_PART",
-                                   "DIAGNOSIS", "CUE", "VERDICT", "toward-overturned", "toward-upheld", "negated"])
+                                   "DIAGNOSIS", "FINDING", "CUE", "VERDICT", "toward-overturned", "toward-upheld", "negated"])
 def test_page_styles_every_label(label):
     out = page("A <title>", "<p>body</p>")
     assert out.startswith("<!DOCTYPE html>") and "<title>A &lt;title&gt;</title>" in out
     assert (f"mark.imr-{label} " if label.isupper() else f"mark.{label} ") in out
+
+
+def test_show_lists_the_case_findings_and_weeks(tmp_path):
+    from conftest import ROOT
+
+    out = tmp_path / "request.html"
+    assert main(["show", str(ROOT / "examples" / "facts_request.txt"), "--html", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert re.search(r"<th>Objective findings</th><td>tear</td>", text)
+    assert "<th>Weeks from injury to denial</th><td>14.6</td>" in text
