@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 
-from nlp_pipeline.features import TEXT_WEIGHT, ItemFeatures, part_spans
-from nlp_pipeline.types import Evidence, Item, ItemFacts, Letter
+from nlp_pipeline.features import MAX_WEEKS_TO_REVIEW, TEXT_WEIGHT, TYPICAL_WEEKS_TO_REVIEW, ItemFeatures, part_spans
+from nlp_pipeline.types import Evidence, Item, ItemFacts, Letter, LetterFacts
 
 _CUE_WORDS = {
     "functional_improvement": "functional improvement",
@@ -85,19 +85,24 @@ def _locate(letter: Letter, item: Item, prefix: str, gram: str, drop) -> tuple[t
     return ()
 
 
-def reason(evidence: Evidence, facts: ItemFacts) -> str:
-    """A plain sentence for one piece of evidence, ending with the direction it pushes."""
+def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | None = None) -> str:
+    """A plain sentence for one piece of evidence, ending with the direction it pushes (``letter_facts``
+    gives the letter-wide numbers, such as the weeks from the injury to the denial)."""
     direction = "toward Overturned" if evidence.contribution > 0 else "toward Upheld"
     name = evidence.feature
     quoted = f' ("{_short(evidence.text)}")' if evidence.text else ""
     allowance = facts.allowance or {}
     if name in ("allowance=above", "allowance_excess") and allowance.get("allowed"):
-        low, high = allowance["allowed"]
         text = (f"{allowance['requested']} {_category(facts)} visits requested; the guideline allows "
-                f"{low}-{high} ({allowance['condition']}; {allowance['citation']})")
+                f"{_range(allowance['allowed'])} ({allowance['condition']}; {allowance['citation']})")
     elif name == "allowance=within" and allowance.get("allowed"):
-        low, high = allowance["allowed"]
-        text = f"{allowance['requested']} {_category(facts)} visits requested, within the {low}-{high} the guideline allows"
+        text = (f"{allowance['requested']} {_category(facts)} visits requested, within the "
+                f"{_range(allowance['allowed'])} the guideline allows")
+    elif name == "weeks_to_review" and letter_facts and letter_facts.weeks_injury_to_review is not None:
+        weeks = letter_facts.weeks_injury_to_review
+        held = f", read as {MAX_WEEKS_TO_REVIEW}" if weeks > MAX_WEEKS_TO_REVIEW else ""
+        text = (f"Denied {weeks:g} weeks after the injury{held} (the training letters' median is "
+                f"{TYPICAL_WEEKS_TO_REVIEW})")
     elif name in _PLAIN:
         text = _PLAIN[name]
     elif name == "case_sentences:balance":
@@ -123,6 +128,11 @@ def reason(evidence: Evidence, facts: ItemFacts) -> str:
     else:
         text = name.replace("_", " ").replace("=", ": ")
     return f"{text}{quoted} → {direction} ({evidence.contribution:+.2f})."
+
+
+def _range(allowed) -> str:
+    low, high = allowed
+    return f"{low}" if low == high else f"{low}-{high}"
 
 
 def _category(facts: ItemFacts) -> str:

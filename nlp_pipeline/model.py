@@ -164,7 +164,7 @@ class OutcomeModel:
                 stated_decision=stated, predicted=predicted, p_overturned=round(float(p), 6),
                 agrees_with_stated=None if stated is None else stated == predicted, mode=self.mode,
                 score=round(score, 6), intercept=round(intercept, 6), evidence=evidence,
-                reasons=tuple(reason(e, item_facts) for e in evidence[:5]),
+                reasons=tuple(reason(e, item_facts, facts) for e in evidence[:5]),
                 warnings=letter.item_warnings(item.index, _UNREAD_PARTS[self.mode]),
             ))
         return out
