@@ -156,6 +156,9 @@ def _minimal_letter(header: str, summary: str) -> str:
      ("Lumbar epidural steroid injection", "injection", "epidural steroid injection"),
      ("Functional restoration program", "functional_restoration", None), ("MRI of the right knee", "imaging", "MRI"),
      ("Chiropractic care for the low back", "chiropractic", None), ("Home health aide", "home_health", None),
+     ("Urine drug testing", "testing", None), ("Electrocardiogram times 3", "testing", None),
+     ("EKG", "testing", None), ("PA assist", "surgery_related", None),
+     ("Medication management consultation", "office_visit", "medication management visit"),
      ("TENS unit", "dme", None), ("Cognitive behavioral therapy", "psychotherapy", None)],
 )
 def test_treatment_categories(nlp, text, category, name):
