@@ -1,4 +1,5 @@
-"""Bytes on disk to normalized letter text: PDF (pypdfium2), Word (python-docx), plain text.
+"""Bytes on disk to normalized letter text: PDF (pypdfium2), Word (python-docx), plain text, and JSON
+before-review requests (:mod:`nlp_pipeline.case_request`).
 
 Every failure is a :class:`LetterError` naming the reason; nothing else escapes.
 """
@@ -12,12 +13,13 @@ from pathlib import Path
 
 import ftfy
 
+from nlp_pipeline.case_request import request_text
 from nlp_pipeline.errors import LetterError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 200
 MAX_TEXT_CHARS = 2_000_000
-SUPPORTED_SUFFIXES = (".pdf", ".docx", ".txt", ".text")
+SUPPORTED_SUFFIXES = (".pdf", ".docx", ".txt", ".text", ".json")
 
 _OUTCOME_ALONE = re.compile(r":[ \t]*\n[ \t]*((?:Upheld|Overturned)[ \t]*)$", re.MULTILINE)
 _SPLIT_WORD = re.compile(r"(?<=[a-z])-\n(?=[a-z]+[ .,;:])")
@@ -47,7 +49,7 @@ def read_letter_text(path: str | Path) -> str:
 
 
 def decode_letter_bytes(data: bytes, suffix: str = ".txt") -> str:
-    """Turn the bytes of a ``.pdf``, ``.docx`` or text file into normalized text."""
+    """Turn the bytes of a ``.pdf``, ``.docx``, text or ``.json`` request file into normalized text."""
     if not data.strip():
         raise LetterError("empty file")
     if len(data) > MAX_FILE_BYTES:
@@ -56,6 +58,8 @@ def decode_letter_bytes(data: bytes, suffix: str = ".txt") -> str:
         raw = _pdf_text(data)
     elif suffix == ".docx" or data.startswith(b"PK\x03\x04"):
         raw = _docx_text(data)
+    elif suffix == ".json":
+        raw = request_text(data)
     else:
         raw = _plain_text(data)
     text = normalize_text(raw)

@@ -51,7 +51,8 @@ class LetterUpload(BaseModel):
     """An uploaded letter (``multipart/form-data`` body of ``POST /api/predict``); give ``file`` or ``text``."""
 
     file: bytes | None = Field(None, json_schema_extra={"format": "binary"},
-                               description=f"a .pdf, .docx or .txt letter, at most {_mb(MAX_FILE_BYTES)}")
+                               description=f"a .pdf, .docx or .txt letter, or a .json before-review request, "
+                                           f"at most {_mb(MAX_FILE_BYTES)}")
     text: str | None = Field(None, description="the letter text instead of a file")
     mode: Literal["draft", "facts", "both"] = Field("draft", description=_MODE_HELP)
 

@@ -148,3 +148,14 @@ def test_openapi_documents_the_api(client):
     assert set(operation["requestBody"]["content"]) == {"multipart/form-data", "application/json"}
     assert {"200", "400", "413", "415"} <= set(operation["responses"])
     assert "/predict" not in schema["paths"]
+
+
+def test_json_request_upload_in_facts_mode(client, models):
+    from conftest import ROOT
+
+    data = (ROOT / "examples" / "facts_request.json").read_bytes()
+    response = client.post("/api/predict", files={"file": ("request.json", data, "application/json")},
+                           data={"mode": "facts"})
+    assert response.status_code == 200, response.text
+    letter = parse_letter(decode_letter_bytes(data, ".json"), source="request.json", normalized=True)
+    assert response.json() == _expected(models, "facts", letter) and len(letter.items) == 3
