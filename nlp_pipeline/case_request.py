@@ -9,7 +9,8 @@ denial cited, but has no IMR letter yet. They can write::
                 "claims_administrator_guideline": "Decision based on MTUS ACOEM Shoulder Complaints."}]}
 
 Only ``case_summary`` and ``items`` (each with ``request``) are required. Dates may be ISO
-(``2026-06-02``) or ``6/2/2026``.
+(``2026-06-02``) or ``6/2/2026``. An item may also carry what a finished review adds
+(``maximus_guideline``, ``rationale``, ``decision``): training tables of labelled items use that.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from datetime import date
 from typing import Any
 
 from nlp_pipeline.errors import LetterError
+from nlp_pipeline.types import DECISIONS
 
 _HEADER = {"case_number": "Case Number", "date_of_injury": "Date of Injury", "ur_denial_date": "UR Denial Date"}
+_REVIEW_PARTS = {"maximus_guideline": "MAXIMUS guideline:", "rationale": "Decision rationale:"}
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -45,8 +48,21 @@ def request_text(data: bytes | str | dict[str, Any]) -> str:
         if not isinstance(request, str) or not request.strip():
             raise LetterError(f"item {number} of the JSON request has no request (the treatment asked for)")
         guideline = item.get("claims_administrator_guideline") or "not given"
-        lines += [f"{' '.join(request.split()).rstrip(':')}:", f"Claims Administrator guideline: {guideline}"]
+        decision = _decision(item.get("decision"), number)
+        lines += [f"{' '.join(request.split()).rstrip(':')}:{' ' + decision if decision else ''}",
+                  f"Claims Administrator guideline: {guideline}"]
+        lines += [f"{label} {' '.join(str(item[key]).split())}" for key, label in _REVIEW_PARTS.items() if item.get(key)]
     return "\n".join(lines) + "\n"
+
+
+def _decision(value: Any, number: int) -> str | None:
+    """``Upheld`` / ``Overturned`` (any case), or None when the item has no decision yet."""
+    if value is None or not str(value).strip():
+        return None
+    decision = next((d for d in DECISIONS if d.lower() == str(value).strip().lower()), None)
+    if decision is None:
+        raise LetterError(f"item {number}: decision must be Upheld or Overturned, not {value!r}")
+    return decision
 
 
 def _header_value(key: str, value: Any) -> str:

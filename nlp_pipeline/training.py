@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
 
 from nlp_pipeline.batch import iter_letter_paths
+from nlp_pipeline.case_request import request_text
 from nlp_pipeline.dataset import Example, ParsedLetter, letter_examples, letter_group
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.estimator import DEFAULT_C, calibrated_model, grouped_splits, linear_pipeline
@@ -57,21 +58,47 @@ def load_corpus(paths: Iterable[str | Path], progress: bool | None = None) -> Co
         except LetterError as err:
             corpus.failed.append((str(path), err.reason))
     for table in tables:
-        for row in _table_rows(table):
+        for source, build_text in _table_letters(table):
             try:
-                corpus.letters.append(ParsedLetter.of(parse_letter(row["text"], source=row.get("source"))))
+                corpus.letters.append(ParsedLetter.of(parse_letter(build_text(), source=source)))
             except LetterError as err:
-                corpus.failed.append((row.get("source") or str(table), err.reason))
+                corpus.failed.append((source, err.reason))
     corpus.unlabeled_items = sum(1 for p in corpus.letters for i in p.letter.items if i.stated_decision is None)
     return corpus
 
 
-def _table_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV or JSONL table with a ``text`` column holding whole letters."""
-    with path.open(encoding="utf-8") as handle:
+def _table_letters(path: Path) -> list[tuple[str, Callable[[], str]]]:
+    """The letters of a CSV or JSONL table as ``(source, text builder)``.
+
+    A row holds a whole letter (``text`` column), or one labelled item: ``case_number``,
+    ``case_summary``, ``request``, ``claims_administrator_guideline``, ``maximus_guideline``,
+    ``rationale``, ``decision`` (``Upheld`` / ``Overturned``) and optionally ``date_of_injury`` /
+    ``ur_denial_date``; rows of one case number form one letter, in table order.
+    """
+    with path.open(encoding="utf-8", newline="") as handle:
         if path.suffix.lower() == ".csv":
-            return list(csv.DictReader(handle))
-        return [json.loads(line) for line in handle if line.strip()]
+            rows = list(csv.DictReader(handle))
+        else:
+            rows = [json.loads(line) for line in handle if line.strip()]
+    letters: list[tuple[str, Callable[[], str]]] = []
+    cases: dict[str, list[dict]] = {}
+    for number, row in enumerate(rows, 1):
+        if row.get("text"):
+            letters.append((row.get("source") or f"{path}:{number}", lambda text=row["text"]: text))
+        else:
+            cases.setdefault(row.get("case_number") or f"{path}:{number}", []).append(row)
+    for case, case_rows in cases.items():
+        letters.append((f"{path}:{case}", lambda case_rows=case_rows: request_text(_case_of(case_rows))))
+    return letters
+
+
+def _case_of(rows: list[dict]) -> dict:
+    """Item rows of one case as a :mod:`~nlp_pipeline.case_request` request (header from the first row)."""
+    first = rows[0]
+    case = {key: first.get(key) for key in ("case_number", "date_of_injury", "ur_denial_date", "case_summary")}
+    case["items"] = [{key: row.get(key) for key in ("request", "claims_administrator_guideline", "maximus_guideline",
+                                                    "rationale", "decision")} for row in rows]
+    return case
 
 
 def labelled_examples(corpus: Corpus, mode: str, variants: Iterable[str]) -> list[Example]:

@@ -40,6 +40,8 @@ def test_cli_predicts_a_json_request(capsys):
          "item 1 of the JSON request has no request"),
         (b'{"case_summary": "Knee pain.", "date_of_injury": "2026-02-30", "items": [{"request": "MRI"}]}',
          "not a real date"),
+        (b'{"case_summary": "Knee pain.", "items": [{"request": "MRI", "decision": "Maybe"}]}',
+         "decision must be Upheld or Overturned"),
     ],
 )
 def test_malformed_requests_say_what_is_wrong(data, reason):

@@ -15,7 +15,9 @@ def add_parser(subparsers) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``imr train`` and ``train.py``."""
     parser.add_argument("paths", nargs="+", metavar="LETTERS",
-                        help="folders or files of letters (.pdf .docx .txt), or CSV/JSONL tables with a text column")
+                        help="folders or files of letters (.pdf .docx .txt .json), or CSV/JSONL tables: whole letters "
+                             "in a text column, or one labelled item per row (case_number, case_summary, request, "
+                             "claims_administrator_guideline, maximus_guideline, rationale, decision)")
     parser.add_argument("--mode", choices=("draft", "facts"), default="draft")
     parser.add_argument("--out", metavar="DIR", help="model folder to write (default models/MODE)")
     parser.add_argument("--seed", type=int, default=0)
