@@ -18,6 +18,7 @@ from scipy.special import expit
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.explain import contributions, evidence_for, reason
 from nlp_pipeline.features import item_features
+from nlp_pipeline.case_request import request_text
 from nlp_pipeline.letters import load_letter, parse_letter
 from nlp_pipeline.pipeline import extract_letter
 from nlp_pipeline.types import Letter, Prediction
@@ -127,10 +128,13 @@ class OutcomeModel:
         """The cut for items whose rationale states no verdict yet (chosen on verdict-free rationales)."""
         return float(self.metadata.get("threshold_verdict_free", self.metadata["threshold"]))
 
-    def predict(self, letter: str | Path | Letter) -> list[Prediction]:
-        """Predict every item of a letter given as a path, a parsed Letter, or the letter's text."""
+    def predict(self, letter: str | Path | Letter | dict) -> list[Prediction]:
+        """Predict every item of a letter given as a path, a parsed Letter, the letter's text, or a
+        before-review request as a dict (see :mod:`nlp_pipeline.case_request`)."""
         if isinstance(letter, Letter):
             return self.predict_letter(letter)
+        if isinstance(letter, dict):
+            return self.predict_letter(parse_letter(request_text(letter)))
         if isinstance(letter, Path) or ("\n" not in str(letter) and Path(str(letter)).exists()):
             return self.predict_letter(load_letter(letter))
         return self.predict_letter(parse_letter(str(letter)))

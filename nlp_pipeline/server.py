@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nlp_pipeline.errors import LetterError, ModelError
 from nlp_pipeline.reading import MAX_FILE_BYTES, MAX_TEXT_CHARS, SUPPORTED_SUFFIXES, decode_letter_bytes
+from nlp_pipeline.case_request import request_text
 from nlp_pipeline.letters import parse_letter
 from nlp_pipeline import render
 
@@ -185,7 +186,8 @@ def _from_text(text: str):
     if len(text) > MAX_TEXT_CHARS:
         raise InputProblem(413, f"text too long: {len(text):,} characters, the limit is {MAX_TEXT_CHARS:,}")
     try:
-        return parse_letter(text, source=None)
+        # pasted JSON is a before-review request (case summary and items)
+        return parse_letter(request_text(text) if text.lstrip().startswith("{") else text, source=None)
     except LetterError as err:
         raise InputProblem(400, err.reason) from None
 

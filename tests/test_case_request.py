@@ -54,3 +54,9 @@ def test_dates_are_written_as_the_letters_write_them():
                          "items": [{"request": "MRI of the right knee:"}]})
     assert "Date of Injury: 06/02/2026\nUR Denial Date: 9/12/2026\n" in text
     assert "MRI of the right knee:\nClaims Administrator guideline: not given\n" in text
+
+
+def test_python_api_takes_a_request_dict(facts_model):
+    request = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    assert ([p.p_overturned for p in facts_model.predict(request)]
+            == [p.p_overturned for p in facts_model.predict(EXAMPLE)])

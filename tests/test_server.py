@@ -159,3 +159,15 @@ def test_json_request_upload_in_facts_mode(client, models):
     assert response.status_code == 200, response.text
     letter = parse_letter(decode_letter_bytes(data, ".json"), source="request.json", normalized=True)
     assert response.json() == _expected(models, "facts", letter) and len(letter.items) == 3
+
+
+def test_pasted_json_request(client, models):
+    from conftest import ROOT
+
+    text = (ROOT / "examples" / "facts_request.json").read_text(encoding="utf-8")
+    response = client.post("/api/predict", json={"text": text, "mode": "facts"})
+    assert response.status_code == 200, response.text
+    assert [r["p_overturned"] for r in response.json()] == [
+        p.p_overturned for p in models["facts"].predict(ROOT / "examples" / "facts_request.json")]
+    bad = client.post("/api/predict", json={"text": '{"items": []}', "mode": "facts"})
+    assert bad.status_code == 400 and "case_summary" in bad.text
