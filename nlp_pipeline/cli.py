@@ -7,7 +7,7 @@ import sys
 
 from nlp_pipeline import __version__
 
-COMMANDS = ("parse", "show", "predict", "train", "serve")
+COMMANDS = ("parse", "show", "predict", "evaluate", "train", "serve")
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 

@@ -1,6 +1,7 @@
 """Letters → labelled feature rows, shared by training, evaluation and the notebooks."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -37,6 +38,11 @@ class ParsedLetter:
     def of(cls, letter: Letter) -> "ParsedLetter":
         """Run the extraction pipeline on a letter."""
         return cls(letter, extract_letter(letter))
+
+
+def letter_fingerprint(letter: Letter) -> str:
+    """A short SHA-256 of the letter's text: recognizes a training letter however the file is named."""
+    return hashlib.sha256(letter.text.encode("utf-8")).hexdigest()[:16]
 
 
 def letter_group(letter: Letter) -> str:

@@ -13,16 +13,16 @@ from typing import Any, Callable, Iterable
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (balanced_accuracy_score, brier_score_loss, f1_score, precision_score, recall_score,
-                             roc_auc_score)
+from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
 
 from nlp_pipeline.batch import iter_letter_paths
 from nlp_pipeline.case_request import request_text
-from nlp_pipeline.dataset import Example, ParsedLetter, letter_examples, letter_group
+from nlp_pipeline.dataset import Example, ParsedLetter, letter_examples, letter_fingerprint, letter_group
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.estimator import DEFAULT_C, calibrated_model, grouped_splits, linear_pipeline
+from nlp_pipeline.evaluation import METRICS, bootstrap_intervals, metrics
 from nlp_pipeline.features import MODE_PARTS, part_spans, words
 from nlp_pipeline.letters import load_letter, parse_letter
 
@@ -153,35 +153,6 @@ def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: 
     return model, threshold, free_threshold
 
 
-def metrics(y: np.ndarray, p: np.ndarray, threshold) -> dict[str, float]:
-    """ROC-AUC, balanced accuracy, Overturned recall and precision, Brier score (``threshold``: one
-    cut, or one per row)."""
-    predicted = p >= threshold
-    return {
-        "roc_auc": float(roc_auc_score(y, p)) if len(set(y)) > 1 else float("nan"),
-        "balanced_accuracy": float(balanced_accuracy_score(y, predicted)),
-        "overturned_recall": float(recall_score(y, predicted, zero_division=0)),
-        "overturned_precision": float(precision_score(y, predicted, zero_division=0)),
-        "brier": float(brier_score_loss(y, p)),
-    }
-
-
-def bootstrap_intervals(y, p, threshold, groups, reps: int = 1000, seed: int = 0) -> dict[str, list[float]]:
-    """95% intervals of each metric, resampling letters (not items) with replacement."""
-    threshold = np.broadcast_to(np.asarray(threshold, dtype=float), p.shape)
-    rng = np.random.default_rng(seed)
-    letters = np.unique(groups)
-    index = {g: np.flatnonzero(groups == g) for g in letters}
-    samples: dict[str, list[float]] = {}
-    for _ in range(reps):
-        rows = np.concatenate([index[g] for g in rng.choice(letters, len(letters))])
-        if len(set(y[rows])) < 2:
-            continue
-        for name, value in metrics(y[rows], p[rows], threshold[rows]).items():
-            samples.setdefault(name, []).append(value)
-    return {k: [float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))] for k, v in samples.items()}
-
-
 def _text_of(example_letter: ParsedLetter, index: int, mode: str, drop_verdict: bool) -> str:
     letter = example_letter.letter
     item = letter.items[index]
@@ -240,7 +211,7 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
             "items": int(len(rows)), "overturned": int(y.sum()), "letters": int(len(set(groups))),
             "model": _scored(y, p_model, per_row_threshold, groups, reps, seed),
             "tfidf_logreg": _scored(y, p_tfidf, 0.5, groups, reps, seed),
-            "always_upheld": {"metrics": metrics(y, p_prior, 0.5)},
+            "always_upheld": {"metrics": metrics(y, p_prior, p_prior >= 0.5)},
             "fold_thresholds": thresholds, "fold_verdict_free_thresholds": free_thresholds, "threshold": threshold,
             "predictions": [{"source": e.source, "item_index": e.item_index, "title": e.title, "label": int(e.label),
                              "p_overturned": float(p), "treatment": e.treatment}
@@ -266,8 +237,9 @@ def repeated_cv(corpus: Corpus, mode: str, first: dict[str, Any], repeats: int, 
 def _scored(y, p, threshold, groups, reps, seed) -> dict[str, Any]:
     """Metrics with each row judged at its own fold's threshold, and their bootstrap intervals."""
     threshold = np.broadcast_to(np.asarray(threshold, dtype=float), p.shape)
-    intervals = bootstrap_intervals(y, p, threshold, groups, reps, seed) if reps else {}
-    return {"metrics": metrics(y, p, threshold), "ci95": intervals}
+    predicted = p >= threshold
+    intervals = bootstrap_intervals(y, p, predicted, groups, reps, seed) if reps else {}
+    return {"metrics": metrics(y, p, predicted), "ci95": intervals}
 
 
 def data_hash(corpus: Corpus) -> str:
@@ -324,6 +296,7 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
         "mode": mode, "threshold": threshold, "threshold_verdict_free": free_threshold, "seed": seed,
         "C": report["C"], "data_sha256": data_hash(corpus),
         "git_revision": git_revision(), "training_letters": len(corpus.letters), "training_items": len(examples),
+        "training_fingerprints": sorted(letter_fingerprint(p.letter) for p in corpus.letters),
         "metrics": {v: r["model"] for v, r in report["variants"].items()},
         "repeated_cv": report.get("repeated"),
     }
@@ -344,7 +317,7 @@ def report_markdown(report: dict[str, Any]) -> str:
         lines += [f"## {variant} ({result['items']} items, {result['overturned']} Overturned, "
                   f"{result['letters']} letters)", "",
                   "| metric | model | 95% CI | TF-IDF + LR | always Upheld |", "|---|---|---|---|---|"]
-        for key in ("roc_auc", "balanced_accuracy", "overturned_recall", "overturned_precision", "brier"):
+        for key in METRICS:
             ci = result["model"].get("ci95", {}).get(key)
             ci_text = f"{ci[0]:.3f}–{ci[1]:.3f}" if ci else "–"
             lines.append(f"| {key} | {result['model']['metrics'][key]:.3f} | {ci_text} | "

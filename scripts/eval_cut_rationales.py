@@ -1,10 +1,8 @@
 """How the draft model holds up when rationales lose sentences in the letter text itself.
 
-Each cut blanks sentences of every rationale in the letter text (spaces, so offsets stay), then the
-letter is read again from scratch, as ``imr predict`` would read such a draft:
-
-- ``verdicts``: every sentence holding a verdict phrase ("... is not medically necessary.");
-- ``last``: the last sentence of each rationale, whatever it says.
+Each cut (:func:`nlp_pipeline.evaluation.cut_letter`) blanks sentences of every rationale in the
+letter text, then the letter is read again from scratch, as ``imr predict`` would read such a draft:
+``verdicts`` every sentence holding a verdict phrase, ``last`` the last sentence of each rationale.
 
 Models are fit on the complete letters of each grouped fold's training letters and judged on the cut
 letters of the held-out ones; prints ROC-AUC and Brier score per cut.
@@ -17,27 +15,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from nlp_pipeline.dataset import ParsedLetter, letter_examples
+from nlp_pipeline.dataset import letter_examples
 from nlp_pipeline.estimator import grouped_splits
-from nlp_pipeline.letters import parse_letter
+from nlp_pipeline.evaluation import CUTS, cut_letter
 from nlp_pipeline.training import arrays, fit_model, labelled_examples, load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
-CUTS = ("verdicts", "last")
-
-
-def cut_letter(parsed: ParsedLetter, cut: str) -> ParsedLetter:
-    """The letter with the ``cut`` sentences of each rationale blanked, read again."""
-    text = parsed.letter.text
-    for facts in parsed.facts.items:
-        if cut == "last":
-            spans = facts.sentences[-1:]
-        else:
-            spans = [s for s in facts.sentences if facts.in_verdict(s.start)]
-        for span in spans:
-            text = text[:span.start] + " " * (span.end - span.start) + text[span.end:]
-    return ParsedLetter.of(parse_letter(text, source=parsed.letter.source, normalized=True))
 
 
 def main(argv: list[str] | None = None) -> None:

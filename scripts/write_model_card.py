@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from nlp_pipeline.evaluation import METRICS
+
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 MODES = ("draft", "facts")
-METRICS = ("roc_auc", "balanced_accuracy", "overturned_recall", "overturned_precision", "brier")
 
 
 def _load(mode: str, name: str) -> dict:

@@ -229,3 +229,25 @@ def test_imr_train_writes_a_model_that_predicts(seeds_dir, letters_dir, tmp_path
     assert "Over 2 fold assignments" in printed and "| roc_auc |" in printed
     prediction = load_model(out).predict(example_draft)
     assert prediction and all(0 < p.p_overturned < 1 for p in prediction)
+
+    # imr evaluate scores the new model on letters it has not seen, and leaves its training letters out
+    unseen = tmp_path / "unseen"
+    unseen.mkdir()
+    for path in sorted(letters_dir.glob("*.pdf"))[70:]:
+        (unseen / path.name).symlink_to(path)
+    assert main(["evaluate", str(unseen), str(folder), "--mode", "facts", "--model", str(out), "--format", "json",
+                 "--bootstrap", "20"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["training_letters_seen"] == 70 and not result["in_sample"]
+    assert result["letters"] == len(list(unseen.iterdir())) and set(result["metrics"]) >= {"roc_auc", "brier"}
+
+
+def test_evaluate_refuses_to_score_training_letters_silently(seeds_dir, capsys):
+    """The shipped models were trained on the shared letters: scoring them would be in-sample."""
+    assert main(["evaluate", str(seeds_dir), "--bootstrap", "0"]) == 1
+    out = capsys.readouterr().out
+    assert "5 letters were in the model's training data: left out" in out and "no labelled items" in out
+    assert main(["evaluate", str(seeds_dir), "--bootstrap", "0", "--include-training-letters",
+                 "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["in_sample"] and result["items"] == 7

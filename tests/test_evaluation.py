@@ -1,0 +1,43 @@
+"""Scoring prediction records against stated decisions, and the rationale cuts."""
+from __future__ import annotations
+
+import pytest
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from nlp_pipeline.dataset import ParsedLetter
+from nlp_pipeline.evaluation import cut_letter, score_records
+from nlp_pipeline.letters import load_letter
+
+
+def _record(source, stated, p, predicted):
+    return {"source": source, "case_number": None, "stated_decision": stated, "p_overturned": p,
+            "predicted": predicted}
+
+
+def test_score_records_counts_and_metrics():
+    records = [_record("a", "Upheld", 0.1, "Upheld"), _record("a", "Overturned", 0.8, "Overturned"),
+               _record("b", "Upheld", 0.3, "Overturned"), _record("b", None, 0.5, "Overturned"),
+               _record("c", "Overturned", 0.2, "Upheld"), {"source": "d", "error": "empty file"}]
+    result = score_records(records, reps=50)
+    assert (result["items"], result["unlabelled_items"], result["failed_files"]) == (4, 1, ["d"])
+    assert (result["letters"], result["overturned"]) == (3, 2)
+    y, p = [0, 1, 0, 1], [0.1, 0.8, 0.3, 0.2]
+    assert result["metrics"]["roc_auc"] == pytest.approx(roc_auc_score(y, p))
+    assert result["metrics"]["brier"] == pytest.approx(brier_score_loss(y, p))
+    assert result["metrics"]["overturned_recall"] == 0.5 and result["metrics"]["overturned_precision"] == 0.5
+    assert result["always_upheld_brier"] == pytest.approx(0.25)
+
+
+def test_score_records_without_labels():
+    assert score_records([_record("a", None, 0.4, "Upheld")])["items"] == 0
+
+
+@pytest.mark.parametrize("cut", ["verdicts", "last"])
+def test_cut_letter_blanks_sentences_and_keeps_offsets(seeds_dir, cut):
+    parsed = ParsedLetter.of(load_letter(sorted(seeds_dir.iterdir())[0]))
+    after = cut_letter(parsed, cut)
+    assert len(after.letter.text) == len(parsed.letter.text) and after.letter.text != parsed.letter.text
+    if cut == "verdicts":
+        assert all(not facts.verdict_sentences for facts in after.facts.items)
+    with pytest.raises(ValueError):
+        cut_letter(parsed, "middle")
