@@ -251,3 +251,15 @@ def test_evaluate_refuses_to_score_training_letters_silently(seeds_dir, capsys):
                  "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["in_sample"] and result["items"] == 7
+
+
+def test_prediction_path_never_imports_training_code(example_draft):
+    """imr predict loads neither the training module nor the evaluation code (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from nlp_pipeline.cli import main; "
+            f"assert main(['predict', {str(example_draft)!r}, '--format', 'jsonl', '-q']) == 0; "
+            "print(sorted(m for m in sys.modules if m in ('nlp_pipeline.training', 'nlp_pipeline.evaluation')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
