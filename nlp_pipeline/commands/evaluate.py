@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from nlp_pipeline.batch import iter_letter_paths
     from nlp_pipeline.commands._common import error_record
     from nlp_pipeline.dataset import ParsedLetter, letter_fingerprint
-    from nlp_pipeline.errors import LetterError, ModelError
+    from nlp_pipeline.errors import ModelError
     from nlp_pipeline.evaluation import cut_letter, score_records
     from nlp_pipeline.letters import load_letter
     from nlp_pipeline.model import load_model
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             if args.cut:
                 letter = cut_letter(ParsedLetter.of(letter), args.cut).letter
             records.extend(p.to_dict() for p in model.predict_letter(letter))
-        except LetterError as err:
+        except Exception as err:  # one broken letter must not stop the evaluation; it is counted as failed
             records.append(error_record(str(path), err))
     result = score_records(records, reps=args.bootstrap)
     result.update(mode=model.mode, model=args.model or f"models/{model.mode}", cut=args.cut,
