@@ -235,11 +235,13 @@ def test_imr_train_writes_a_model_that_predicts(seeds_dir, letters_dir, tmp_path
     unseen.mkdir()
     for path in sorted(letters_dir.glob("*.pdf"))[70:]:
         (unseen / path.name).symlink_to(path)
+    (unseen / "broken.pdf").write_bytes(b"not a pdf")
     assert main(["evaluate", str(unseen), str(folder), "--mode", "facts", "--model", str(out), "--format", "json",
                  "--bootstrap", "20"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["training_letters_seen"] == 70 and not result["in_sample"]
-    assert result["letters"] == len(list(unseen.iterdir())) and set(result["metrics"]) >= {"roc_auc", "brier"}
+    assert result["letters"] == len(list(unseen.iterdir())) - 1 and set(result["metrics"]) >= {"roc_auc", "brier"}
+    assert result["failed_files"] == [str(unseen / "broken.pdf")]
 
 
 def test_evaluate_refuses_to_score_training_letters_silently(seeds_dir, capsys):
