@@ -236,8 +236,7 @@ def repeated_cv(corpus: Corpus, mode: str, first: dict[str, Any], repeats: int, 
 
 def _scored(y, p, threshold, groups, reps, seed) -> dict[str, Any]:
     """Metrics with each row judged at its own fold's threshold, and their bootstrap intervals."""
-    threshold = np.broadcast_to(np.asarray(threshold, dtype=float), p.shape)
-    predicted = p >= threshold
+    predicted = p >= np.asarray(threshold, dtype=float)
     intervals = bootstrap_intervals(y, p, predicted, groups, reps, seed) if reps else {}
     return {"metrics": metrics(y, p, predicted), "ci95": intervals}
 
