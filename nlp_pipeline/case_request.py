@@ -24,6 +24,9 @@ from nlp_pipeline.types import DECISIONS
 
 _HEADER = {"case_number": "Case Number", "date_of_injury": "Date of Injury", "ur_denial_date": "UR Denial Date"}
 _REVIEW_PARTS = {"maximus_guideline": "MAXIMUS guideline:", "rationale": "Decision rationale:"}
+# the fields of a request and of each of its items (training tables use the same column names)
+CASE_FIELDS = (*_HEADER, "case_summary")
+ITEM_FIELDS = ("request", "claims_administrator_guideline", *_REVIEW_PARTS, "decision")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 

@@ -26,6 +26,11 @@ def metrics(y: np.ndarray, p: np.ndarray, predicted: np.ndarray) -> dict[str, fl
     }
 
 
+def interval_text(ci: list[float] | None) -> str:
+    """A 95% interval as ``low–high`` (three decimals), or a dash when there is none."""
+    return f"{ci[0]:.3f}–{ci[1]:.3f}" if ci else "–"
+
+
 def bootstrap_intervals(y, p, predicted, groups, reps: int = 1000, seed: int = 0) -> dict[str, list[float]]:
     """95% intervals of each metric, resampling letters (not items) with replacement."""
     rng = np.random.default_rng(seed)

@@ -15,10 +15,10 @@ from typing import Any, Iterable
 import numpy as np
 from scipy.special import expit
 
+from nlp_pipeline.case_request import request_text
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.explain import contributions, evidence_for, reason
 from nlp_pipeline.features import item_features
-from nlp_pipeline.case_request import request_text
 from nlp_pipeline.letters import load_letter, parse_letter
 from nlp_pipeline.pipeline import extract_letter
 from nlp_pipeline.types import Letter, Prediction

@@ -18,11 +18,11 @@ from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
 
 from nlp_pipeline.batch import iter_letter_paths
-from nlp_pipeline.case_request import request_text
+from nlp_pipeline.case_request import CASE_FIELDS, ITEM_FIELDS, request_text
 from nlp_pipeline.dataset import Example, ParsedLetter, letter_examples, letter_fingerprint, letter_group
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.estimator import DEFAULT_C, calibrated_model, grouped_splits, linear_pipeline
-from nlp_pipeline.evaluation import METRICS, bootstrap_intervals, metrics
+from nlp_pipeline.evaluation import METRICS, bootstrap_intervals, interval_text, metrics
 from nlp_pipeline.features import MODE_PARTS, part_spans, words
 from nlp_pipeline.letters import load_letter, parse_letter
 
@@ -95,9 +95,8 @@ def _table_letters(path: Path) -> list[tuple[str, Callable[[], str]]]:
 def _case_of(rows: list[dict]) -> dict:
     """Item rows of one case as a :mod:`~nlp_pipeline.case_request` request (header from the first row)."""
     first = rows[0]
-    case = {key: first.get(key) for key in ("case_number", "date_of_injury", "ur_denial_date", "case_summary")}
-    case["items"] = [{key: row.get(key) for key in ("request", "claims_administrator_guideline", "maximus_guideline",
-                                                    "rationale", "decision")} for row in rows]
+    case = {key: first.get(key) for key in CASE_FIELDS}
+    case["items"] = [{key: row.get(key) for key in ITEM_FIELDS} for row in rows]
     return case
 
 
@@ -317,8 +316,7 @@ def report_markdown(report: dict[str, Any]) -> str:
                   f"{result['letters']} letters)", "",
                   "| metric | model | 95% CI | TF-IDF + LR | always Upheld |", "|---|---|---|---|---|"]
         for key in METRICS:
-            ci = result["model"].get("ci95", {}).get(key)
-            ci_text = f"{ci[0]:.3f}–{ci[1]:.3f}" if ci else "–"
+            ci_text = interval_text(result["model"].get("ci95", {}).get(key))
             lines.append(f"| {key} | {result['model']['metrics'][key]:.3f} | {ci_text} | "
                          f"{result['tfidf_logreg']['metrics'][key]:.3f} | {result['always_upheld']['metrics'][key]:.3f} |")
         repeated = report.get("repeated", {}).get("variants", {}).get(variant)

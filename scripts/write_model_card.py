@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nlp_pipeline.evaluation import METRICS
+from nlp_pipeline.evaluation import METRICS, interval_text
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -16,8 +16,7 @@ def _load(mode: str, name: str) -> dict:
 
 
 def _row(name: str, result: dict, repeated: dict | None, key: str) -> str:
-    ci = result["model"].get("ci95", {}).get(key)
-    ci_text = f"{ci[0]:.3f}–{ci[1]:.3f}" if ci else "–"
+    ci_text = interval_text(result["model"].get("ci95", {}).get(key))
     return (f"| {name} | {key} | {result['model']['metrics'][key]:.3f} | {ci_text} | {_spread(repeated, key)} | "
             f"{result['tfidf_logreg']['metrics'][key]:.3f} | {result['always_upheld']['metrics'][key]:.3f} |")
 
@@ -122,7 +121,7 @@ def readme_table(reports: dict[str, dict]) -> str:
     for mode in MODES:
         for variant, result in reports[mode]["variants"].items():
             metrics, ci = result["model"]["metrics"], result["model"].get("ci95", {})
-            cells = [f"{metrics[k]:.3f} ({ci[k][0]:.3f}–{ci[k][1]:.3f})" if k in ci else f"{metrics[k]:.3f}"
+            cells = [f"{metrics[k]:.3f} ({interval_text(ci[k])})" if k in ci else f"{metrics[k]:.3f}"
                      for k in METRICS[:-1]]
             prior = result["always_upheld"]["metrics"]["brier"]
             rows.append(f"| {names[(mode, variant)]} | {' | '.join(cells)} | {metrics['brier']:.3f} ({prior:.3f}) "

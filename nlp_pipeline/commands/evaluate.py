@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _table(result: dict) -> str:
     """The result as Markdown: one row per metric with its bootstrap interval."""
+    from nlp_pipeline.evaluation import interval_text
+
     head = (f"{result['mode']} model ({result['model']}){', cut: ' + result['cut'] if result['cut'] else ''}: "
             f"{result.get('letters', 0)} letters, {result['items']} labelled items "
             f"({result.get('overturned', 0)} Overturned), {result['unlabelled_items']} unlabelled, "
@@ -76,7 +78,6 @@ def _table(result: dict) -> str:
         return head + "\nno labelled items to score"
     lines = [head, "", "| metric | value | 95% CI |", "|---|---|---|"]
     for key, value in result["metrics"].items():
-        ci = result["ci95"].get(key)
-        lines.append(f"| {key} | {value:.3f} | {f'{ci[0]:.3f}–{ci[1]:.3f}' if ci else '–'} |")
+        lines.append(f"| {key} | {value:.3f} | {interval_text(result['ci95'].get(key))} |")
     lines += ["", f"Brier of a constant at these items' Overturned rate: {result['always_upheld_brier']:.3f}"]
     return "\n".join(lines)
