@@ -29,8 +29,11 @@ def weeks_injury_to_review(letter: Letter, summary: tuple[Entity, ...]) -> float
 
 def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, Any] | None:
     """The service an item requests: the first treatment named in its heading (a surgical-context word
-    such as "Associated surgical service" or "evaluation" yields to the service it qualifies)."""
-    named = [e for e in heading if e.label == "TREATMENT"] or [e for e in rest if e.label == "TREATMENT"][:1]
+    such as "Associated surgical service" or "evaluation" yields to the service it qualifies), else the
+    first one the claims administrator's guideline line names. The IMR's own guideline line and rationale
+    are never read here, so the request reads the same before review as after."""
+    named = [e for e in heading if e.label == "TREATMENT"] or [
+        e for e in rest if e.label == "TREATMENT" and e.region == "ca_guideline"][:1]
     if not named:
         return None
     main = next((e for e in named if e.value["category"] not in _CONTEXT_CATEGORIES), named[0])

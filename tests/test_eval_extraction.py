@@ -25,7 +25,7 @@ def test_gold_set_is_well_formed():
     gold = module.load_gold(GOLD)
     categories = {"physical_therapy", "psychotherapy", "acupuncture", "chiropractic", "injection", "imaging",
                   "electrodiagnostics", "surgery", "surgery_related", "functional_restoration", "dme",
-                  "home_health", "office_visit", "testing", "medication"}
+                  "home_health", "office_visit", "testing", "medication", "inpatient_care"}
     assert len(gold) >= 40
     assert len({g["file"] for g in gold}) >= 20
     assert len({(g["file"], g["item_index"]) for g in gold}) == len(gold)

@@ -159,7 +159,12 @@ def _minimal_letter(header: str, summary: str) -> str:
      ("Urine drug testing", "testing", None), ("Electrocardiogram times 3", "testing", None),
      ("EKG", "testing", None), ("PA assist", "surgery_related", None),
      ("Medication management consultation", "office_visit", "medication management visit"),
-     ("TENS unit", "dme", None), ("Cognitive behavioral therapy", "psychotherapy", None)],
+     ("TENS unit", "dme", None), ("Cognitive behavioral therapy", "psychotherapy", None),
+     ("Bilateral hearing aids", "dme", None), ("1 knee scooter", "dme", None),
+     ("SSEP of the lumbar and lower extremities", "electrodiagnostics", None),
+     ("Jamar grip test", "testing", None), ("Retrospective E-stim (DOS 12/29/16)", "physical_therapy", None),
+     ("One week trial of Acute Rehabilitation Unit", "inpatient_care", None),
+     ("Dicopanol 5mg/ml oral suspension, 150ml", "medication", "Dicopanol")],
 )
 def test_treatment_categories(nlp, text, category, name):
     spans = _spans(nlp, text, "TREATMENT")
@@ -397,3 +402,33 @@ def test_weeks_beyond_the_corpus_are_not_extrapolated():
     assert facts.weeks_injury_to_review > 300
     value = item_features(letter, letter.items[0], facts, "facts").values["weeks_to_review"]
     assert value == pytest.approx(math.log1p(MAX_WEEKS_TO_REVIEW) - math.log1p(TYPICAL_WEEKS_TO_REVIEW), abs=1e-6)
+
+
+def test_requested_treatment_never_comes_from_the_imr_rationale(nlp):
+    text = ("Case Number: CM16-0000001\nCLINICAL CASE SUMMARY\nThe patient has hearing loss.\n"
+            "IMR ISSUES, DECISIONS AND RATIONALES\nBilateral widgets: Upheld\n"
+            "Claims Administrator guideline: Decision based on Non-MTUS.\nMAXIMUS guideline: ODG.\n"
+            "Decision rationale: No surgical procedure or arthroplasty is planned.\n")
+    letter = parse_letter(text)
+    assert extract_letter(letter).items[0].treatment is None
+
+
+def test_facts_features_never_read_what_the_imr_wrote(letters_dir, seeds_dir):
+    """Every shared letter with its MAXIMUS guideline lines and rationales blanked gives the same facts
+    features: facts mode predicts from what is known before review."""
+    from nlp_pipeline.features import item_features
+    from nlp_pipeline.letters import load_letter
+
+    paths = sorted(letters_dir.glob("*.pdf")) + sorted(seeds_dir.glob("*.txt"))
+    for path in paths:
+        letter = load_letter(path)
+        text = letter.text
+        written = [s for item in letter.items for s in (item.maximus_guideline, item.rationale) if s]
+        for span in sorted(written, key=lambda s: -s.start):
+            text = text[:span.start] + "Not yet written." + text[span.end:]
+        blind = parse_letter(text, source=str(path))
+        facts, blind_facts = extract_letter(letter), extract_letter(blind)
+        assert len(blind.items) == len(letter.items), path.name
+        for item, blind_item in zip(letter.items, blind.items):
+            assert (item_features(letter, item, facts, "facts").values
+                    == item_features(blind, blind_item, blind_facts, "facts").values), (path.name, item.title)
