@@ -24,10 +24,11 @@ _NUM = r"(?:\d{1,3}(?!\d|/\d)|" + "|".join(sorted((w for w in _WORDS if w not in
                                                       key=len, reverse=True)) + r")"
 _RANGE = rf"{_NUM}(?:\s*(?:-|to|–)\s*{_NUM})?"
 _UNIT = r"(?:(?:additional|more|further|physical\s+therapy|PT|acupuncture|chiropractic|psychotherapy|" \
-        r"psychology|CBT|therapy|treatment|follow-up)\s+){0,2}" \
+        r"psychology|CBT|therapy|treatment|follow-up|manual|infrared|elect|electro|electrical|aquatic|" \
+        r"postoperative|post-operative|post-op)\s+){0,2}" \
         r"(?P<unit>sessions?|visits?|treatments?|appointments?|office\s+visits?|injections?)"
-_PER_WEEK = r"(?:x|times?)\s*(?:a|per|/|each|every)?\s*(?:week|wk)"
-_FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:a|per)\s+week)"
+_PER_WEEK = r"(?:x|times?|visits?|sessions?)\s*(?:(?:a|per|/|each|every)?\s*(?:week|wk)\b|weekly)"
+_FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:(?:a|per)\s+week|weekly))"
 
 _PATTERNS = [
     # "3 times a week for 2 weeks", "two times a week times six weeks", "2x/week x 6 weeks"
