@@ -27,6 +27,23 @@ def _sentences(nlp, text: str) -> list[dict]:
         ("Imaging is not recommended in the first 4-6 weeks.", "guideline", "against"),
         ("The MTUS Guidelines do not address the request.", "case", "neutral"),
         ("The patient has no new injury and the request is consistent with guidelines.", "case", "for"),
+        # a guideline quoted about patients in general is a quotation, unless the sentence says "in this case"
+        ("According to the ACOEM Guidelines, imaging is indicated when the patient has red flags.", "guideline",
+         "for"),
+        ("The Official Disability Guidelines recommend a cane if the patient has knee pain.", "guideline",
+         "neutral"),
+        ("According to the documents available for review, the patient improved.", "case", "neutral"),
+        ("In this case, the guidelines support a trial for the patient.", "case", "for"),
+        # "indicated" supports only in its medical sense
+        ("The documentation indicated the patient had low back pain.", "case", "neutral"),
+        ("In this case, it was indicated the patient had left knee pain.", "case", "neutral"),
+        ("Therefore, an MRI is indicated.", "case", "for"),
+        ("Therefore, an MRI is not indicated.", "case", "against"),
+        # weaning means the medication is not continued
+        ("The patient is advised to consult the guidelines regarding weaning.", "case", "against"),
+        # failed conservative care supports escalating care, despite the negation
+        ("There is internal derangement that has not responded to conservative treatment.", "case", "for"),
+        ("The patient's pain is refractory to medications.", "case", "for"),
     ],
 )
 def test_sentence_role_and_polarity(nlp, text, role, polarity):

@@ -2,11 +2,13 @@
 
 A reviewer's verdict is argued in the sentences that apply the guideline to the case ("In this case,
 there is no documentation of ...", "As such, the 6 sessions requested are within the guidelines"),
-not in the guideline quotations around them. A sentence is about the case when it refers to the
-patient, the records or the request, or opens with a conclusion ("Therefore", "As such"). Its
-polarity is ``against`` when it holds a negating or excess word outside a neutral phrase ("do not
-address"), else ``for`` when it holds a supportive word, else ``neutral``. The marker words live in
-``patterns/stance.jsonl``.
+not in the guideline quotations around them. A sentence is about the case when it says so ("In this
+case", "In the case of this worker") or opens with a conclusion ("Therefore", "As such"), or else when it
+refers to the patient, the records or the request without quoting a guideline ("According to the ACOEM
+Guidelines, ...", "ODG recommends ..."). Its polarity is ``against`` when it holds a negating, excess
+or weaning word outside a neutral phrase ("do not address") or a supportive one ("has not responded to
+conservative care"), else ``for`` when it holds a supportive word, else ``neutral``. The marker words
+live in ``patterns/stance.jsonl``.
 """
 from __future__ import annotations
 
@@ -47,12 +49,17 @@ class StanceTagger:
     def classify(sent: Span, markers: list[Span]) -> dict[str, str]:
         """Role and polarity of one sentence from the stance markers inside it."""
         first = next((t.i for t in sent if t.text not in _LEADING and not t.is_space), sent.start)
-        about_case = any(m.label_ == "STANCE_CASE" or (m.label_ == "STANCE_CONCLUSION" and m.start == first)
-                         for m in markers)
-        neutral = [m for m in markers if m.label_ == "STANCE_NEUTRAL"]
+        explicit = any((m.label_ == "STANCE_CASE" and m.id_ == "case_explicit")
+                       or (m.label_ == "STANCE_CONCLUSION" and m.start == first) for m in markers)
+        quotes = any(m.label_ == "STANCE_GUIDELINE" for m in markers)
+        about_case = explicit or (not quotes and any(m.label_ == "STANCE_CASE" for m in markers))
+        # a negation inside a neutral phrase ("has not had") or a supportive one ("has not responded to
+        # conservative care") does not argue against the request
+        shields = {"STANCE_AGAINST": ("STANCE_NEUTRAL", "STANCE_FOR"), "STANCE_FOR": ("STANCE_NEUTRAL",)}
 
         def counts(label: str) -> bool:
-            return any(m.label_ == label and not any(n.start <= m.start and m.end <= n.end for n in neutral)
+            covering = [n for n in markers if n.label_ in shields[label]]
+            return any(m.label_ == label and not any(n.start <= m.start and m.end <= n.end and n != m for n in covering)
                        for m in markers)
 
         polarity = "against" if counts("STANCE_AGAINST") else "for" if counts("STANCE_FOR") else "neutral"
