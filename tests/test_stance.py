@@ -34,6 +34,12 @@ def _sentences(nlp, text: str) -> list[dict]:
          "neutral"),
         ("According to the documents available for review, the patient improved.", "case", "neutral"),
         ("In this case, the guidelines support a trial for the patient.", "case", "for"),
+        # conditional rules are quotations too
+        ("If the patient has a history of opioid use disorder, an addiction specialist is recommended.",
+         "guideline", "for"),
+        ("They are recommended when there is documentation that the patient failed to return to work.",
+         "guideline", "against"),
+        ("Up to 18 visits may be appropriate with documentation of the patient's improvement.", "guideline", "for"),
         # "indicated" supports only in its medical sense
         ("The documentation indicated the patient had low back pain.", "case", "neutral"),
         ("In this case, it was indicated the patient had left knee pain.", "case", "neutral"),

@@ -5,7 +5,8 @@ there is no documentation of ...", "As such, the 6 sessions requested are within
 not in the guideline quotations around them. A sentence is about the case when it says so ("In this
 case", "In the case of this worker") or opens with a conclusion ("Therefore", "As such"), or else when it
 refers to the patient, the records or the request without quoting a guideline ("According to the ACOEM
-Guidelines, ...", "ODG recommends ..."). Its polarity is ``against`` when it holds a negating, excess
+Guidelines, ...", "ODG recommends ...") or stating a rule ("If ...", "recommended when ...", "may be
+appropriate"). Its polarity is ``against`` when it holds a negating, excess
 or weaning word outside a neutral phrase ("do not address") or a supportive one ("has not responded to
 conservative care"), else ``for`` when it holds a supportive word, else ``neutral``. The marker words
 live in ``patterns/stance.jsonl``.
@@ -51,7 +52,8 @@ class StanceTagger:
         first = next((t.i for t in sent if t.text not in _LEADING and not t.is_space), sent.start)
         explicit = any((m.label_ == "STANCE_CASE" and m.id_ == "case_explicit")
                        or (m.label_ == "STANCE_CONCLUSION" and m.start == first) for m in markers)
-        quotes = any(m.label_ == "STANCE_GUIDELINE" for m in markers)
+        quotes = any(m.label_ == "STANCE_GUIDELINE" or (m.label_ == "STANCE_CONDITION" and m.start == first)
+                     for m in markers)
         about_case = explicit or (not quotes and any(m.label_ == "STANCE_CASE" for m in markers))
         # a negation inside a neutral phrase ("has not had") or a supportive one ("has not responded to
         # conservative care") does not argue against the request
