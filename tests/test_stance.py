@@ -40,6 +40,10 @@ def _sentences(nlp, text: str) -> list[dict]:
         ("They are recommended when there is documentation that the patient failed to return to work.",
          "guideline", "against"),
         ("Up to 18 visits may be appropriate with documentation of the patient's improvement.", "guideline", "for"),
+        # a concessive clause gives way to the main clause
+        ("While the X-ray report was not submitted, the patient's X-ray was reportedly normal.", "case", "neutral"),
+        ("Although the patient improved, there is no documentation of objective functional gains.", "case",
+         "against"),
         # "indicated" supports only in its medical sense
         ("The documentation indicated the patient had low back pain.", "case", "neutral"),
         ("In this case, it was indicated the patient had left knee pain.", "case", "neutral"),

@@ -1,15 +1,15 @@
 """``imr_stance``: each rationale sentence's role (about the case, or quoting a guideline) and polarity.
 
 A reviewer's verdict is argued in the sentences that apply the guideline to the case ("In this case,
-there is no documentation of ...", "As such, the 6 sessions requested are within the guidelines"),
-not in the guideline quotations around them. A sentence is about the case when it says so ("In this
-case", "In the case of this worker") or opens with a conclusion ("Therefore", "As such"), or else when it
-refers to the patient, the records or the request without quoting a guideline ("According to the ACOEM
-Guidelines, ...", "ODG recommends ...") or stating a rule ("If ...", "recommended when ...", "may be
-appropriate"). Its polarity is ``against`` when it holds a negating, excess
-or weaning word outside a neutral phrase ("do not address") or a supportive one ("has not responded to
-conservative care"), else ``for`` when it holds a supportive word, else ``neutral``. The marker words
-live in ``patterns/stance.jsonl``.
+there is no documentation of ...", "As such, the 6 sessions requested are within the guidelines"), not in
+the guideline quotations around them. A sentence is about the case when it says so ("In this case", "In
+the case of this worker") or opens with a conclusion ("Therefore", "As such"), or else when it refers to
+the patient, the records or the request without quoting a guideline ("According to the ACOEM Guidelines,
+...", "ODG recommends ...") or stating a rule ("If ...", "recommended when ...", "may be appropriate").
+Its polarity is ``against`` when it holds a negating, excess or weaning word outside a neutral phrase
+("do not address") or a supportive one ("has not responded to conservative care"), else ``for`` when it
+holds a supportive word, else ``neutral``; in a sentence opening with a concession ("While X was not
+submitted, ...") only the main clause counts. The marker words live in ``patterns/stance.jsonl``.
 """
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ from spacy.tokens import Doc, Span
 from nlp_pipeline.components._spans import group
 from nlp_pipeline.extensions import SENTENCES_KEY, STANCE_KEY
 
+_CONCESSIVE = {"while", "although", "though", "whereas", "despite"}
+_POLAR = {"STANCE_AGAINST", "STANCE_FOR"}
+# a negation inside a neutral phrase ("has not had") or a supportive one ("has not responded to conservative
+# care") does not argue against the request
+_SHIELDS = {"STANCE_AGAINST": ("STANCE_NEUTRAL", "STANCE_FOR"), "STANCE_FOR": ("STANCE_NEUTRAL",)}
 _LEADING = {"(", "\"", "'", "-", "*", "•", "|"}
 
 
@@ -55,14 +60,18 @@ class StanceTagger:
         quotes = any(m.label_ == "STANCE_GUIDELINE" or (m.label_ == "STANCE_CONDITION" and m.start == first)
                      for m in markers)
         about_case = explicit or (not quotes and any(m.label_ == "STANCE_CASE" for m in markers))
-        # a negation inside a neutral phrase ("has not had") or a supportive one ("has not responded to
-        # conservative care") does not argue against the request
-        shields = {"STANCE_AGAINST": ("STANCE_NEUTRAL", "STANCE_FOR"), "STANCE_FOR": ("STANCE_NEUTRAL",)}
+        return {"role": "case" if about_case else "guideline", "polarity": _polarity(sent, first, markers)}
 
-        def counts(label: str) -> bool:
-            covering = [n for n in markers if n.label_ in shields[label]]
-            return any(m.label_ == label and not any(n.start <= m.start and m.end <= n.end and n != m for n in covering)
-                       for m in markers)
 
-        polarity = "against" if counts("STANCE_AGAINST") else "for" if counts("STANCE_FOR") else "neutral"
-        return {"role": "case" if about_case else "guideline", "polarity": polarity}
+def _polarity(sent: Span, first: int, markers: list[Span]) -> str:
+    """``against``, ``for`` or ``neutral`` from the polar markers that count."""
+    if sent.doc[first].lower_ in _CONCESSIVE:  # "While X was not submitted, it was normal": the main clause
+        comma = next((t.i for t in sent if t.text == ","), None)
+        if comma is not None:
+            markers = [m for m in markers if m.start > comma or m.label_ not in _POLAR]
+    def counts(label: str) -> bool:
+        covering = [n for n in markers if n.label_ in _SHIELDS[label]]
+        return any(m.label_ == label and not any(n.start <= m.start and m.end <= n.end and n != m for n in covering)
+                   for m in markers)
+
+    return "against" if counts("STANCE_AGAINST") else "for" if counts("STANCE_FOR") else "neutral"
