@@ -42,10 +42,12 @@ def post_surgical_allowance(category: str | None, procedures: Iterable[str]) -> 
                  and row["category"] == category and procedures & set(row["procedures"])), None)
 
 
-def compare_to_allowance(requested: dict | None, allowance: dict | None) -> dict[str, Any]:
-    """``{"status": "within" | "above" | "unknown", "requested", "allowed", "excess", "condition", "citation"}``."""
-    result: dict[str, Any] = {"status": "unknown", "requested": None, "allowed": None, "excess": None,
-                              "condition": None, "citation": None}
+def compare_to_allowance(requested: dict | None, allowance: dict | None, earlier: int = 0) -> dict[str, Any]:
+    """``{"status": "within" | "above" | "unknown", "requested", "earlier", "allowed", "excess", "condition",
+    "citation"}``: an allowance covers a whole course, so the ``earlier`` visits of the same course (already
+    done or already authorized) count against it with the requested ones."""
+    result: dict[str, Any] = {"status": "unknown", "requested": None, "earlier": earlier, "allowed": None,
+                              "excess": None, "condition": None, "citation": None}
     if allowance is not None:
         result.update(allowed=allowance["visits"], condition=allowance["condition"], citation=allowance["citation"])
     if requested is None or requested.get("kind") != "visits":
@@ -53,6 +55,6 @@ def compare_to_allowance(requested: dict | None, allowance: dict | None) -> dict
     result["requested"] = requested["max"]
     if allowance is None:
         return result
-    excess = requested["max"] - allowance["visits"][1]
+    excess = earlier + requested["max"] - allowance["visits"][1]
     result.update(status="above" if excess > 0 else "within", excess=max(excess, 0))
     return result

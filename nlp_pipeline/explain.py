@@ -92,12 +92,14 @@ def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | Non
     name = evidence.feature
     quoted = f' ("{_short(evidence.text)}")' if evidence.text else ""
     allowance = facts.allowance or {}
+    requested = f"{allowance.get('requested')} {_category(facts)} visits requested"
+    if allowance.get("earlier"):
+        requested += f" after {allowance['earlier']} authorized"
     if name in ("allowance=above", "allowance_excess") and allowance.get("allowed"):
-        text = (f"{allowance['requested']} {_category(facts)} visits requested; the guideline allows "
-                f"{_range(allowance['allowed'])} ({allowance['condition']}; {allowance['citation']})")
+        text = (f"{requested}; the guideline allows {_range(allowance['allowed'])} ({allowance['condition']}; "
+                f"{allowance['citation']})")
     elif name == "allowance=within" and allowance.get("allowed"):
-        text = (f"{allowance['requested']} {_category(facts)} visits requested, within the "
-                f"{_range(allowance['allowed'])} the guideline allows")
+        text = f"{requested}, within the {_range(allowance['allowed'])} the guideline allows"
     elif name == "weeks_to_review" and letter_facts and letter_facts.weeks_injury_to_review is not None:
         weeks = letter_facts.weeks_injury_to_review
         held = f", read as {MAX_WEEKS_TO_REVIEW}" if weeks > MAX_WEEKS_TO_REVIEW else ""

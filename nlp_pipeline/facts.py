@@ -62,6 +62,18 @@ def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], c
     return None
 
 
+def earlier_visits(item: Item, heading: list[Entity]) -> int:
+    """Visits of the same request already authorized: the claims administrator's portion of a modified
+    request ("Acupuncture for 6 sessions was authorized"), which the remaining portion adds to. (Courses the
+    case summary reports as done were measured too, and lowered grouped-CV ROC-AUC in both modes: they mix
+    body parts and years.)"""
+    if item.authorized_portion is None:
+        return 0
+    inside = [e for e in heading if e.label == "COUNT" and e.value and e.value.get("kind") == "visits"
+              and item.authorized_portion.start <= e.start < item.authorized_portion.end]
+    return inside[0].value["max"] if inside else 0
+
+
 def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], summary: tuple[Entity, ...],
                       verdicts: tuple[TextSpan, ...], sentences: tuple[Entity, ...] = (),
                       procedures: tuple[str, ...] = ()) -> ItemFacts:
@@ -87,7 +99,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         rule = post_surgical_allowance(category, procedures)
     else:
         rule = applicable_allowance(category, diagnoses, improvement)
-    allowance = compare_to_allowance(requested, rule)
+    allowance = compare_to_allowance(requested, rule, earlier_visits(item, heading))
     return ItemFacts(
         index=item.index,
         entities=entities,

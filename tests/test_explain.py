@@ -18,6 +18,10 @@ _PT = {"category": "physical_therapy", "name": "physical therapy"}
          "→ toward Upheld (-0.80)."),
         (Evidence("allowance=within", 1.03), {"status": "within", "requested": 12, "allowed": [24, 24]},
          "12 physical therapy visits requested, within the 24 the guideline allows → toward Overturned (+1.03)."),
+        (Evidence("allowance=above", -1.2), {"status": "above", "requested": 2, "earlier": 6, "allowed": [3, 6],
+                                             "condition": "trial", "citation": "MTUS"},
+         "2 physical therapy visits requested after 6 authorized; the guideline allows 3-6 (trial; MTUS) "
+         "→ toward Upheld (-1.20)."),
     ],
 )
 def test_allowance_reasons(evidence, allowance, expected):

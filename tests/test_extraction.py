@@ -436,3 +436,14 @@ def test_facts_features_never_read_what_the_imr_wrote(letters_dir, seeds_dir):
         for item, blind_item in zip(letter.items, blind.items):
             assert (item_features(letter, item, facts, "facts").values
                     == item_features(blind, blind_item, blind_facts, "facts").values), (path.name, item.title)
+
+
+def test_the_authorized_portion_counts_against_the_allowance(nlp):
+    heading = ("Acupuncture for 8 sessions was the original request. Acupuncture for 6 sessions was authorized by "
+               "the Claims Administrator. The remaining IMR eligible portion of the original request, acupuncture "
+               "for 2 sessions, is: Upheld")
+    text = ("Case Number: CM16-0000001\nCLINICAL CASE SUMMARY\nThe patient has low back pain.\n"
+            f"IMR ISSUES, DECISIONS AND RATIONALES\n{heading}\n"
+            "Claims Administrator guideline: Decision based on MTUS Acupuncture Medical Treatment Guidelines.\n")
+    allowance = extract_letter(parse_letter(text)).items[0].allowance
+    assert (allowance["requested"], allowance["earlier"], allowance["status"]) == (2, 6, "above")
