@@ -22,6 +22,7 @@ from nlp_pipeline.errors import LetterError, ModelError
 from nlp_pipeline.reading import MAX_FILE_BYTES, MAX_TEXT_CHARS, SUPPORTED_SUFFIXES, decode_letter_bytes
 from nlp_pipeline.case_request import request_text
 from nlp_pipeline.letters import parse_letter
+from nlp_pipeline.types import Prediction
 from nlp_pipeline import render
 
 MODES = ("draft", "facts")
@@ -56,35 +57,6 @@ class LetterUpload(BaseModel):
                                            f"at most {_mb(MAX_FILE_BYTES)}")
     text: str | None = Field(None, description="the letter text instead of a file")
     mode: Literal["draft", "facts", "both"] = Field("draft", description=_MODE_HELP)
-
-
-class EvidenceRecord(BaseModel):
-    """One signed contribution (log-odds toward Overturned) and where it is in the letter text."""
-
-    feature: str
-    contribution: float
-    text: str | None = None
-    start: int | None = None
-    end: int | None = None
-
-
-class PredictionRecord(BaseModel):
-    """One item's prediction: exactly a record of ``imr predict --format jsonl``."""
-
-    source: str | None
-    case_number: str | None
-    item_index: int
-    item: str
-    stated_decision: str | None
-    predicted: Literal["Upheld", "Overturned"]
-    p_overturned: float
-    agrees_with_stated: bool | None
-    mode: Literal["draft", "facts"]
-    score: float
-    intercept: float
-    evidence: list[EvidenceRecord]
-    reasons: list[str]
-    warnings: list[str]
 
 
 class ErrorRecord(BaseModel):
@@ -235,7 +207,7 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES)
                                         _results_html(letter, predictions)))
 
     @app.post("/api/predict", summary="Predict every item of one letter", openapi_extra=_request_body_doc(),
-              response_model=None, responses={200: {"model": list[PredictionRecord]},
+              response_model=None, responses={200: {"model": list[Prediction]},
                                               400: {"model": ErrorRecord, "description": "unreadable letter"},
                                               413: {"model": ErrorRecord, "description": "too large"},
                                               415: {"model": ErrorRecord, "description": "unsupported file type"},

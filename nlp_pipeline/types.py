@@ -5,7 +5,7 @@ Every offset is a character offset into ``Letter.text``, the normalized letter t
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 DECISIONS = ("Upheld", "Overturned")
 
@@ -149,10 +149,10 @@ class Prediction(_ToDict):
     item_index: int
     item: str
     stated_decision: str | None
-    predicted: str
+    predicted: Literal["Upheld", "Overturned"]
     p_overturned: float
     agrees_with_stated: bool | None
-    mode: str
+    mode: Literal["draft", "facts"]
     score: float = 0.0
     intercept: float = 0.0
     evidence: tuple[Evidence, ...] = ()

@@ -142,12 +142,16 @@ def test_bad_mode_and_bad_json_are_422(client, draft_bytes):
     assert client.post("/api/predict", data={"text": draft_bytes.decode(), "mode": "best"}).status_code == 422
 
 
-def test_openapi_documents_the_api(client):
+def test_openapi_documents_the_api(client, draft_bytes):
     schema = client.get("/openapi.json").json()
     operation = schema["paths"]["/api/predict"]["post"]
     assert set(operation["requestBody"]["content"]) == {"multipart/form-data", "application/json"}
     assert {"200", "400", "413", "415"} <= set(operation["responses"])
     assert "/predict" not in schema["paths"]
+    documented = schema["components"]["schemas"]["Prediction"]["properties"]
+    records = client.post("/api/predict", json={"text": draft_bytes.decode()}).json()
+    assert set(documented) == set(records[0])
+    assert documented["predicted"]["enum"] == ["Upheld", "Overturned"]
 
 
 def test_json_request_upload_in_facts_mode(client, models):
