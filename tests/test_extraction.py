@@ -125,6 +125,7 @@ def test_clause_scoped_assertion(nlp, text, phrase, assertion):
         ("X-rays were negative for fracture.", "fracture", "negated"),
         ("He reports locking and giving way of the right knee.", "mechanical_symptoms", "affirmed"),
         ("There was a reducible umbilical hernia on examination.", "hernia", "affirmed"),
+        ("Special testing noted negative results for apprehension testing.", "instability", "negated"),
     ],
 )
 def test_objective_findings(nlp, text, finding, assertion):
