@@ -195,8 +195,9 @@ def predictions_html(letter, predictions) -> str:
     ]
     for prediction in predictions:
         item = letter.items[prediction.item_index]
+        differs = "differs from" if prediction.mode == "facts" else "DISAGREES with"
         agreement = {None: "no stated decision", True: "agrees with the stated decision",
-                     False: "DISAGREES with the stated decision"}[prediction.agrees_with_stated]
+                     False: f"{differs} the stated decision"}[prediction.agrees_with_stated]
         spans = [
             {"start": e.start - item.start, "end": e.end - item.start, "label": "EVIDENCE",
              "title": f"{e.feature}: {e.contribution:+.2f} log-odds",

@@ -265,3 +265,13 @@ def test_prediction_path_never_imports_training_code(example_draft):
             "print(sorted(m for m in sys.modules if m in ('nlp_pipeline.training', 'nlp_pipeline.evaluation')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("draft", "DISAGREES with stated Upheld"),
+                                                ("facts", "differs from stated Upheld")])
+def test_table_flags_disagreement_as_qa_only_in_draft_mode(mode, expected):
+    from nlp_pipeline.commands.predict import _table
+
+    record = {"source": "x.pdf", "item_index": 0, "item": "MRI", "predicted": "Overturned", "p_overturned": 0.6,
+              "stated_decision": "Upheld", "agrees_with_stated": False, "mode": mode, "reasons": []}
+    assert expected in _table(record)

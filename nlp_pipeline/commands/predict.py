@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
 def _table(record: dict) -> str:
     if "error" in record:
         return f"{record['source']}: ERROR {record['error']}\n"
-    agree = {None: "", True: "  agrees", False: "  DISAGREES with stated " + str(record["stated_decision"])}
+    # in draft mode a disagreement is a QA flag on the letter; before review it is only the estimate's miss
+    differs = "  DISAGREES with stated " if record.get("mode") != "facts" else "  differs from stated "
+    agree = {None: "", True: "  agrees", False: differs + str(record["stated_decision"])}
     lines = [f"{record['source']} [{record['item_index']}] {record['item'][:70]}\n"
              f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f}"
              f"{agree[record['agrees_with_stated']]}\n"]
