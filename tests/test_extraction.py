@@ -169,7 +169,10 @@ def _minimal_letter(header: str, summary: str) -> str:
      ("SSEP of the lumbar and lower extremities", "electrodiagnostics", None),
      ("Jamar grip test", "testing", None), ("Retrospective E-stim (DOS 12/29/16)", "physical_therapy", None),
      ("One week trial of Acute Rehabilitation Unit", "inpatient_care", None),
-     ("Dicopanol 5mg/ml oral suspension, 150ml", "medication", "Dicopanol")],
+     ("Dicopanol 5mg/ml oral suspension, 150ml", "medication", "Dicopanol"),
+     ("L4-5 microdiscectomy", "surgery", "discectomy/laminectomy"), ("Removal of hardware, left ankle", "surgery", None),
+     ("Lumbar interbody fusion L4-S1", "surgery", "spinal fusion"),
+     ("Post-operative physical therapy for the right knee", "surgery_related", None)],
 )
 def test_treatment_categories(nlp, text, category, name):
     spans = _spans(nlp, text, "TREATMENT")
