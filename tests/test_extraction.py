@@ -451,3 +451,14 @@ def test_the_authorized_portion_counts_against_the_allowance(nlp):
             "Claims Administrator guideline: Decision based on MTUS Acupuncture Medical Treatment Guidelines.\n")
     allowance = extract_letter(parse_letter(text)).items[0].allowance
     assert (allowance["requested"], allowance["earlier"], allowance["status"]) == (2, 6, "above")
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "nlp_pipeline" / "patterns").glob("*.jsonl")),
+                         ids=lambda p: p.name)
+def test_each_pattern_is_listed_once(path):
+    """Two rows for one phrase would leave its meaning to rule order."""
+    import json
+
+    keys = [(row["label"], json.dumps(row["pattern"]).lower())
+            for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row]
+    assert len(keys) == len(set(keys)), [k for k in set(keys) if keys.count(k) > 1]
