@@ -44,8 +44,8 @@ def post_surgical_allowance(category: str | None, procedures: Iterable[str]) -> 
 
 def compare_to_allowance(requested: dict | None, allowance: dict | None, earlier: int = 0) -> dict[str, Any]:
     """``{"status": "within" | "above" | "unknown", "requested", "earlier", "allowed", "excess", "condition",
-    "citation"}``: an allowance covers a whole course, so the ``earlier`` visits of the same course (already
-    done or already authorized) count against it with the requested ones."""
+    "citation"}``: an allowance covers a whole course, so ``earlier`` visits of the same course (the portion
+    of a modified request already authorized) count against it with the requested ones."""
     result: dict[str, Any] = {"status": "unknown", "requested": None, "earlier": earlier, "allowed": None,
                               "excess": None, "condition": None, "citation": None}
     if allowance is not None:
