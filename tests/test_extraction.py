@@ -126,6 +126,7 @@ def test_clause_scoped_assertion(nlp, text, phrase, assertion):
         ("He reports locking and giving way of the right knee.", "mechanical_symptoms", "affirmed"),
         ("There was a reducible umbilical hernia on examination.", "hernia", "affirmed"),
         ("Special testing noted negative results for apprehension testing.", "instability", "negated"),
+        ("An MRI was requested to rule out a rotator cuff tear.", "tear", "possible"),
     ],
 )
 def test_objective_findings(nlp, text, finding, assertion):
