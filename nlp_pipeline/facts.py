@@ -41,6 +41,10 @@ def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, 
         main = next((e for e in named if e.value["category"] == "surgery" and e.value["name"] != "surgery"), main)
     treatment = dict(main.value)
     context = [e.value["category"] for e in named if e.value["category"] in _CONTEXT_CATEGORIES]
+    visit = next((e for e in named if e.value["category"] == "office_visit"), None)
+    if visit is not None and treatment == {"category": "surgery", "name": "surgery"}:
+        # "Spine surgery evaluation": a visit to a surgeon, no procedure named
+        return {**visit.value, "context": "surgery"}
     if context and context[0] != treatment["category"]:
         treatment["context"] = context[0]
     return treatment
