@@ -9,6 +9,7 @@ from nlp_pipeline.dates import days_between, years_between
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan
 
 _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
+_GENERIC_SURGERY = {"surgery", "surgeries", "surgical"}  # words that name no procedure
 
 
 def years_since_injury(letter: Letter) -> float | None:
@@ -42,7 +43,7 @@ def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, 
     treatment = dict(main.value)
     context = [e.value["category"] for e in named if e.value["category"] in _CONTEXT_CATEGORIES]
     visit = next((e for e in named if e.value["category"] == "office_visit"), None)
-    if visit is not None and treatment == {"category": "surgery", "name": "surgery"}:
+    if visit is not None and main.text.lower().split()[-1] in _GENERIC_SURGERY:
         # "Spine surgery evaluation": a visit to a surgeon, no procedure named
         return {**visit.value, "context": "surgery"}
     if context and context[0] != treatment["category"]:

@@ -463,3 +463,18 @@ def test_each_pattern_is_listed_once(path):
     keys = [(row["label"], json.dumps(row["pattern"]).lower())
             for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row]
     assert len(keys) == len(set(keys)), [k for k in set(keys) if keys.count(k) > 1]
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [("Spine surgery evaluation for the lumbar", {"category": "office_visit", "context": "surgery"}),
+     ("Surgical consultation for the lumbar spine", {"category": "office_visit", "context": "surgery"}),
+     ("Right knee arthroscopy with evaluation of the ACL", {"category": "surgery", "context": "office_visit"}),
+     ("Physical therapy evaluation and six visits", {"category": "physical_therapy"})],
+)
+def test_a_surgeons_evaluation_is_a_visit_not_a_surgery(heading, expected):
+    text = ("Case Number: CM16-0000001\nCLINICAL CASE SUMMARY\nThe patient has pain.\n"
+            f"IMR ISSUES, DECISIONS AND RATIONALES\n{heading}: Upheld\n"
+            "Claims Administrator guideline: Decision based on MTUS.\n")
+    treatment = extract_letter(parse_letter(text)).items[0].treatment
+    assert {k: treatment.get(k) for k in expected} == expected and ("context" in treatment) == ("context" in expected)
