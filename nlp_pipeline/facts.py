@@ -43,8 +43,8 @@ def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, 
     treatment = dict(main.value)
     context = [e.value["category"] for e in named if e.value["category"] in _CONTEXT_CATEGORIES]
     visit = next((e for e in named if e.value["category"] == "office_visit"), None)
-    if visit is not None and main.text.lower().split()[-1] in _GENERIC_SURGERY:
-        # "Spine surgery evaluation": a visit to a surgeon, no procedure named
+    generic = main.value["category"] == "surgery" and main.text.lower().split()[-1] in _GENERIC_SURGERY
+    if visit is not None and generic:  # "Spine surgery evaluation": a visit to a surgeon, no procedure named
         return {**visit.value, "context": "surgery"}
     if context and context[0] != treatment["category"]:
         treatment["context"] = context[0]
