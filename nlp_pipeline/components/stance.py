@@ -69,6 +69,7 @@ def _polarity(sent: Span, first: int, markers: list[Span]) -> str:
         comma = next((t.i for t in sent if t.text == ","), None)
         if comma is not None:
             markers = [m for m in markers if m.start > comma or m.label_ not in _POLAR]
+
     def counts(label: str) -> bool:
         covering = [n for n in markers if n.label_ in _SHIELDS[label]]
         return any(m.label_ == label and not any(n.start <= m.start and m.end <= n.end and n != m for n in covering)
