@@ -56,8 +56,7 @@ def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], c
     case summary's request for the same treatment."""
     counts = [e for e in heading if e.label == "COUNT"]
     if item.remaining_portion is not None:
-        inside = [e for e in counts if item.remaining_portion.start <= e.start < item.remaining_portion.end]
-        counts = inside or counts
+        counts = _within(counts, item.remaining_portion) or counts
     if counts:
         return counts[-1].value if item.remaining_portion is not None else counts[0].value
     for entity in summary:
@@ -74,9 +73,14 @@ def earlier_visits(item: Item, heading: list[Entity]) -> int:
     body parts and years.)"""
     if item.authorized_portion is None:
         return 0
-    inside = [e for e in heading if e.label == "COUNT" and e.value and e.value.get("kind") == "visits"
-              and item.authorized_portion.start <= e.start < item.authorized_portion.end]
+    visits = [e for e in heading if e.label == "COUNT" and e.value and e.value.get("kind") == "visits"]
+    inside = _within(visits, item.authorized_portion)
     return inside[0].value["max"] if inside else 0
+
+
+def _within(entities: list[Entity], part: TextSpan) -> list[Entity]:
+    """The entities that start inside ``part`` of the heading (a portion of a modified request)."""
+    return [e for e in entities if part.start <= e.start < part.end]
 
 
 def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], summary: tuple[Entity, ...],

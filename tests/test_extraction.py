@@ -150,10 +150,11 @@ def test_weeks_injury_to_review_from_header_or_summary():
     assert weeks_injury_to_review(parse_letter(_minimal_letter("", "Neck pain.")), ()) is None
 
 
-def _minimal_letter(header: str, summary: str) -> str:
+def _minimal_letter(header: str, summary: str, heading: str = "MRI of the cervical spine:",
+                    item_text: str = "Claims Administrator guideline: Decision based on MTUS ACOEM.\n") -> str:
+    """A one-item letter: header lines, case summary, the item's heading and the lines under it."""
     return (f"Case Number: CM16-0000001\n{header}CLINICAL CASE SUMMARY\n{summary}\n"
-            "IMR ISSUES, DECISIONS AND RATIONALES\nMRI of the cervical spine:\n"
-            "Claims Administrator guideline: Decision based on MTUS ACOEM.\n")
+            f"IMR ISSUES, DECISIONS AND RATIONALES\n{heading}\n{item_text}")
 
 
 @pytest.mark.parametrize(
@@ -413,11 +414,10 @@ def test_weeks_beyond_the_corpus_are_not_extrapolated():
     assert value == pytest.approx(math.log1p(MAX_WEEKS_TO_REVIEW) - math.log1p(TYPICAL_WEEKS_TO_REVIEW), abs=1e-6)
 
 
-def test_requested_treatment_never_comes_from_the_imr_rationale(nlp):
-    text = ("Case Number: CM16-0000001\nCLINICAL CASE SUMMARY\nThe patient has hearing loss.\n"
-            "IMR ISSUES, DECISIONS AND RATIONALES\nBilateral widgets: Upheld\n"
-            "Claims Administrator guideline: Decision based on Non-MTUS.\nMAXIMUS guideline: ODG.\n"
-            "Decision rationale: No surgical procedure or arthroplasty is planned.\n")
+def test_requested_treatment_never_comes_from_the_imr_rationale():
+    text = _minimal_letter("", "The patient has hearing loss.", "Bilateral widgets: Upheld",
+                           "Claims Administrator guideline: Decision based on Non-MTUS.\nMAXIMUS guideline: ODG.\n"
+                           "Decision rationale: No surgical procedure or arthroplasty is planned.\n")
     letter = parse_letter(text)
     assert extract_letter(letter).items[0].treatment is None
 
@@ -443,13 +443,12 @@ def test_facts_features_never_read_what_the_imr_wrote(letters_dir, seeds_dir):
                     == item_features(blind, blind_item, blind_facts, "facts").values), (path.name, item.title)
 
 
-def test_the_authorized_portion_counts_against_the_allowance(nlp):
+def test_the_authorized_portion_counts_against_the_allowance():
     heading = ("Acupuncture for 8 sessions was the original request. Acupuncture for 6 sessions was authorized by "
                "the Claims Administrator. The remaining IMR eligible portion of the original request, acupuncture "
                "for 2 sessions, is: Upheld")
-    text = ("Case Number: CM16-0000001\nCLINICAL CASE SUMMARY\nThe patient has low back pain.\n"
-            f"IMR ISSUES, DECISIONS AND RATIONALES\n{heading}\n"
-            "Claims Administrator guideline: Decision based on MTUS Acupuncture Medical Treatment Guidelines.\n")
+    text = _minimal_letter("", "The patient has low back pain.", heading, "Claims Administrator guideline: Decision "
+                           "based on MTUS Acupuncture Medical Treatment Guidelines.\n")
     allowance = extract_letter(parse_letter(text)).items[0].allowance
     assert (allowance["requested"], allowance["earlier"], allowance["status"]) == (2, 6, "above")
 
@@ -473,8 +472,7 @@ def test_each_pattern_is_listed_once(path):
      ("Physical therapy evaluation and six visits", {"category": "physical_therapy"})],
 )
 def test_a_surgeons_evaluation_is_a_visit_not_a_surgery(heading, expected):
-    text = ("Case Number: CM16-0000001\nCLINICAL CASE SUMMARY\nThe patient has pain.\n"
-            f"IMR ISSUES, DECISIONS AND RATIONALES\n{heading}: Upheld\n"
-            "Claims Administrator guideline: Decision based on MTUS.\n")
+    text = _minimal_letter("", "The patient has pain.", f"{heading}: Upheld",
+                           "Claims Administrator guideline: Decision based on MTUS.\n")
     treatment = extract_letter(parse_letter(text)).items[0].treatment
     assert {k: treatment.get(k) for k in expected} == expected and ("context" in treatment) == ("context" in expected)

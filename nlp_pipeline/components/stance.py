@@ -72,7 +72,7 @@ def _polarity(sent: Span, first: int, markers: list[Span]) -> str:
 
     def counts(label: str) -> bool:
         covering = [n for n in markers if n.label_ in _SHIELDS[label]]
-        return any(m.label_ == label and not any(n.start <= m.start and m.end <= n.end and n != m for n in covering)
+        return any(m.label_ == label and not any(n.start <= m.start and m.end <= n.end for n in covering)
                    for m in markers)
 
     return "against" if counts("STANCE_AGAINST") else "for" if counts("STANCE_FOR") else "neutral"
