@@ -4,7 +4,8 @@
 
 - visits: ``{"kind": "visits", "min": 6, "max": 10, "per_week": [3, 3], "weeks": [5, 6], "unit": "visits"}``
   (``min == max`` for a single number; ``per_week`` / ``weeks`` only when stated);
-- drug: ``{"kind": "drug", "strength": "10/325", "strength_unit": "mg", "quantity": 60}``.
+- drug: ``{"kind": "drug", "strength": "10/325", "strength_unit": "mg", "quantity": 60}``, or with no
+  strength before the amount ``{"kind": "drug", "quantity": 60, "form": "grams"}`` ("#60 grams").
 
 These functions never raise on arbitrary text.
 """
@@ -51,8 +52,14 @@ _PATTERNS = [
     ("paren", r"\((?P<n>\d{1,3})\)"),
 ]
 _DRUG = re.compile(
-    r"(?P<strength>\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(?P<sunit>mg|mcg|gm|g|ml|%)(?![a-z])"
+    r"(?P<strength>\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?){0,2})\s*(?P<sunit>mg|mcg|gm|g|ml|%)(?![a-z])"
     r"(?P<mid>[^#\n.;]{0,50}?)#\s*(?P<qty>\d{1,4})\b",
+    re.IGNORECASE,
+)
+# an amount dispensed in a dosage form, with no strength before it: "#60 grams", "#1 box", "#30 tablets"
+_DISPENSED = re.compile(
+    r"#\s*(?P<qty>\d{1,4})\s*(?P<form>grams?|gm|ml|box(?:es)?|tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|"
+    r"tubes?|bottles?|containers?|jars?)\b",
     re.IGNORECASE,
 )
 _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
@@ -141,6 +148,11 @@ def find_quantities(text: str) -> list[Quantity]:
                  "strength_unit": match["sunit"].lower(), "quantity": int(match["qty"])}
         found.append(Quantity(match.start(), match.end(), match.group(), value))
         taken.append((match.start(), match.end()))
+    for match in _DISPENSED.finditer(text):
+        if free(*match.span()):
+            value = {"kind": "drug", "quantity": int(match["qty"]), "form": match["form"].lower()}
+            found.append(Quantity(match.start(), match.end(), match.group(), value))
+            taken.append(match.span())
     for name, pattern in _COMPILED:
         for match in pattern.finditer(text):
             start, end = match.span()

@@ -40,6 +40,9 @@ from nlp_pipeline.quantities import find_quantities
         ("Twelve infrared acupuncture visits", {"min": 12, "max": 12}),
         ("Norco 10/325mg #60", {"kind": "drug", "strength": "10/325", "strength_unit": "mg", "quantity": 60}),
         ("Cyclobenzaprine 7.5mg #90", {"kind": "drug", "strength": "7.5", "quantity": 90}),
+        ("Trezix capsule 320.5/30/16mg #30", {"kind": "drug", "strength": "320.5/30/16", "quantity": 30}),
+        ("Voltaren gel apply 4 times a day, #60 grams with 1 refill", {"kind": "drug", "quantity": 60, "form": "grams"}),
+        ("Lidoderm patch, 12 hours on 12 hours off, #1 box", {"kind": "drug", "quantity": 1, "form": "box"}),
     ],
 )
 def test_quantity_normalization(text, expected):
