@@ -40,6 +40,13 @@ def _sentences(nlp, text: str) -> list[dict]:
         ("They are recommended when there is documentation that the patient failed to return to work.",
          "guideline", "against"),
         ("Up to 18 visits may be appropriate with documentation of the patient's improvement.", "guideline", "for"),
+        ("After 4-6 weeks, if the patient has locking or catching, MRI is recommended.", "guideline", "for"),
+        # measuring the request against a limit applies the guideline to the case, whatever it quotes
+        ("However, an additional 6 sessions would surpass the upper limit recommended by MTUS Guidelines.", "case",
+         "against"),
+        ("As the guidelines recommend 8 visits over 5 weeks, an additional 6 visits is in excess of the guidelines.",
+         "case", "against"),
+        ("Sessions should not exceed 18 visits.", "guideline", "against"),
         # a concessive clause gives way to the main clause
         ("While the X-ray report was not submitted, the patient's X-ray was reportedly normal.", "case", "neutral"),
         ("Although the patient improved, there is no documentation of objective functional gains.", "case",

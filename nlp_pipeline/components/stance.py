@@ -25,6 +25,9 @@ _POLAR = {"STANCE_AGAINST", "STANCE_FOR"}
 # care") does not argue against the request
 _SHIELDS = {"STANCE_AGAINST": ("STANCE_NEUTRAL", "STANCE_FOR"), "STANCE_FOR": ("STANCE_NEUTRAL",)}
 _LEADING = {"(", "\"", "'", "-", "*", "•", "|"}
+# a sentence saying so ("In this case"), or measuring the request against a limit ("would exceed"), is about
+# the case whatever guideline it also quotes
+_EXPLICIT = {"case_explicit", "case_excess"}
 
 
 @Language.factory("imr_stance", default_config={"regions": ["rationale"]})
@@ -55,10 +58,13 @@ class StanceTagger:
     def classify(sent: Span, markers: list[Span]) -> dict[str, str]:
         """Role and polarity of one sentence from the stance markers inside it."""
         first = next((t.i for t in sent if t.text not in _LEADING and not t.is_space), sent.start)
-        explicit = any((m.label_ == "STANCE_CASE" and m.id_ == "case_explicit")
+        comma = next((t.i for t in sent if t.text == ","), None)
+        openers = {first} if comma is None else {first, comma + 1}
+        explicit = any((m.label_ == "STANCE_CASE" and m.id_ in _EXPLICIT)
                        or (m.label_ == "STANCE_CONCLUSION" and m.start == first) for m in markers)
-        quotes = any(m.label_ == "STANCE_GUIDELINE" or (m.label_ == "STANCE_CONDITION" and m.start == first)
-                     for m in markers)
+        # a rule opens with its condition, or states it right after an opening phrase ("After 6 weeks, if ...")
+        quotes = any(m.label_ == "STANCE_GUIDELINE"
+                     or (m.label_ == "STANCE_CONDITION" and m.start in openers) for m in markers)
         about_case = explicit or (not quotes and any(m.label_ == "STANCE_CASE" for m in markers))
         return {"role": "case" if about_case else "guideline", "polarity": _polarity(sent, first, markers)}
 
