@@ -113,6 +113,10 @@ def test_sentence_offsets_point_into_the_letter(seed_facts):
         ("The request is medically necessary and appropriate.", "verdict_necessary=affirmed"),
         ("There is no evidence of failure, so the request is not medically necessary.",
          "verdict_not_necessary=affirmed"),
+        ("As such, the medical necessity of the request is not established.", "verdict_not_necessary=affirmed"),
+        ("Medical necessity and efficacy have not been established.", "verdict_not_necessary=affirmed"),
+        ("Therefore, medical necessity cannot be established at this time.", "verdict_not_necessary=affirmed"),
+        ("The medical necessity of the requested MRI has been established.", "verdict_necessary=affirmed"),
     ],
 )
 def test_verdict_reading(nlp, text, reading):
@@ -127,3 +131,13 @@ def test_verdict_reading(nlp, text, reading):
     assert len(verdicts) == 1
     entity = span_entity(verdicts[0], TextSpan(0, len(text), text), "rationale")
     assert _cue_reading(entity) == reading
+
+
+@pytest.mark.parametrize("text", ["Once a stable dose of opioid has been established, patients should be seen.",
+                                  "The diagnosis is established by electrodiagnostic studies."])
+def test_established_without_medical_necessity_is_no_verdict(nlp, text):
+    from nlp_pipeline.extensions import CUES_KEY
+
+    doc = nlp.make_doc(text)
+    doc._.imr_region = "rationale"
+    assert [s.text for s in nlp(doc).spans[CUES_KEY] if s.label_ == "VERDICT"] == []
