@@ -47,6 +47,10 @@ def _sentences(nlp, text: str) -> list[dict]:
         ("As the guidelines recommend 8 visits over 5 weeks, an additional 6 visits is in excess of the guidelines.",
          "case", "against"),
         ("Sessions should not exceed 18 visits.", "guideline", "against"),
+        # what the records did or did not hold is told in the past tense: about the case
+        ("Repeat x-rays were not performed.", "case", "against"),
+        ("The current medication regimen was not provided.", "case", "against"),
+        ("A splint was provided.", "case", "neutral"),
         # a concessive clause gives way to the main clause
         ("While the X-ray report was not submitted, the patient's X-ray was reportedly normal.", "case", "neutral"),
         ("Although the patient improved, there is no documentation of objective functional gains.", "case",
