@@ -51,6 +51,7 @@ def _sentences(nlp, text: str) -> list[dict]:
         ("Repeat x-rays were not performed.", "case", "against"),
         ("The current medication regimen was not provided.", "case", "against"),
         ("A splint was provided.", "case", "neutral"),
+        ("Treatment to date has included chiropractic care; acupuncture and medications.", "case", "neutral"),
         # a concessive clause gives way to the main clause
         ("While the X-ray report was not submitted, the patient's X-ray was reportedly normal.", "case", "neutral"),
         ("Although the patient improved, there is no documentation of objective functional gains.", "case",
