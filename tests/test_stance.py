@@ -52,6 +52,7 @@ def _sentences(nlp, text: str) -> list[dict]:
         ("The current medication regimen was not provided.", "case", "against"),
         ("A splint was provided.", "case", "neutral"),
         ("Treatment to date has included chiropractic care; acupuncture and medications.", "case", "neutral"),
+        ("The request for a 3 month supply is vague and open to interpretation.", "case", "against"),
         # a concessive clause gives way to the main clause
         ("While the X-ray report was not submitted, the patient's X-ray was reportedly normal.", "case", "neutral"),
         ("Although the patient improved, there is no documentation of objective functional gains.", "case",
