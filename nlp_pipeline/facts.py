@@ -55,8 +55,8 @@ def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], c
     """The disputed amount: from the remaining portion of a modified request, else the heading, else the
     case summary's request for the same treatment."""
     counts = [e for e in heading if e.label == "COUNT"]
-    if item.remaining_portion is not None:
-        counts = _within(counts, item.remaining_portion) or counts
+    if item.remaining_portion is not None:  # "(unspecified quantity)": never the authorized portion's amount
+        counts = _within(counts, item.remaining_portion)
     if counts:
         return counts[-1].value if item.remaining_portion is not None else counts[0].value
     for entity in summary:

@@ -456,6 +456,16 @@ def test_the_authorized_portion_counts_against_the_allowance():
     assert (allowance["requested"], allowance["earlier"], allowance["status"]) == (2, 6, "above")
 
 
+def test_an_unspecified_remaining_portion_has_no_requested_amount():
+    heading = ("Acupuncture treatments (unspecified quantity) was the original request. The Claims Administrator "
+               "authorized Acupuncture treatments, 6 sessions, leaving the original request IMR eligible. The original "
+               "request, Acupuncture treatments (unspecified quantity) is: Upheld")
+    text = _minimal_letter("", "The patient has low back pain.", heading, "Claims Administrator guideline: Decision "
+                           "based on MTUS Acupuncture Medical Treatment Guidelines.\n")
+    item = extract_letter(parse_letter(text)).items[0]
+    assert item.requested is None and item.allowance["status"] == "unknown"
+
+
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "nlp_pipeline" / "patterns").glob("*.jsonl")),
                          ids=lambda p: p.name)
 def test_each_pattern_is_listed_once(path):
