@@ -53,6 +53,9 @@ def _sentences(nlp, text: str) -> list[dict]:
         ("A splint was provided.", "case", "neutral"),
         ("Treatment to date has included chiropractic care; acupuncture and medications.", "case", "neutral"),
         ("The request for a 3 month supply is vague and open to interpretation.", "case", "against"),
+        ("A screening for risk of addiction was also not completed.", "case", "against"),
+        ("The patient received 6 visits of chiropractic therapy that have helped.", "case", "for"),
+        ("Due to this fact, a preoperative medical clearance would be appropriate.", "case", "for"),
         # a concessive clause gives way to the main clause
         ("While the X-ray report was not submitted, the patient's X-ray was reportedly normal.", "case", "neutral"),
         ("Although the patient improved, there is no documentation of objective functional gains.", "case",
