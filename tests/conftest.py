@@ -1,6 +1,7 @@
 """Shared fixtures: the shared letters (read in place, never copied) and the example draft."""
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -40,6 +41,18 @@ def shared_letter_paths() -> list[Path]:
     if not paths and IN_CI:
         raise RuntimeError(f"no shared letters under {SHARED_DATA}: in CI they must be present")
     return paths
+
+
+@pytest.fixture(scope="session")
+def script():
+    """Load one of the repo's ``scripts/NAME.py`` as a module (they are not part of the package)."""
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,9 @@
 """The hand-labelled extraction gold set: category and requested-count accuracy must not regress."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "eval_extraction.py"
 GOLD = ROOT / "tests" / "data" / "extraction_gold.jsonl"
 
 # measured on the 106-item gold set (70 letters): category recall 0.972, count precision 0.983
@@ -13,15 +11,8 @@ MIN_CATEGORY_RECALL = 0.95
 MIN_COUNT_PRECISION = 0.90
 
 
-def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_extraction", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_gold_set_is_well_formed():
-    module = _eval_module()
+def test_gold_set_is_well_formed(script):
+    module = script("eval_extraction")
     gold = module.load_gold(GOLD)
     categories = {"physical_therapy", "psychotherapy", "acupuncture", "chiropractic", "injection", "imaging",
                   "electrodiagnostics", "surgery", "surgery_related", "functional_restoration", "dme",
@@ -34,8 +25,8 @@ def test_gold_set_is_well_formed():
         assert record["count"] is None or (isinstance(record["count"], int) and record["count"] > 0), record
 
 
-def test_extraction_against_gold(letters_dir, capsys):
-    metrics = _eval_module().main(["--letters", str(letters_dir), "--gold", str(GOLD)])
+def test_extraction_against_gold(script, letters_dir, capsys):
+    metrics = script("eval_extraction").main(["--letters", str(letters_dir), "--gold", str(GOLD)])
     report = capsys.readouterr().out
     assert metrics["category"]["recall"] >= MIN_CATEGORY_RECALL, report
     assert metrics["count"]["precision"] >= MIN_COUNT_PRECISION, report

@@ -1,13 +1,11 @@
 """The hand-labelled stance gold set: sentence role and polarity must not regress."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from nlp_pipeline.letters import load_letter
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "eval_stance.py"
 GOLD = ROOT / "tests" / "data" / "stance_gold.jsonl"
 
 # measured on the 80-sentence gold set (56 letters): role accuracy 0.887, polarity of case sentences 0.960
@@ -15,15 +13,8 @@ MIN_ROLE_ACCURACY = 0.85
 MIN_CASE_POLARITY_ACCURACY = 0.90
 
 
-def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_stance", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_gold_set_is_well_formed(letters_dir):
-    gold = _eval_module().load_gold(GOLD)
+def test_gold_set_is_well_formed(script, letters_dir):
+    gold = script("eval_stance").load_gold(GOLD)
     assert len(gold) >= 50
     assert len({(g["file"], g["item_index"]) for g in gold}) == len(gold)
     for record in gold:
@@ -32,8 +23,8 @@ def test_gold_set_is_well_formed(letters_dir):
         assert " ".join(text[record["start"]:record["end"]].split()) == record["text"], record
 
 
-def test_stance_against_gold(letters_dir, capsys):
-    metrics = _eval_module().main(["--letters", str(letters_dir), "--gold", str(GOLD)])
+def test_stance_against_gold(script, letters_dir, capsys):
+    metrics = script("eval_stance").main(["--letters", str(letters_dir), "--gold", str(GOLD)])
     report = capsys.readouterr().out
     assert metrics["role"]["accuracy"] >= MIN_ROLE_ACCURACY, report
     assert metrics["polarity_of_case_sentences"]["accuracy"] >= MIN_CASE_POLARITY_ACCURACY, report

@@ -446,24 +446,24 @@ def test_facts_features_never_read_what_the_imr_wrote(letters_dir, seeds_dir):
                     == item_features(blind, blind_item, blind_facts, "facts").values), (path.name, item.title)
 
 
-def test_the_authorized_portion_counts_against_the_allowance():
-    heading = ("Acupuncture for 8 sessions was the original request. Acupuncture for 6 sessions was authorized by "
-               "the Claims Administrator. The remaining IMR eligible portion of the original request, acupuncture "
-               "for 2 sessions, is: Upheld")
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        # the authorized portion counts against the allowance with the remaining one
+        ("Acupuncture for 8 sessions was the original request. Acupuncture for 6 sessions was authorized by the "
+         "Claims Administrator. The remaining IMR eligible portion of the original request, acupuncture for 2 "
+         "sessions, is: Upheld", (2, 6, "above")),
+        # a remaining portion that names no amount has none, not the authorized portion's
+        ("Acupuncture treatments (unspecified quantity) was the original request. The Claims Administrator "
+         "authorized Acupuncture treatments, 6 sessions, leaving the original request IMR eligible. The original "
+         "request, Acupuncture treatments (unspecified quantity) is: Upheld", (None, 6, "unknown")),
+    ],
+)
+def test_a_modified_request_against_the_allowance(heading, expected):
     text = _minimal_letter("", "The patient has low back pain.", heading, "Claims Administrator guideline: Decision "
                            "based on MTUS Acupuncture Medical Treatment Guidelines.\n")
     allowance = extract_letter(parse_letter(text)).items[0].allowance
-    assert (allowance["requested"], allowance["earlier"], allowance["status"]) == (2, 6, "above")
-
-
-def test_an_unspecified_remaining_portion_has_no_requested_amount():
-    heading = ("Acupuncture treatments (unspecified quantity) was the original request. The Claims Administrator "
-               "authorized Acupuncture treatments, 6 sessions, leaving the original request IMR eligible. The original "
-               "request, Acupuncture treatments (unspecified quantity) is: Upheld")
-    text = _minimal_letter("", "The patient has low back pain.", heading, "Claims Administrator guideline: Decision "
-                           "based on MTUS Acupuncture Medical Treatment Guidelines.\n")
-    item = extract_letter(parse_letter(text)).items[0]
-    assert item.requested is None and item.allowance["status"] == "unknown"
+    assert (allowance["requested"], allowance["earlier"], allowance["status"]) == expected
 
 
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "nlp_pipeline" / "patterns").glob("*.jsonl")),
