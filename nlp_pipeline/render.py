@@ -185,6 +185,12 @@ def letter_facts_html(letter, facts) -> str:
     return "\n".join(parts)
 
 
+def disagreement(mode: str) -> str:
+    """How a prediction that differs from the stated decision is flagged: in draft mode it is a QA flag on
+    the letter; before review (facts mode) it is only the estimate's miss."""
+    return "differs from" if mode == "facts" else "DISAGREES with"
+
+
 def predictions_html(letter, predictions) -> str:
     """The page body for one letter's predictions: per item the outcome, probability, agreement with the
     stated decision, the reasons, and the item's text with its evidence highlighted by direction."""
@@ -195,9 +201,8 @@ def predictions_html(letter, predictions) -> str:
     ]
     for prediction in predictions:
         item = letter.items[prediction.item_index]
-        differs = "differs from" if prediction.mode == "facts" else "DISAGREES with"
         agreement = {None: "no stated decision", True: "agrees with the stated decision",
-                     False: f"{differs} the stated decision"}[prediction.agrees_with_stated]
+                     False: f"{disagreement(prediction.mode)} the stated decision"}[prediction.agrees_with_stated]
         spans = [
             {"start": e.start - item.start, "end": e.end - item.start, "label": "EVIDENCE",
              "title": f"{e.feature}: {e.contribution:+.2f} log-odds",

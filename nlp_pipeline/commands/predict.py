@@ -11,6 +11,7 @@ from nlp_pipeline.commands._common import (
     NORMAL, add_batch_arguments, check_batch_arguments, dump_json_lines, error_record, report,
 )
 from nlp_pipeline.errors import LetterError, ModelError
+from nlp_pipeline.render import disagreement, page, predictions_html
 
 _MODEL = None  # one loaded model per process (set by _load)
 
@@ -57,8 +58,6 @@ def predict_one(path: Path, html_dir: str | None = None) -> list[dict]:
 
 
 def _write_page(letter, predictions, folder: Path) -> Path:
-    from nlp_pipeline.render import page, predictions_html
-
     folder.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^\w.-]+", "_", Path(letter.source or "letter").name) + ".html"
     target = folder / name
@@ -102,9 +101,8 @@ def run(args: argparse.Namespace) -> int:
 def _table(record: dict) -> str:
     if "error" in record:
         return f"{record['source']}: ERROR {record['error']}\n"
-    # in draft mode a disagreement is a QA flag on the letter; before review it is only the estimate's miss
-    differs = "  DISAGREES with stated " if record.get("mode") != "facts" else "  differs from stated "
-    agree = {None: "", True: "  agrees", False: differs + str(record["stated_decision"])}
+    differs = f"  {disagreement(record.get('mode', 'draft'))} stated {record.get('stated_decision')}"
+    agree = {None: "", True: "  agrees", False: differs}
     lines = [f"{record['source']} [{record['item_index']}] {record['item'][:70]}\n"
              f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f}"
              f"{agree[record['agrees_with_stated']]}\n"]
