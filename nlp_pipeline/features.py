@@ -212,7 +212,10 @@ def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
 
 
 def _title_span(item: Item) -> tuple[int, int]:
-    return item.heading.start, item.heading.end if item.decision is None else item.decision.start
+    """The heading up to its decision, without the ": " that introduces the decision."""
+    end = item.heading.end if item.decision is None else item.decision.start
+    title = item.heading.text[:end - item.heading.start]
+    return item.heading.start, item.heading.start + len(title.rstrip(": \n"))
 
 
 def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, mode: str, drop: tuple[TextSpan, ...],

@@ -165,6 +165,9 @@ def test_facts_request_without_rationales(capsys):
     assert all(r["stated_decision"] is None and r["agrees_with_stated"] is None for r in records)
     assert all(0 < r["p_overturned"] < 1 and r["reasons"] for r in records)
     assert "Decision rationale" not in captured.err
+    # evidence quoting the item's title is the title itself, without the ":" that introduces a decision
+    titles = [e["text"] for r in records for e in r["evidence"] if e["feature"] == "surgical_item"]
+    assert titles == [r["item"] for r in records]
 
 
 def test_cli_predict_bad_file_goes_on(example_draft, tmp_path, capsys):
