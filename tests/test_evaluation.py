@@ -1,6 +1,8 @@
 """Scoring prediction records against stated decisions, and the rationale cuts."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
@@ -41,3 +43,10 @@ def test_cut_letter_blanks_sentences_and_keeps_offsets(seeds_dir, cut):
         assert all(not facts.verdict_sentences for facts in after.facts.items)
     with pytest.raises(ValueError):
         cut_letter(parsed, "middle")
+
+
+def test_later_letters_split_by_the_case_number_year(script):
+    names = ["CM16-0000001.pdf", "CM17-0000002.pdf", "CM16-0000003.pdf", "000_seed.txt", "CM17-0000004.pdf"]
+    earlier, later = script("eval_later_letters").split_by_year([Path(n) for n in names])
+    assert [p.name for p in earlier] == ["CM16-0000001.pdf", "CM16-0000003.pdf"]
+    assert [p.name for p in later] == ["CM17-0000002.pdf", "CM17-0000004.pdf"]

@@ -1,0 +1,51 @@
+"""Train on earlier cases, score on later ones: how the models carry over to letters of a later period.
+
+The shared letters' case numbers carry the year the IMR application was received (``CM16-…``,
+``CM17-…``). This trains a model per mode with ``imr train`` on the cases of the earlier years (and
+the seed letters, which have no case number) and scores it with ``imr evaluate`` on the cases of the
+latest year, in draft mode also with each rationale's verdict sentences cut (``--cut verdicts``).
+Models go to a temporary folder; nothing in ``models/`` changes.
+
+    python scripts/eval_later_letters.py [--letters DIR] [--seeds DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+from pathlib import Path
+
+from nlp_pipeline.cli import main as imr
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / ".." / "shared" / "data"
+_YEAR = re.compile(r"^CM(\d{2})-")
+
+
+def split_by_year(letters: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(letters of the earlier years, letters of the latest year), by the year in the case number."""
+    years = {path: int(_YEAR.match(path.name).group(1)) for path in letters if _YEAR.match(path.name)}
+    latest = max(years.values())
+    return [p for p, y in years.items() if y < latest], [p for p, y in years.items() if y == latest]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Train on the earlier cases, evaluate on the latest year's, print both modes' tables."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--letters", default=str(SHARED / "letters"), help="folder of the letter PDFs")
+    parser.add_argument("--seeds", default=str(SHARED / "seeds"), help="folder of extra training letters")
+    args = parser.parse_args(argv)
+    earlier, later = split_by_year(sorted(Path(args.letters).glob("*.pdf")))
+    print(f"training on {len(earlier)} earlier cases (+ {args.seeds}), scoring {len(later)} later ones\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode, cuts in (("draft", (None, "verdicts")), ("facts", (None,))):
+            model = str(Path(tmp) / mode)
+            imr(["train", *map(str, earlier), args.seeds, "--mode", mode, "--out", model, "--quiet",
+                 "--cv-repeats", "1", "--bootstrap", "100"])
+            for cut in cuts:
+                print()
+                imr(["evaluate", *map(str, later), "--mode", mode, "--model", model, *(["--cut", cut] if cut else [])])
+
+
+if __name__ == "__main__":
+    main()
