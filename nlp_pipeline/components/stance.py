@@ -68,15 +68,14 @@ class StanceTagger:
         quotes = any(m.label_ == "STANCE_GUIDELINE"
                      or (m.label_ == "STANCE_CONDITION" and m.start in openers) for m in markers)
         about_case = explicit or (not quotes and any(m.label_ == "STANCE_CASE" for m in markers))
-        return {"role": "case" if about_case else "guideline", "polarity": _polarity(sent, first, markers)}
+        polarity = _polarity(sent, first, comma, markers)
+        return {"role": "case" if about_case else "guideline", "polarity": polarity}
 
 
-def _polarity(sent: Span, first: int, markers: list[Span]) -> str:
-    """``against``, ``for`` or ``neutral`` from the polar markers that count."""
-    if sent.doc[first].lower_ in _CONCESSIVE:  # "While X was not submitted, it was normal": the main clause
-        comma = next((t.i for t in sent if t.text == ","), None)
-        if comma is not None:
-            markers = [m for m in markers if m.start > comma or m.label_ not in _POLAR]
+def _polarity(sent: Span, first: int, comma: int | None, markers: list[Span]) -> str:
+    """``against``, ``for`` or ``neutral`` from the polar markers that count (``comma``: the sentence's first)."""
+    if sent.doc[first].lower_ in _CONCESSIVE and comma is not None:  # "While X was not submitted, it was normal"
+        markers = [m for m in markers if m.start > comma or m.label_ not in _POLAR]
 
     def counts(label: str) -> bool:
         covering = [n for n in markers if n.label_ in _SHIELDS[label]]
