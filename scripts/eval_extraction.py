@@ -11,24 +11,13 @@ Prints the figures and every mismatch; always exits 0.
 """
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from nlp_pipeline.letters import load_letter
-from nlp_pipeline.pipeline import build_nlp, extract_letter
+from _gold import ROOT, extracted_letters, gold_arguments, load_gold
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LETTERS = ROOT / ".." / "shared" / "data" / "letters"
 DEFAULT_GOLD = ROOT / "tests" / "data" / "extraction_gold.jsonl"
 FIELDS = ("category", "count")
-
-
-def load_gold(path: str | Path) -> list[dict[str, Any]]:
-    """The gold records, one per non-empty line."""
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def predicted_count(requested: dict[str, Any] | None) -> int | str | None:
@@ -51,17 +40,11 @@ def predicted_count(requested: dict[str, Any] | None) -> int | str | None:
 
 def predict(gold: list[dict[str, Any]], letters_dir: Path) -> list[dict[str, Any]]:
     """Run the pipeline once per letter and return, per gold record, the predicted fields."""
-    nlp = build_nlp()
-    facts_by_file: dict[str, Any] = {}
-    letters_by_file: dict[str, Any] = {}
+    extracted = extracted_letters(gold, letters_dir)
     predictions = []
     for record in gold:
-        name = record["file"]
-        if name not in facts_by_file:
-            letter = load_letter(letters_dir / name)
-            letters_by_file[name] = letter
-            facts_by_file[name] = extract_letter(letter, nlp)
-        items = facts_by_file[name].items
+        letter, letter_facts = extracted[record["file"]]
+        items = letter_facts.items
         index = record["item_index"]
         if index >= len(items):
             predictions.append({"category": None, "count": None, "title": None})
@@ -70,7 +53,7 @@ def predict(gold: list[dict[str, Any]], letters_dir: Path) -> list[dict[str, Any
         predictions.append({
             "category": (facts.treatment or {}).get("category"),
             "count": predicted_count(facts.requested),
-            "title": letters_by_file[name].items[index].title,
+            "title": letter.items[index].title,
         })
     return predictions
 
@@ -111,11 +94,7 @@ def mismatches(gold: list[dict[str, Any]], predictions: list[dict[str, Any]]) ->
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float | int]]:
     """Evaluate, print the report, and return the metrics (``{"category": {...}, "count": {...}}``)."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--letters", default=str(DEFAULT_LETTERS), help="folder of the letter PDFs")
-    parser.add_argument("--gold", default=str(DEFAULT_GOLD), help="gold JSONL file")
-    parser.add_argument("--quiet", action="store_true", help="do not list the mismatches")
-    args = parser.parse_args(argv)
+    args = gold_arguments(argv, __doc__, DEFAULT_GOLD)
     gold = load_gold(args.gold)
     predictions = predict(gold, Path(args.letters))
     metrics = score(gold, predictions)

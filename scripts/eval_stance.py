@@ -14,34 +14,21 @@ only ones the model's stance features count), and every mismatch; always exits 0
 """
 from __future__ import annotations
 
-import argparse
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from nlp_pipeline.letters import load_letter
-from nlp_pipeline.pipeline import build_nlp, extract_letter
+from _gold import ROOT, extracted_letters, gold_arguments, load_gold
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LETTERS = ROOT / ".." / "shared" / "data" / "letters"
 DEFAULT_GOLD = ROOT / "tests" / "data" / "stance_gold.jsonl"
 FIELDS = {"role": ("case", "guideline"), "polarity": ("for", "against", "neutral")}
 
 
-def load_gold(path: str | Path) -> list[dict[str, Any]]:
-    """The gold sentences, one per non-empty line."""
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def predict(gold: list[dict[str, Any]], letters_dir: Path) -> list[dict[str, Any] | None]:
     """The component's ``{"role", "polarity"}`` for each gold sentence (None when no sentence starts there)."""
-    nlp, by_file, found = build_nlp(), {}, []
+    extracted, found = extracted_letters(gold, letters_dir), []
     for record in gold:
-        if record["file"] not in by_file:
-            by_file[record["file"]] = extract_letter(load_letter(letters_dir / record["file"]), nlp)
-        items = by_file[record["file"]].items
+        items = extracted[record["file"]][1].items
         sentences = items[record["item_index"]].sentences if record["item_index"] < len(items) else ()
         match = next((s for s in sentences if s.start == record["start"]), None)
         found.append(dict(match.value) if match is not None else None)
@@ -66,11 +53,7 @@ def score(gold: list[dict[str, Any]], predictions: list[dict[str, Any] | None]) 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Evaluate, print the report, and return the metrics (``{"role": {...}, "polarity": {...}}``)."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--letters", default=str(DEFAULT_LETTERS), help="folder of the letter PDFs")
-    parser.add_argument("--gold", default=str(DEFAULT_GOLD), help="gold JSONL file")
-    parser.add_argument("--quiet", action="store_true", help="do not list the mismatches")
-    args = parser.parse_args(argv)
+    args = gold_arguments(argv, __doc__, DEFAULT_GOLD)
     gold = load_gold(args.gold)
     predictions = predict(gold, Path(args.letters))
     metrics = score(gold, predictions)

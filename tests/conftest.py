@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,11 @@ def shared_letter_paths() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def script():
-    """Load one of the repo's ``scripts/NAME.py`` as a module (they are not part of the package)."""
+    """Load one of the repo's ``scripts/NAME.py`` as a module (they are not part of the package; ``scripts/``
+    goes on the import path, as when a script is run, so their shared ``_gold`` helper resolves)."""
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.insert(0, str(ROOT / "scripts"))
+
     def load(name: str):
         spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)

@@ -1,0 +1,38 @@
+"""What the gold-set scripts (``eval_extraction.py``, ``eval_stance.py``) share: reading a gold file,
+their command line, and each letter a gold file names read and extracted once."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from nlp_pipeline.letters import load_letter
+from nlp_pipeline.pipeline import build_nlp, extract_letter
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LETTERS = ROOT / ".." / "shared" / "data" / "letters"
+
+
+def load_gold(path: str | Path) -> list[dict[str, Any]]:
+    """The gold records, one per non-empty line."""
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def gold_arguments(argv: list[str] | None, description: str, default_gold: Path) -> argparse.Namespace:
+    """``--letters DIR --gold FILE --quiet``, parsed."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--letters", default=str(DEFAULT_LETTERS), help="folder of the letter PDFs")
+    parser.add_argument("--gold", default=str(default_gold), help="gold JSONL file")
+    parser.add_argument("--quiet", action="store_true", help="do not list the mismatches")
+    return parser.parse_args(argv)
+
+
+def extracted_letters(gold: list[dict[str, Any]], letters_dir: Path) -> dict[str, tuple[Any, Any]]:
+    """File name → (Letter, LetterFacts) for every letter the gold records name, each read once."""
+    nlp, out = build_nlp(), {}
+    for name in dict.fromkeys(record["file"] for record in gold):
+        letter = load_letter(letters_dir / name)
+        out[name] = (letter, extract_letter(letter, nlp))
+    return out
