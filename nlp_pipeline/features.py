@@ -46,6 +46,8 @@ TEXT_WEIGHT = 0.1
 STANCE_WEIGHT = 1.5
 POLARITIES = ("for", "against", "neutral")
 TYPICAL_RATIONALE_SENTENCES = 5  # the corpus median, verdict sentences left out
+AGE_BANDS = (30, 40, 50, 60)  # header features read the age and the years since the injury in bands
+INJURY_YEAR_BANDS = (1, 2, 5, 10)
 TYPICAL_WEEKS_TO_REVIEW = 7  # the corpus median from injury to the utilization review
 # the corpus requests were denied 1-15 weeks after the injury: later ones are read as this, not extrapolated
 MAX_WEEKS_TO_REVIEW = 26
@@ -156,9 +158,9 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
 
 def _add_header(add, letter: Letter, facts: LetterFacts) -> None:
     if facts.years_since_injury is not None:
-        add(f"years_since_injury>={_bucket(facts.years_since_injury, (1, 2, 5, 10))}")
+        add(f"years_since_injury>={_bucket(facts.years_since_injury, INJURY_YEAR_BANDS)}")
     if letter.patient_age is not None:
-        add(f"age>={_bucket(letter.patient_age, (30, 40, 50, 60))}")
+        add(f"age>={_bucket(letter.patient_age, AGE_BANDS)}")
     if letter.patient_sex:
         add(f"sex={letter.patient_sex}")
     for specialty in letter.reviewer.specialties:

@@ -17,10 +17,11 @@ from scipy.special import expit
 
 from nlp_pipeline.case_request import request_text
 from nlp_pipeline.errors import ModelError
-from nlp_pipeline.explain import contributions, evidence_for, reason
+from nlp_pipeline.explain import contributions, evidence_for
 from nlp_pipeline.features import item_features
 from nlp_pipeline.letters import load_letter, parse_letter
 from nlp_pipeline.pipeline import extract_letter
+from nlp_pipeline.reasons import reason
 from nlp_pipeline.types import Letter, Prediction
 
 MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
@@ -167,7 +168,7 @@ class OutcomeModel:
                 source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,
                 stated_decision=stated, predicted=predicted, p_overturned=round(float(p), 6),
                 agrees_with_stated=None if stated is None else stated == predicted, mode=self.mode,
-                score=round(score, 6), intercept=round(intercept, 6), evidence=evidence,
+                score=round(score, 6), intercept=round(intercept, 6), threshold=round(cut, 6), evidence=evidence,
                 reasons=tuple(reason(e, item_facts, facts) for e in evidence[:5]),
                 warnings=letter.item_warnings(item.index, _UNREAD_PARTS[self.mode]),
             ))

@@ -214,6 +214,7 @@ def predictions_html(letter, predictions) -> str:
             f'<section class="block item prediction"><h2>Item {item.index + 1}: {escape(item.title)}</h2>'
             f'<p class="outcome"><strong class="predicted-{prediction.predicted.lower()}">'
             f"{escape(prediction.predicted)}</strong> · P(Overturned) = {prediction.p_overturned:.3f}"
+            f" (Overturned from {prediction.threshold:.3f})"
             f" · stated: {escape(prediction.stated_decision or '–')} ({agreement})</p>"
             f"<ul class=\"reasons\">{reasons}</ul>"
             + highlight_html(letter.text[item.start:item.end], spans)

@@ -155,6 +155,7 @@ class Prediction(_ToDict):
     mode: Literal["draft", "facts"]
     score: float = 0.0
     intercept: float = 0.0
+    threshold: float = 0.5  # the P(Overturned) from which this item is predicted Overturned
     evidence: tuple[Evidence, ...] = ()
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()

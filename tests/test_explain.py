@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_pipeline.explain import reason
+from nlp_pipeline.reasons import reason
 from nlp_pipeline.types import Evidence, ItemFacts, LetterFacts
 
 _PT = {"category": "physical_therapy", "name": "physical therapy"}
@@ -43,3 +43,42 @@ def test_findings_reason_quotes_the_finding():
     evidence = Evidence("objective_findings", 0.49, "tear", 10, 14)
     assert reason(evidence, ItemFacts(index=0)).startswith("The case summary documents objective findings")
     assert '("tear") → toward Overturned (+0.49).' in reason(evidence, ItemFacts(index=0))
+
+
+@pytest.mark.parametrize(
+    ("feature", "expected"),
+    [
+        ("age>=40", "Patient's age: 40-49"),
+        ("age>=0", "Patient's age: under 30"),
+        ("years_since_injury>=10", "Years from the injury to the review: 10 or more"),
+        ("item_position=4", "Item 5 or more of the letter"),
+        ("drug_class=nsaid", "Drug class: NSAID"),
+        ("allowance=unknown", "No guideline allowance to measure the requested amount against"),
+        ("summary:treatment=physical_therapy=negated", "The case summary mentions physical therapy as not given"),
+        ("rationale:cue:documentation=negated", "The rationale notes missing documentation"),
+        ("rationale:cue:red_flags=affirmed", "The rationale states red flags"),
+        ("maximus_guideline:source=none", "The MAXIMUS guideline line cites no guideline"),
+    ],
+)
+def test_feature_sentences(feature, expected):
+    assert reason(Evidence(feature, 0.3), ItemFacts(index=0)) == f"{expected} → toward Overturned (+0.30)."
+
+
+def test_requested_amounts_are_given_in_numbers():
+    facts = ItemFacts(index=0, treatment=_PT, requested={"kind": "visits", "min": 12, "max": 12},
+                      prior=({"kind": "visits", "min": 6, "max": 6},))
+    assert reason(Evidence("requested_visits", -0.2), facts).startswith("12 physical therapy visits requested →")
+    assert reason(Evidence("prior_visits", -0.2), facts).startswith("6 earlier visits of the same treatment →")
+
+
+@pytest.mark.parametrize("mode", ["draft", "facts"])
+def test_every_structured_feature_of_the_shipped_models_reads_as_a_sentence(mode, draft_model, facts_model):
+    from nlp_pipeline.estimator import linear_parts
+    from nlp_pipeline.features import TEXT_PARTS
+
+    vectorizer = linear_parts((draft_model if mode == "draft" else facts_model).estimator)[0]
+    structured = [n for n in vectorizer.get_feature_names_out() if n.split(":", 1)[0] not in TEXT_PARTS]
+    assert structured
+    for name in structured:
+        sentence = reason(Evidence(name, 1.0), ItemFacts(index=0))
+        assert "_" not in sentence and ">=" not in sentence and not sentence.startswith(name), (name, sentence)

@@ -17,7 +17,7 @@ from nlp_pipeline.model import METADATA_FILE, MODEL_FILE, MODELS_DIR, load_model
 from tests.conftest import shared_letter_paths
 
 RECORD_KEYS = {"source", "case_number", "item_index", "item", "stated_decision", "predicted", "p_overturned",
-               "agrees_with_stated", "evidence", "reasons"}
+               "agrees_with_stated", "threshold", "evidence", "reasons"}
 
 
 def _without_decisions(text: str) -> str:
@@ -202,6 +202,16 @@ def test_verdict_free_items_use_their_own_threshold(seeds_dir, draft_model):
         for prediction in draft_model.predict_letter(unconcluded):
             expected = prediction.p_overturned >= draft_model.verdict_free_threshold
             assert (prediction.predicted == "Overturned") == expected, (path.name, prediction.item_index)
+            assert prediction.threshold == pytest.approx(draft_model.verdict_free_threshold)
+
+
+def test_each_prediction_names_the_cut_it_was_judged_at(example_draft, facts_model, capsys):
+    """Facts mode flags from a low probability: the record and the table say from which."""
+    predictions = facts_model.predict(example_draft)
+    assert predictions and all(p.threshold == pytest.approx(facts_model.threshold) for p in predictions)
+    assert all((p.predicted == "Overturned") == (p.p_overturned >= p.threshold) for p in predictions)
+    assert main(["predict", str(example_draft), "--mode", "facts", "--quiet"]) == 0
+    assert f"(cut {facts_model.threshold:.3f})" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("objective, expected", [("balanced_accuracy", 0.2), ("f1", 0.625)])
@@ -276,5 +286,5 @@ def test_table_flags_disagreement_as_qa_only_in_draft_mode(mode, expected):
     from nlp_pipeline.commands.predict import _table
 
     record = {"source": "x.pdf", "item_index": 0, "item": "MRI", "predicted": "Overturned", "p_overturned": 0.6,
-              "stated_decision": "Upheld", "agrees_with_stated": False, "mode": mode, "reasons": []}
+              "stated_decision": "Upheld", "agrees_with_stated": False, "mode": mode, "threshold": 0.5, "reasons": []}
     assert expected in _table(record)

@@ -104,7 +104,7 @@ def _table(record: dict) -> str:
     differs = f"  {disagreement(record.get('mode', 'draft'))} stated {record.get('stated_decision')}"
     agree = {None: "", True: "  agrees", False: differs}
     lines = [f"{record['source']} [{record['item_index']}] {record['item'][:70]}\n"
-             f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f}"
+             f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f} (cut {record['threshold']:.3f})"
              f"{agree[record['agrees_with_stated']]}\n"]
     lines += [f"    - {reason}\n" for reason in record["reasons"][:3]]
     return "".join(lines)
