@@ -6,6 +6,7 @@ from typing import Any
 
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.dates import days_between, years_between
+from nlp_pipeline.letters import header_span
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan
 
 _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
@@ -20,12 +21,25 @@ def years_since_injury(letter: Letter) -> float | None:
 def weeks_injury_to_review(letter: Letter, summary: tuple[Entity, ...]) -> float | None:
     """Weeks from the injury to the utilization review's denial: from the header, else from the case
     summary's dates of those roles ("injured on 11-8-16", "utilization review (12-1-16) denied")."""
-    def summary_date(role: str) -> str | None:
-        return next((e.value["date"] for e in summary if e.label == "DATE" and e.role == role and e.value), None)
-
-    days = days_between(letter.date_of_injury or summary_date("injury"),
-                        letter.ur_denial_date or summary_date("utilization_review"))
+    (injury, _), (review, _) = _injury_and_review(letter, summary)
+    days = days_between(injury, review)
     return None if days is None or days < 0 else round(days / 7, 1)
+
+
+def injury_to_review_spans(letter: Letter, summary: tuple[Entity, ...]) -> tuple[tuple[int, int], ...]:
+    """Where the letter gives the two dates :func:`weeks_injury_to_review` reads (injury first)."""
+    return tuple(span for _, span in _injury_and_review(letter, summary) if span)
+
+
+def _injury_and_review(letter: Letter, summary: tuple[Entity, ...]):
+    """((injury date, its offsets), (denial date, its offsets)); a header field wins over a summary date."""
+    def dated(field: str, role: str) -> tuple[str | None, tuple[int, int] | None]:
+        if getattr(letter, field):
+            return getattr(letter, field), header_span(letter.text, field)
+        entity = next((e for e in summary if e.label == "DATE" and e.role == role and e.value), None)
+        return (entity.value["date"], (entity.start, entity.end)) if entity else (None, None)
+
+    return dated("date_of_injury", "injury"), dated("ur_denial_date", "utilization_review")
 
 
 def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, Any] | None:

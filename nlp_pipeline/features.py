@@ -22,6 +22,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from nlp_pipeline.facts import injury_to_review_spans
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
 
 MODES = ("draft", "facts")
@@ -147,7 +148,7 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
     if "stance" in families:
         values.update(_stance_features(item_facts, evidence))
     if "case" in families:
-        values.update(_case_features(facts, evidence))
+        values.update(_case_features(letter, facts, evidence))
     for prefix in MODE_PARTS[mode] if "words" in families else ():
         for span in part_spans(letter, item, prefix, drop):
             tokens = words(span.text)
@@ -175,9 +176,11 @@ def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
     item_facts = facts.items[item.index]
     title = _title_span(item)
     if len(letter.items) > 1:
-        add("other_items_in_letter", len(letter.items) - 1)
-    if any((other.treatment or {}).get("category") == "surgery" for other in facts.items):
-        add("letter_requests_surgery")
+        first_other = next(other for other in letter.items if other.index != item.index)
+        add("other_items_in_letter", len(letter.items) - 1, span=_title_span(first_other))
+    surgeries = [other for other in facts.items if (other.treatment or {}).get("category") == "surgery"]
+    if surgeries:
+        add("letter_requests_surgery", span=_title_span(letter.items[surgeries[0].index]))
     if item.is_modified_request:
         add("modified_request", span=(item.heading.start, item.heading.end))
     if any(w in item.title.lower() for w in ("retrospective", "retro ")):
@@ -280,7 +283,7 @@ def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, 
     return {name: round(STANCE_WEIGHT * value, 6) for name, value in values.items()}
 
 
-def _case_features(facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
+def _case_features(letter: Letter, facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
     """What the case summary documents: objective findings (a tear, instability, a positive test), and
     how long after the injury the request was denied (acute-phase guidelines turn on weeks of care)."""
     values: dict[str, float] = {}
@@ -292,6 +295,7 @@ def _case_features(facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]
     if weeks is not None:
         weeks = min(weeks, MAX_WEEKS_TO_REVIEW)
         values["weeks_to_review"] = round(math.log1p(weeks) - math.log1p(TYPICAL_WEEKS_TO_REVIEW), 6)
+        evidence["weeks_to_review"] = list(injury_to_review_spans(letter, facts.summary_entities))
     return values
 
 

@@ -138,6 +138,12 @@ def iso_date(value: str | None) -> str | None:
         return None
 
 
+def header_span(text: str, name: str) -> tuple[int, int] | None:
+    """Character offsets of a header field's value (``date_of_injury``: the date after "Date of Injury:")."""
+    match = re.search(_HEADER_FIELDS[name], text)
+    return match.span(1) if match else None
+
+
 def _first(pattern: str, text: str) -> str | None:
     match = re.search(pattern, text)
     return match.group(1) if match else None

@@ -104,7 +104,7 @@ def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | Non
     if ":" in name and prefix in TEXT_PARTS:
         text, quoted = f'The words "{name.split(":", 1)[1]}"', ""
     else:
-        text = (_amount_sentence(name, facts) or _weeks_sentence(name, letter_facts) or _stance_sentence(name, evidence)
+        text = (_amount_sentence(name, facts) or _letter_sentence(name, letter_facts) or _stance_sentence(name, evidence)
                 or _region_sentence(name) or _PLAIN.get(name) or _valued_sentence(name)
                 or name.replace("_", " ").replace("=", ": "))
     return f"{text}{quoted} → {direction} ({evidence.contribution:+.2f})."
@@ -131,7 +131,11 @@ def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     return None
 
 
-def _weeks_sentence(name: str, letter_facts: LetterFacts | None) -> str | None:
+def _letter_sentence(name: str, letter_facts: LetterFacts | None) -> str | None:
+    """Letter-wide numbers: the weeks from the injury to the denial, the other items disputed."""
+    if name == "other_items_in_letter" and letter_facts is not None and len(letter_facts.items) > 1:
+        others = len(letter_facts.items) - 1
+        return f"The letter disputes {others} other item{'s' if others > 1 else ''} (the more, the stronger)"
     if name != "weeks_to_review" or letter_facts is None or letter_facts.weeks_injury_to_review is None:
         return None
     weeks = letter_facts.weeks_injury_to_review

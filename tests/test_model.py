@@ -288,3 +288,20 @@ def test_table_flags_disagreement_as_qa_only_in_draft_mode(mode, expected):
     record = {"source": "x.pdf", "item_index": 0, "item": "MRI", "predicted": "Overturned", "p_overturned": 0.6,
               "stated_decision": "Upheld", "agrees_with_stated": False, "mode": mode, "threshold": 0.5, "reasons": []}
     assert expected in _table(record)
+
+
+def test_letter_wide_evidence_points_at_what_produced_it(facts_model):
+    """The weeks from the injury quote the date of injury; the other items and the surgery quote their titles."""
+    from tests.conftest import ROOT
+
+    request = json.loads((ROOT / "examples" / "facts_request.json").read_text())
+    predictions = facts_model.predict(request)
+    labs = predictions[1]
+    evidence = {e.feature: e for p in predictions for e in p.evidence}
+    assert {"weeks_to_review", "other_items_in_letter", "letter_requests_surgery"} <= set(evidence)
+    assert evidence["weeks_to_review"].text == "06/02/2026"  # the header line the request becomes
+    surgery = evidence["letter_requests_surgery"]
+    assert surgery.text == request["items"][0]["request"]
+    other = next(e for e in labs.evidence if e.feature == "other_items_in_letter")
+    assert other.text == request["items"][0]["request"]
+    assert any(r.startswith("The letter disputes 2 other items") for r in labs.reasons)
