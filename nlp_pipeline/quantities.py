@@ -4,8 +4,9 @@
 
 - visits: ``{"kind": "visits", "min": 6, "max": 10, "per_week": [3, 3], "weeks": [5, 6], "unit": "visits"}``
   (``min == max`` for a single number; ``per_week`` / ``weeks`` only when stated);
-- drug: ``{"kind": "drug", "strength": "10/325", "strength_unit": "mg", "quantity": 60}``, or with no
-  strength before the amount ``{"kind": "drug", "quantity": 60, "form": "grams"}`` ("#60 grams").
+- drug: ``{"kind": "drug", "strength": "10/325", "strength_unit": "mg", "quantity": 60}`` (a combination
+  strength may come without its unit: "Norco 10/325 #90"), or with a dosage form instead of a strength
+  ``{"kind": "drug", "quantity": 60, "form": "grams"}`` ("#60 grams", "Terocin patches #30").
 
 These functions never raise on arbitrary text.
 """
@@ -56,12 +57,18 @@ _DRUG = re.compile(
     r"(?P<mid>[^#\n.;]{0,50}?)#\s*(?P<qty>\d{1,4})\b",
     re.IGNORECASE,
 )
-# an amount dispensed in a dosage form, with no strength before it: "#60 grams", "#1 box", "#30 tablets"
-_DISPENSED = re.compile(
-    r"#\s*(?P<qty>\d{1,4})\s*(?P<form>grams?|gm|ml|box(?:es)?|tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|"
-    r"tubes?|bottles?|containers?|jars?)\b",
+# a combination strength without its unit, then the amount: "Norco 10/325 #90", "Ultracet 37.5/325, #60"
+_UNITLESS_DRUG = re.compile(
+    r"(?<![\d/.])(?P<strength>\d{1,4}(?:\.\d+)?/\d{1,3}(?:\.\d+)?)(?![\d/])\s*,?\s*#\s*(?P<qty>\d{1,4})\b"
+    r"(?!\s*(?:sessions?|visits?|treatments?))",
     re.IGNORECASE,
 )
+# an amount dispensed in a dosage form, with no strength before it: "#60 grams", "#1 box", "patches #30"
+_FORMS = r"grams?|gm|ml|box(?:es)?|tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|tubes?|bottles?|containers?|jars?"
+_DISPENSED = [
+    re.compile(rf"#\s*(?P<qty>\d{{1,4}})\s*(?P<form>{_FORMS})\b", re.IGNORECASE),
+    re.compile(rf"\b(?P<form>{_FORMS}|creams?|gels?|ointments?|lotions?)\s*,?\s*#\s*(?P<qty>\d{{1,4}})\b", re.IGNORECASE),
+]
 _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
 
 
@@ -148,11 +155,14 @@ def find_quantities(text: str) -> list[Quantity]:
                  "strength_unit": match["sunit"].lower(), "quantity": int(match["qty"])}
         found.append(Quantity(match.start(), match.end(), match.group(), value))
         taken.append((match.start(), match.end()))
-    for match in _DISPENSED.finditer(text):
-        if free(*match.span()):
-            value = {"kind": "drug", "quantity": int(match["qty"]), "form": match["form"].lower()}
-            found.append(Quantity(match.start(), match.end(), match.group(), value))
-            taken.append(match.span())
+    drugs = [(_UNITLESS_DRUG, lambda m: {"strength": m["strength"]})]
+    drugs += [(pattern, lambda m: {"form": m["form"].lower()}) for pattern in _DISPENSED]
+    for pattern, described in drugs:
+        for match in pattern.finditer(text):
+            if free(*match.span()):
+                value = {"kind": "drug", **described(match), "quantity": int(match["qty"])}
+                found.append(Quantity(match.start(), match.end(), match.group(), value))
+                taken.append(match.span())
     for name, pattern in _COMPILED:
         for match in pattern.finditer(text):
             start, end = match.span()

@@ -43,6 +43,10 @@ from nlp_pipeline.quantities import find_quantities
         ("Trezix capsule 320.5/30/16mg #30", {"kind": "drug", "strength": "320.5/30/16", "quantity": 30}),
         ("Voltaren gel apply 4 times a day, #60 grams with 1 refill", {"kind": "drug", "quantity": 60, "form": "grams"}),
         ("Lidoderm patch, 12 hours on 12 hours off, #1 box", {"kind": "drug", "quantity": 1, "form": "box"}),
+        ("Norco 10/325 #90", {"kind": "drug", "strength": "10/325", "quantity": 90}),
+        ("Ultracet 37.5/325, #60", {"kind": "drug", "strength": "37.5/325", "quantity": 60}),
+        ("Terocin patches #30", {"kind": "drug", "quantity": 30, "form": "patches"}),
+        ("seen on 11/18/16 #6 sessions", {"kind": "visits", "min": 6, "max": 6}),
     ],
 )
 def test_quantity_normalization(text, expected):
@@ -177,7 +181,9 @@ def _minimal_letter(header: str, summary: str, heading: str = "MRI of the cervic
      ("Dicopanol 5mg/ml oral suspension, 150ml", "medication", "Dicopanol"),
      ("L4-5 microdiscectomy", "surgery", "discectomy/laminectomy"), ("Removal of hardware, left ankle", "surgery", None),
      ("Lumbar interbody fusion L4-S1", "surgery", "spinal fusion"),
-     ("Post-operative physical therapy for the right knee", "surgery_related", None)],
+     ("Post-operative physical therapy for the right knee", "surgery_related", None),
+     ("Interferential stimulator", "dme", None), ("Continuous passive motion machine 21 days", "dme", None),
+     ("Paraffin wax bath", "dme", None), ("Hot/cold pack", "dme", None), ("Ergonomic chair", "dme", None)],
 )
 def test_treatment_categories(nlp, text, category, name):
     spans = _spans(nlp, text, "TREATMENT")
