@@ -36,6 +36,8 @@ _PATTERNS = [
     # "3 times a week for 2 weeks", "two times a week times six weeks", "2x/week x 6 weeks"
     ("freq_weeks", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times|over)?\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"
                    rf"(?:\s*\((?P<paren>\d{{1,3}})(?:\s+{_UNIT})?\))?"),
+    # "2 x 6 weeks", "3 times 4 weeks": so many a week for so many weeks
+    ("freq_weeks", rf"\b(?P<f>{_RANGE})\s*(?:x|times)\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"),
     # "1 time a week for 20 sessions"
     ("freq_count", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times)\s*(?P<n>{_RANGE})\s*{_UNIT}"),
     # "6-10 visits over 5-6 weeks", "24 visits over 16 weeks"

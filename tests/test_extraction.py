@@ -47,6 +47,7 @@ from nlp_pipeline.quantities import find_quantities
         ("Ultracet 37.5/325, #60", {"kind": "drug", "strength": "37.5/325", "quantity": 60}),
         ("Terocin patches #30", {"kind": "drug", "quantity": 30, "form": "patches"}),
         ("seen on 11/18/16 #6 sessions", {"kind": "visits", "min": 6, "max": 6}),
+        ("Physical therapy 2 x 6 weeks", {"min": 12, "max": 12, "per_week": [2, 2], "weeks": [6, 6]}),
     ],
 )
 def test_quantity_normalization(text, expected):
@@ -183,7 +184,8 @@ def _minimal_letter(header: str, summary: str, heading: str = "MRI of the cervic
      ("Lumbar interbody fusion L4-S1", "surgery", "spinal fusion"),
      ("Post-operative physical therapy for the right knee", "surgery_related", None),
      ("Interferential stimulator", "dme", None), ("Continuous passive motion machine 21 days", "dme", None),
-     ("Paraffin wax bath", "dme", None), ("Hot/cold pack", "dme", None), ("Ergonomic chair", "dme", None)],
+     ("Paraffin wax bath", "dme", None), ("Hot/cold pack", "dme", None), ("Ergonomic chair", "dme", None),
+     ("Shoe inserts", "dme", None), ("Aqua therapy 2x3", "physical_therapy", None), ("Keratek gel 4oz", "medication", "Keratek")],
 )
 def test_treatment_categories(nlp, text, category, name):
     spans = _spans(nlp, text, "TREATMENT")
