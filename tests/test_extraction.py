@@ -185,7 +185,7 @@ def _minimal_letter(header: str, summary: str, heading: str = "MRI of the cervic
      ("Post-operative physical therapy for the right knee", "surgery_related", None),
      ("Interferential stimulator", "dme", None), ("Continuous passive motion machine 21 days", "dme", None),
      ("Paraffin wax bath", "dme", None), ("Hot/cold pack", "dme", None), ("Ergonomic chair", "dme", None),
-     ("Shoe inserts", "dme", None), ("Aqua therapy 2x3", "physical_therapy", None), ("Keratek gel 4oz", "medication", "Keratek")],
+     ("Shoe inserts", "dme", None), ("Wrist splint", "dme", None), ("Aqua therapy 2x3", "physical_therapy", None), ("Keratek gel 4oz", "medication", "Keratek")],
 )
 def test_treatment_categories(nlp, text, category, name):
     spans = _spans(nlp, text, "TREATMENT")

@@ -126,6 +126,10 @@ def test_sentence_offsets_point_into_the_letter(seed_facts):
         ("Medical necessity and efficacy have not been established.", "verdict_not_necessary=affirmed"),
         ("Therefore, medical necessity cannot be established at this time.", "verdict_not_necessary=affirmed"),
         ("The medical necessity of the requested MRI has been established.", "verdict_necessary=affirmed"),
+        ("At present, the request is not medically reasonable.", "verdict_not_necessary=affirmed"),
+        ("The requested therapy is not medically reasonable or necessary.", "verdict_not_necessary=affirmed"),
+        ("The request is medically reasonable and necessary.", "verdict_necessary=affirmed"),
+        ("Thus, the request cannot be recommended as medically necessary.", "verdict_not_necessary=affirmed"),
     ],
 )
 def test_verdict_reading(nlp, text, reading):
