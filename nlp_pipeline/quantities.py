@@ -36,15 +36,14 @@ _PATTERNS = [
     # "3 times a week for 2 weeks", "two times a week times six weeks", "2x/week x 6 weeks"
     ("freq_weeks", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times|over)?\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"
                    rf"(?:\s*\((?P<paren>\d{{1,3}})(?:\s+{_UNIT})?\))?"),
-    # "2 x 6 weeks", "3 times 4 weeks": so many a week for so many weeks
-    ("freq_weeks", rf"\b(?P<f>{_RANGE})\s*(?:x|times)\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"),
     # "1 time a week for 20 sessions"
     ("freq_count", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times)\s*(?P<n>{_RANGE})\s*{_UNIT}"),
     # "6-10 visits over 5-6 weeks", "24 visits over 16 weeks"
     ("count_weeks", rf"\b(?P<n>{_RANGE})\s*{_UNIT}\s+(?:over|in|for|within)\s+(?:a\s+period\s+of\s+)?"
                     rf"(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"),
-    # "two times four (8)", "2 x 4 visits"
-    ("times", rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|%|mg))"
+    # "two times four (8)", "2 x 4 visits", "2 x 6 weeks" (so many a week for so many weeks)
+    ("times", rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
+              rf"(?:\s*(?:weeks?|wks?)\b|(?!\s*(?:months?|days?|hours?|%|mg)))"
               rf"(?:\s*{_UNIT})?(?:\s*\((?P<paren>\d{{1,3}})\))?"),
     # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"
     ("count", rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
@@ -59,18 +58,19 @@ _DRUG = re.compile(
     r"(?P<mid>[^#\n.;]{0,50}?)#\s*(?P<qty>\d{1,4})\b",
     re.IGNORECASE,
 )
-# a combination strength without its unit, then the amount: "Norco 10/325 #90", "Ultracet 37.5/325, #60"
-_UNITLESS_DRUG = re.compile(
-    r"(?<![\d/.])(?P<strength>\d{1,4}(?:\.\d+)?/\d{1,3}(?:\.\d+)?)(?![\d/])\s*,?\s*#\s*(?P<qty>\d{1,4})\b"
-    r"(?!\s*(?:sessions?|visits?|treatments?))",
-    re.IGNORECASE,
-)
-# an amount dispensed in a dosage form, with no strength before it: "#60 grams", "#1 box", "patches #30"
+# an amount dispensed in a dosage form, with no strength before it: "#60 grams", "#1 box", "#30 tablets"
 _FORMS = r"grams?|gm|ml|box(?:es)?|tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|tubes?|bottles?|containers?|jars?"
-_DISPENSED = [
-    re.compile(rf"#\s*(?P<qty>\d{{1,4}})\s*(?P<form>{_FORMS})\b", re.IGNORECASE),
-    re.compile(rf"\b(?P<form>{_FORMS}|creams?|gels?|ointments?|lotions?)\s*,?\s*#\s*(?P<qty>\d{{1,4}})\b", re.IGNORECASE),
-]
+_DISPENSED = re.compile(rf"#\s*(?P<qty>\d{{1,4}})\s*(?P<form>{_FORMS})\b", re.IGNORECASE)
+# "#90" with what names the drug amount right before it: a combination strength without its unit ("Norco
+# 10/325 #90", "Ultracet 37.5/325, #60") or a dosage form ("Terocin patches #30"); found from the rare "#"
+_HASH_AMOUNT = re.compile(r"#\s*(?P<qty>\d{1,4})\b(?!\s*(?:sessions?|visits?|treatments?))", re.IGNORECASE)
+_BEFORE_AMOUNT = (
+    (re.compile(r"(?<![\d/.])(?P<strength>\d{1,4}(?:\.\d+)?/\d{1,3}(?:\.\d+)?)\s*,?\s*$"),
+     lambda m: {"strength": m["strength"]}),
+    (re.compile(rf"\b(?P<form>{_FORMS}|creams?|gels?|ointments?|lotions?)\s*,?\s*$", re.IGNORECASE),
+     lambda m: {"form": m["form"].lower()}),
+)
+_LOOK_BACK = 30
 _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
 
 
@@ -157,14 +157,20 @@ def find_quantities(text: str) -> list[Quantity]:
                  "strength_unit": match["sunit"].lower(), "quantity": int(match["qty"])}
         found.append(Quantity(match.start(), match.end(), match.group(), value))
         taken.append((match.start(), match.end()))
-    drugs = [(_UNITLESS_DRUG, lambda m: {"strength": m["strength"]})]
-    drugs += [(pattern, lambda m: {"form": m["form"].lower()}) for pattern in _DISPENSED]
-    for pattern, described in drugs:
-        for match in pattern.finditer(text):
-            if free(*match.span()):
-                value = {"kind": "drug", **described(match), "quantity": int(match["qty"])}
-                found.append(Quantity(match.start(), match.end(), match.group(), value))
-                taken.append(match.span())
+    for match in _DISPENSED.finditer(text):
+        if free(*match.span()):
+            value = {"kind": "drug", "quantity": int(match["qty"]), "form": match["form"].lower()}
+            found.append(Quantity(match.start(), match.end(), match.group(), value))
+            taken.append(match.span())
+    for match in _HASH_AMOUNT.finditer(text):
+        window = max(0, match.start() - _LOOK_BACK)
+        for tail, described in _BEFORE_AMOUNT:
+            before = tail.search(text, window, match.start())
+            if before and free(before.start(), match.end()):
+                value = {"kind": "drug", **described(before), "quantity": int(match["qty"])}
+                found.append(Quantity(before.start(), match.end(), text[before.start():match.end()], value))
+                taken.append((before.start(), match.end()))
+                break
     for name, pattern in _COMPILED:
         for match in pattern.finditer(text):
             start, end = match.span()
