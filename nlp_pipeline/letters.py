@@ -102,7 +102,7 @@ def parse_letter(text: str, source: str | None = None, normalized: bool = False)
     if not ca_markers:
         raise LetterError("not a recognized IMR letter: no item blocks after 'IMR ISSUES, DECISIONS AND RATIONALES'")
     items, warnings = _parse_items(text, ca_markers, items_floor)
-    header = {name: _first(pattern, text) for name, pattern in _HEADER_FIELDS.items()}
+    header = {name: _header_value(text, name) for name in _HEADER_FIELDS}
     for name in ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received"):
         header[name] = iso_date(header[name])
     summary = _summary_span(text, sections, items[0].start)
@@ -144,9 +144,9 @@ def header_span(text: str, name: str) -> tuple[int, int] | None:
     return match.span(1) if match else None
 
 
-def _first(pattern: str, text: str) -> str | None:
-    match = re.search(pattern, text)
-    return match.group(1) if match else None
+def _header_value(text: str, name: str) -> str | None:
+    span = header_span(text, name)
+    return text[span[0]:span[1]] if span else None
 
 
 def _find_sections(text: str) -> dict[str, tuple[int, int]]:
