@@ -18,14 +18,14 @@ def contributions(vector, coef: np.ndarray, slope: float) -> dict[int, float]:
 
 def evidence_for(feature: str, contribution: float, features: ItemFeatures, letter: Letter, item: Item,
                  drop=()) -> Evidence:
-    """The contribution of one feature with the first letter span that produced it."""
+    """The contribution of one feature with the letter spans that produced it (the first quoted)."""
     spans = features.evidence.get(feature)
     if not spans and ":" in feature:
         prefix, gram = feature.split(":", 1)
         spans = _locate(letter, item, prefix, gram, drop)
     if spans:
         start, end = spans[0]
-        return Evidence(feature, round(contribution, 6), letter.text[start:end], start, end)
+        return Evidence(feature, round(contribution, 6), letter.text[start:end], start, end, tuple(spans))
     return Evidence(feature, round(contribution, 6))
 
 

@@ -204,10 +204,10 @@ def predictions_html(letter, predictions) -> str:
         agreement = {None: "no stated decision", True: "agrees with the stated decision",
                      False: f"{disagreement(prediction.mode)} the stated decision"}[prediction.agrees_with_stated]
         spans = [
-            {"start": e.start - item.start, "end": e.end - item.start, "label": "EVIDENCE",
+            {"start": start - item.start, "end": end - item.start, "label": "EVIDENCE",
              "title": f"{e.feature}: {e.contribution:+.2f} log-odds",
              "css": "toward-overturned" if e.contribution > 0 else "toward-upheld"}
-            for e in prediction.evidence if e.start is not None and item.start <= e.start and e.end <= item.end
+            for e in prediction.evidence for start, end in e.spans if item.start <= start and end <= item.end
         ]
         reasons = "".join(f"<li>{escape(r)}</li>" for r in prediction.reasons)
         parts.append(

@@ -138,6 +138,7 @@ class Evidence(_ToDict):
     text: str | None = None
     start: int | None = None
     end: int | None = None
+    spans: tuple[tuple[int, int], ...] = ()  # every letter span behind the feature; start/end is the first
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,8 @@ def test_evidence_points_into_the_letter(seeds_dir, draft_model):
             for evidence in prediction.evidence:
                 if evidence.start is not None:
                     assert letter.text[evidence.start:evidence.end] == evidence.text
+                    assert evidence.spans[0] == (evidence.start, evidence.end)
+                    assert all(0 <= start < end <= len(letter.text) for start, end in evidence.spans)
 
 
 def test_save_load_round_trip(tmp_path, draft_model, example_draft):
@@ -140,7 +142,7 @@ def test_cli_predict_jsonl(example_draft, capsys):
     for record in records:
         assert RECORD_KEYS <= set(record)
         assert record["stated_decision"] is None and record["agrees_with_stated"] is None
-        assert all({"feature", "contribution", "text", "start", "end"} <= set(e) for e in record["evidence"])
+        assert all({"feature", "contribution", "text", "start", "end", "spans"} <= set(e) for e in record["evidence"])
 
 
 def test_cli_predict_facts_mode_and_html(example_draft, tmp_path, capsys):
@@ -305,3 +307,19 @@ def test_letter_wide_evidence_points_at_what_produced_it(facts_model):
     other = next(e for e in labs.evidence if e.feature == "other_items_in_letter")
     assert other.text == request["items"][0]["request"]
     assert any(r.startswith("The letter disputes 2 other items") for r in labs.reasons)
+
+
+def test_html_highlights_every_span_of_an_evidence(example_draft, draft_model):
+    """Evidence read from several places (three sentences arguing against) is highlighted at each."""
+    import dataclasses
+
+    from nlp_pipeline.render import predictions_html
+    from nlp_pipeline.types import Evidence
+
+    letter = load_letter(example_draft)
+    prediction = draft_model.predict_letter(letter)[0]
+    rationale = letter.items[0].rationale
+    first, last = (rationale.start, rationale.start + 10), (rationale.end - 10, rationale.end)
+    evidence = Evidence("case_sentences:against", -1.0, letter.text[slice(*first)], *first, spans=(first, last))
+    html = predictions_html(letter, [dataclasses.replace(prediction, evidence=(evidence,))])
+    assert html.count("<mark") == 2
