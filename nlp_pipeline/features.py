@@ -22,7 +22,6 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from nlp_pipeline.facts import injury_to_review_spans
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
 
 MODES = ("draft", "facts")
@@ -53,6 +52,7 @@ TYPICAL_WEEKS_TO_REVIEW = 7  # the corpus median from injury to the utilization 
 # the corpus requests were denied 1-15 weeks after the injury: later ones are read as this, not extrapolated
 MAX_WEEKS_TO_REVIEW = 26
 SURGICAL = {"surgery", "surgery_related"}
+MAX_ITEMS_IN_LETTER, MAX_ITEM_POSITION = 5, 4  # the service family's letter-size and position buckets
 END_SENTENCES = 3
 MODE_FAMILIES = {
     "draft": {"header", "request", "service", "entities", "stance", "words"},
@@ -148,7 +148,7 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
     if "stance" in families:
         values.update(_stance_features(item_facts, evidence))
     if "case" in families:
-        values.update(_case_features(letter, facts, evidence))
+        values.update(_case_features(facts, evidence))
     for prefix in MODE_PARTS[mode] if "words" in families else ():
         for span in part_spans(letter, item, prefix, drop):
             tokens = words(span.text)
@@ -178,9 +178,9 @@ def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
     if len(letter.items) > 1:
         first_other = next(other for other in letter.items if other.index != item.index)
         add("other_items_in_letter", len(letter.items) - 1, span=_title_span(first_other))
-    surgeries = [other for other in facts.items if (other.treatment or {}).get("category") == "surgery"]
-    if surgeries:
-        add("letter_requests_surgery", span=_title_span(letter.items[surgeries[0].index]))
+    surgery = next((other for other in facts.items if (other.treatment or {}).get("category") == "surgery"), None)
+    if surgery is not None:
+        add("letter_requests_surgery", span=_title_span(letter.items[surgery.index]))
     if item.is_modified_request:
         add("modified_request", span=(item.heading.start, item.heading.end))
     if any(w in item.title.lower() for w in ("retrospective", "retro ")):
@@ -195,8 +195,8 @@ def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
     """The requested service itself: category, drug class, amounts, prior courses, the item's place."""
     item_facts = facts.items[item.index]
     title = _title_span(item)
-    add(f"items_in_letter={min(len(letter.items), 5)}")
-    add(f"item_position={min(item.index, 4)}")
+    add(f"items_in_letter={min(len(letter.items), MAX_ITEMS_IN_LETTER)}")
+    add(f"item_position={min(item.index, MAX_ITEM_POSITION)}")
     treatment = item_facts.treatment or {"category": "none"}
     add(f"treatment={treatment['category']}", span=title)
     if "drug_class" in treatment:
@@ -283,7 +283,7 @@ def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, 
     return {name: round(STANCE_WEIGHT * value, 6) for name, value in values.items()}
 
 
-def _case_features(letter: Letter, facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
+def _case_features(facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
     """What the case summary documents: objective findings (a tear, instability, a positive test), and
     how long after the injury the request was denied (acute-phase guidelines turn on weeks of care)."""
     values: dict[str, float] = {}
@@ -295,7 +295,7 @@ def _case_features(letter: Letter, facts: LetterFacts, evidence: dict[str, list[
     if weeks is not None:
         weeks = min(weeks, MAX_WEEKS_TO_REVIEW)
         values["weeks_to_review"] = round(math.log1p(weeks) - math.log1p(TYPICAL_WEEKS_TO_REVIEW), 6)
-        evidence["weeks_to_review"] = list(injury_to_review_spans(letter, facts.summary_entities))
+        evidence["weeks_to_review"] = list(facts.injury_to_review_spans)
     return values
 
 

@@ -13,7 +13,8 @@ from spacy.tokens import Doc, Span
 import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
 from nlp_pipeline.extensions import (CUES_KEY, FINDINGS_KEY, REPORTED_KEYS, SENTENCES_KEY, SPANS_KEY, STANCE_KEY,
                                      TRIGGERS_KEY)
-from nlp_pipeline.facts import derive_item_facts, letter_procedures, weeks_injury_to_review, years_since_injury
+from nlp_pipeline.facts import (derive_item_facts, injury_to_review_spans, letter_procedures, weeks_injury_to_review,
+                                years_since_injury)
 from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan
 
 # span ruler name → (spans key, pattern files)
@@ -99,7 +100,8 @@ def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
         for item in letter.items
     )
     return LetterFacts(summary_entities=tuple(summary), items=items, years_since_injury=years_since_injury(letter),
-                       weeks_injury_to_review=weeks_injury_to_review(letter, tuple(summary)))
+                       weeks_injury_to_review=weeks_injury_to_review(letter, tuple(summary)),
+                       injury_to_review_spans=injury_to_review_spans(letter, tuple(summary)))
 
 
 def _prepared(nlp: Language, regions: list[tuple[str, int | None, TextSpan]]) -> Iterable[Doc]:

@@ -147,38 +147,29 @@ def _visits(match: re.Match, name: str) -> dict[str, Any] | None:
 def find_quantities(text: str) -> list[Quantity]:
     """All counts and drug amounts in ``text``, longest first where they overlap, in text order."""
     found: list[Quantity] = []
-    taken: list[tuple[int, int]] = []
 
     def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
+        return all(end <= q.start or start >= q.end for q in found)
+
+    def keep(start: int, end: int, value: dict[str, Any]) -> None:
+        found.append(Quantity(start, end, text[start:end], value))
 
     for match in _DRUG.finditer(text):
-        value = {"kind": "drug", "strength": re.sub(r"\s+", "", match["strength"]),
-                 "strength_unit": match["sunit"].lower(), "quantity": int(match["qty"])}
-        found.append(Quantity(match.start(), match.end(), match.group(), value))
-        taken.append((match.start(), match.end()))
+        keep(*match.span(), {"kind": "drug", "strength": re.sub(r"\s+", "", match["strength"]),
+                             "strength_unit": match["sunit"].lower(), "quantity": int(match["qty"])})
     for match in _DISPENSED.finditer(text):
         if free(*match.span()):
-            value = {"kind": "drug", "quantity": int(match["qty"]), "form": match["form"].lower()}
-            found.append(Quantity(match.start(), match.end(), match.group(), value))
-            taken.append(match.span())
+            keep(*match.span(), {"kind": "drug", "quantity": int(match["qty"]), "form": match["form"].lower()})
     for match in _HASH_AMOUNT.finditer(text):
         window = max(0, match.start() - _LOOK_BACK)
         for tail, described in _BEFORE_AMOUNT:
             before = tail.search(text, window, match.start())
             if before and free(before.start(), match.end()):
-                value = {"kind": "drug", **described(before), "quantity": int(match["qty"])}
-                found.append(Quantity(before.start(), match.end(), text[before.start():match.end()], value))
-                taken.append((before.start(), match.end()))
+                keep(before.start(), match.end(), {"kind": "drug", **described(before), "quantity": int(match["qty"])})
                 break
     for name, pattern in _COMPILED:
         for match in pattern.finditer(text):
-            start, end = match.span()
-            if not free(start, end):
-                continue
-            value = _visits(match, name)
-            if value is None:
-                continue
-            found.append(Quantity(start, end, match.group(), value))
-            taken.append((start, end))
+            value = _visits(match, name) if free(*match.span()) else None
+            if value is not None:
+                keep(*match.span(), value)
     return sorted(found, key=lambda q: q.start)

@@ -2,8 +2,8 @@
 can check against the letter, ending with the direction it pushes and its log-odds."""
 from __future__ import annotations
 
-from nlp_pipeline.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_WEEKS_TO_REVIEW, TEXT_PARTS,
-                                   TYPICAL_WEEKS_TO_REVIEW)
+from nlp_pipeline.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
+                                   MAX_WEEKS_TO_REVIEW, TEXT_PARTS, TYPICAL_WEEKS_TO_REVIEW)
 from nlp_pipeline.types import Evidence, ItemFacts, LetterFacts
 
 _CUE_WORDS = {
@@ -69,7 +69,7 @@ _VALUED = {
     "item_position": "Item {} of the letter",
 }
 _BANDS = {"age>": AGE_BANDS, "years_since_injury>": INJURY_YEAR_BANDS}
-_TOP_BUCKET = {"items_in_letter": 5, "item_position": 4}  # the features cap these values
+_TOP_BUCKET = {"items_in_letter": MAX_ITEMS_IN_LETTER, "item_position": MAX_ITEM_POSITION}
 _VALUE_WORDS = {"nsaid": "NSAID", "gi_protectant": "GI protectant", "dme": "durable medical equipment",
                 "wrist_hand": "wrist/hand", "ankle_foot": "ankle/foot", "none": "not recognized"}
 # a negated cue read as what the letter notes is missing ("no documentation of functional improvement")
@@ -113,14 +113,14 @@ def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | Non
 def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     """The request's amount in numbers: against the allowance, or as requested and done before."""
     allowance = facts.allowance or {}
-    requested = f"{allowance.get('requested')} {_category(facts)} visits requested"
-    if allowance.get("earlier"):
-        requested += f" after {allowance['earlier']} authorized"
-    if name in ("allowance=above", "allowance_excess") and allowance.get("allowed"):
+    if name in ("allowance=above", "allowance_excess", "allowance=within") and allowance.get("allowed"):
+        requested = f"{allowance.get('requested')} {_category(facts)} visits requested"
+        if allowance.get("earlier"):
+            requested += f" after {allowance['earlier']} authorized"
+        if name == "allowance=within":
+            return f"{requested}, within the {_range(allowance['allowed'])} the guideline allows"
         return (f"{requested}; the guideline allows {_range(allowance['allowed'])} ({allowance['condition']}; "
                 f"{allowance['citation']})")
-    if name == "allowance=within" and allowance.get("allowed"):
-        return f"{requested}, within the {_range(allowance['allowed'])} the guideline allows"
     asked = facts.requested or {}
     if name == "requested_visits" and asked.get("max"):
         return f"{_range((asked['min'], asked['max']))} {_category(facts)} visits requested"

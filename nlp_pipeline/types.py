@@ -193,3 +193,4 @@ class LetterFacts(_ToDict):
     items: tuple[ItemFacts, ...] = ()
     years_since_injury: float | None = None
     weeks_injury_to_review: float | None = None  # from the injury to the utilization review's denial
+    injury_to_review_spans: tuple[tuple[int, int], ...] = ()  # where the two dates stand (injury first)
