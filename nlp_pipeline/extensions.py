@@ -4,10 +4,11 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 
 SPANS_KEY = "imr"  # entities: TREATMENT, COUNT, DATE, GUIDELINE, CITATION, BODY_PART, DIAGNOSIS
-CUES_KEY = "imr_cues"  # rationale cues (CUE) and verdict sentences' phrases (VERDICT)
+CUES_KEY = "imr_cues"  # rationale cues (CUE)
 FINDINGS_KEY = "imr_findings"  # objective clinical findings (FINDING): a tear, instability, a positive test
+VERDICTS_KEY = "imr_verdicts"  # the verdict phrases that count (VERDICT), read by imr_verdict
 # the span groups reported as entities
-REPORTED_KEYS = (SPANS_KEY, CUES_KEY, FINDINGS_KEY)
+REPORTED_KEYS = (SPANS_KEY, CUES_KEY, FINDINGS_KEY, VERDICTS_KEY)
 TRIGGERS_KEY = "imr_triggers"  # assertion and role trigger words: internal, never reported
 STANCE_KEY = "imr_stance"  # stance marker words of rationale sentences: internal, never reported
 SENTENCES_KEY = "imr_sentences"  # rationale sentences (SENTENCE) with their role and polarity

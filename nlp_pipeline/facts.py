@@ -7,7 +7,7 @@ from typing import Any
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.dates import days_between, years_between
 from nlp_pipeline.letters import header_span
-from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan
+from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan, Verdict
 
 _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
 _GENERIC_SURGERY = {"surgery", "surgeries", "surgical"}  # words that name no procedure
@@ -98,7 +98,7 @@ def _within(entities: list[Entity], part: TextSpan) -> list[Entity]:
 
 
 def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], summary: tuple[Entity, ...],
-                      verdicts: tuple[TextSpan, ...], sentences: tuple[Entity, ...] = (),
+                      verdict: Verdict, verdicts: tuple[TextSpan, ...], sentences: tuple[Entity, ...] = (),
                       procedures: tuple[str, ...] = ()) -> ItemFacts:
     """Everything the model and the explanations need to know about one item."""
     heading = [e for e in entities if e.region == "heading"]
@@ -131,6 +131,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         prior=prior,
         guidelines=cited_guidelines(entities),
         allowance=allowance,
+        verdict=verdict,
         verdict_sentences=verdicts,
         sentences=sentences,
     )

@@ -15,7 +15,8 @@ from nlp_pipeline.extensions import (CUES_KEY, FINDINGS_KEY, REPORTED_KEYS, SENT
                                      TRIGGERS_KEY)
 from nlp_pipeline.facts import (derive_item_facts, injury_to_review_spans, letter_procedures, weeks_injury_to_review,
                                 years_since_injury)
-from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan
+from nlp_pipeline.components.verdict import doc_verdict
+from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan, Verdict
 
 # span ruler name → (spans key, pattern files)
 RULERS = {
@@ -50,7 +51,8 @@ def build_nlp() -> Language:
             config["spans_filter"] = _LONGEST
         ruler = nlp.add_pipe("span_ruler", name=name, config=config)
         ruler.add_patterns([row for f in files for row in load_patterns(f)])
-    for component in ("imr_quantities", "imr_dates", "imr_citations", "imr_roles", "imr_assertions", "imr_stance"):
+    for component in ("imr_quantities", "imr_dates", "imr_citations", "imr_roles", "imr_assertions", "imr_stance",
+                      "imr_verdict"):
         nlp.add_pipe(component)
     return nlp
 
@@ -81,7 +83,7 @@ def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
     regions = letter_regions(letter)
     docs = nlp.pipe(_prepared(nlp, regions))
     by_item: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
-    verdicts: dict[int, list[TextSpan]] = {item.index: [] for item in letter.items}
+    verdicts: dict[int, tuple[Verdict, tuple[TextSpan, ...]]] = {}
     sentences: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
     summary: list[Entity] = []
     for (region, index, span), doc in zip(regions, docs):
@@ -91,12 +93,12 @@ def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
             continue
         by_item[index].extend(entities)
         if region == "rationale":
-            verdicts[index].extend(verdict_sentences(doc, span.start, letter.text))
+            verdicts[index] = item_verdict(doc, span.start, letter.text)
             sentences[index].extend(span_entity(s, span, region) for s in doc.spans.get(SENTENCES_KEY, []))
     procedures = letter_procedures([*summary, *(e for found in by_item.values() for e in found)])
     items = tuple(
-        derive_item_facts(letter, item, tuple(by_item[item.index]), tuple(summary), tuple(verdicts[item.index]),
-                          tuple(sentences[item.index]), procedures)
+        derive_item_facts(letter, item, tuple(by_item[item.index]), tuple(summary),
+                          *verdicts.get(item.index, (Verdict(), ())), tuple(sentences[item.index]), procedures)
         for item in letter.items
     )
     return LetterFacts(summary_entities=tuple(summary), items=items, years_since_injury=years_since_injury(letter),
@@ -129,7 +131,7 @@ def span_entity(span: Span, part: TextSpan, region: str) -> Entity:
         value = {"category": family, "name": name, **({"drug_class": drug_class} if drug_class else {})}
     elif span.label_ in ("BODY_PART", "DIAGNOSIS", "FINDING"):
         value = {"name": span.id_}
-    elif span.label_ in ("CUE", "VERDICT"):
+    elif span.label_ == "CUE":
         value = {"cue": span.id_}
     elif span.label_ == "COUNT" and span._.imr_treatment:
         value["treatment"] = span._.imr_treatment.partition("|")[0].split("/")[0]
@@ -138,16 +140,19 @@ def span_entity(span: Span, part: TextSpan, region: str) -> Entity:
                   value=value or None, role=span._.imr_role, assertion=span._.imr_assertion, region=region)
 
 
-def verdict_sentences(doc: Doc, offset: int, text: str) -> list[TextSpan]:
-    """The sentences of a rationale that state the verdict ("... is not medically necessary.")."""
-    seen, found = set(), []
-    for span in doc.spans.get(CUES_KEY, []):
-        if span.label_ != "VERDICT" or span.sent.start in seen:
-            continue
-        seen.add(span.sent.start)
-        start, end = offset + span.sent.start_char, offset + span.sent.end_char
-        found.append(TextSpan(start, end, text[start:end]))
-    return found
+def item_verdict(doc: Doc, offset: int, text: str) -> tuple[Verdict, tuple[TextSpan, ...]]:
+    """A processed rationale's verdict (``imr_verdict``'s reading) and its verdict sentences, in letter offsets."""
+    reading = doc_verdict(doc)
+
+    def letter_span(span: Span) -> TextSpan:
+        start, end = offset + span.start_char, offset + span.end_char
+        return TextSpan(start, end, text[start:end])
+
+    sentences = tuple(letter_span(s) for s in reading.sentences)
+    if reading.phrase is None:
+        return Verdict(), sentences
+    return (Verdict(reading.verdict, letter_span(reading.phrase), letter_span(reading.phrase.sent),
+                    reading.phrase._.imr_value["kind"]), sentences)
 
 
 def entities_to_dict(letter: Letter, facts: LetterFacts) -> dict[str, Any]:

@@ -163,7 +163,29 @@ class Prediction(_ToDict):
 
 
 __all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction",
-           "ItemFacts", "LetterFacts", "asdict"]
+           "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "asdict"]
+
+
+VERDICTS = ("necessary", "not_necessary", "none")
+
+
+@dataclass(frozen=True)
+class Verdict(_ToDict):
+    """The reviewer's verdict in an item's rationale (read by ``imr_verdict``: the last one about the case).
+
+    ``value`` is ``necessary`` (the request is medically necessary: the denial is overturned),
+    ``not_necessary`` (the denial is upheld) or ``none`` (the rationale states no verdict: a draft).
+    """
+
+    value: Literal["necessary", "not_necessary", "none"] = "none"
+    phrase: TextSpan | None = None  # the verdict phrase that decided ("is not medically necessary")
+    sentence: TextSpan | None = None  # the sentence holding it
+    kind: str | None = None  # strong ("medically necessary"), weak ("warranted"), reversal ("the denial is upheld")
+
+    @property
+    def outcome(self) -> str | None:
+        """The outcome the verdict states: ``Overturned``, ``Upheld``, or None without a verdict."""
+        return {"necessary": "Overturned", "not_necessary": "Upheld"}.get(self.value)
 
 
 @dataclass(frozen=True)
@@ -177,7 +199,8 @@ class ItemFacts(_ToDict):
     prior: tuple[dict[str, Any], ...] = ()  # prior COUNT values of the same treatment category
     guidelines: tuple[dict[str, Any], ...] = ()  # cited sources, chapters, pages
     allowance: dict[str, Any] | None = None  # requested amount against the guideline allowance
-    verdict_sentences: tuple[TextSpan, ...] = ()
+    verdict: Verdict = field(default_factory=Verdict)
+    verdict_sentences: tuple[TextSpan, ...] = ()  # every sentence holding a verdict phrase that counts
     sentences: tuple[Entity, ...] = ()  # rationale sentences: SENTENCE entities valued {"role", "polarity"}
 
     def in_verdict(self, offset: int) -> bool:

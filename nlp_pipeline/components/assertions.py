@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span
 from nlp_pipeline.components._spans import group
 from nlp_pipeline.extensions import REPORTED_KEYS, TRIGGERS_KEY
 
-_TARGET_LABELS = {"TREATMENT", "BODY_PART", "DIAGNOSIS", "FINDING", "CUE", "VERDICT"}
+_TARGET_LABELS = {"TREATMENT", "BODY_PART", "DIAGNOSIS", "FINDING", "CUE"}  # a verdict reads its own negation
 _CLAUSE_BREAKS = {".", ";", ":", "?", "!"}
 
 
