@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Iterable
-
 from nlp_pipeline.features import ItemFeatures, item_features
 from nlp_pipeline.pipeline import extract_letter
 from nlp_pipeline.types import Letter, LetterFacts
@@ -23,8 +21,7 @@ class Example:
     item_index: int
     title: str
     treatment: str | None
-    variant: str  # "full" or "no_verdict"
-    has_verdict: bool = False  # the rationale the model reads states a verdict ("... is medically necessary")
+    verdict: str = "none"  # what imr_verdict reads in the item's rationale: necessary / not_necessary / none
 
 
 @dataclass(frozen=True)
@@ -50,18 +47,15 @@ def letter_group(letter: Letter) -> str:
     return letter.case_number or letter.source or str(id(letter))
 
 
-def letter_examples(parsed: ParsedLetter, mode: str, variants: Iterable[str] = ("full",)) -> list[Example]:
-    """One example per item and variant (``no_verdict`` drops the verdict sentences; draft mode only)."""
+def letter_examples(parsed: ParsedLetter, mode: str) -> list[Example]:
+    """One example per item (its features leave the verdict sentences out; the verdict rides along)."""
     letter, facts = parsed.letter, parsed.facts
     group = letter_group(letter)
     out = []
-    for variant in variants:
-        if variant == "no_verdict" and mode != "draft":
-            continue
-        for item in letter.items:
-            features = item_features(letter, item, facts, mode, drop_verdict=variant == "no_verdict")
-            treatment = (facts.items[item.index].treatment or {}).get("category")
-            has_verdict = variant == "full" and bool(facts.items[item.index].verdict_sentences)
-            out.append(Example(features, LABELS.get(item.stated_decision or ""), group, letter.source, item.index,
-                               item.title, treatment, variant, has_verdict))
+    for item in letter.items:
+        item_facts = facts.items[item.index]
+        treatment = (item_facts.treatment or {}).get("category")
+        verdict = item_facts.verdict.value if mode == "draft" else "none"
+        out.append(Example(item_features(letter, item, facts, mode), LABELS.get(item.stated_decision or ""), group,
+                           letter.source, item.index, item.title, treatment, verdict))
     return out

@@ -6,8 +6,10 @@ Modes decide which parts of a letter a feature may read:
 - ``facts``: header, case summary, item title and the claims administrator guideline only.
 
 Stated decisions are never read: an item's title stops before its decision and the decision words
-are masked wherever else they occur. ``drop_verdict`` removes the rationale's verdict sentences
-("... is not medically necessary.") so a model can be trained and judged without them.
+are masked wherever else they occur. Nor are the rationale's verdict sentences ("... is not medically
+necessary."): ``imr_verdict`` reads those and the verdict decides on its own
+(:mod:`nlp_pipeline.model`); the draft model reads the reasoning around them, so it scores a
+finished letter and a draft not yet concluded alike.
 
 Each mode also picks feature families (``MODE_FAMILIES``). The facts model learns from a few dozen
 Overturned items, so it keeps the request's shape (surgical context, modified or retrospective
@@ -119,13 +121,12 @@ def _subtract(text: str, span: TextSpan, cut: TextSpan) -> list[TextSpan]:
     return [TextSpan(s, e, text[s:e]) for s, e in pieces if e > s]
 
 
-def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "draft",
-                  drop_verdict: bool = False) -> ItemFeatures:
-    """All features of one item in ``mode``; a pure function of its arguments."""
+def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "draft") -> ItemFeatures:
+    """All features of one item in ``mode``, its verdict sentences left out; a pure function of its arguments."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     item_facts = facts.items[item.index]
-    drop = item_facts.verdict_sentences if drop_verdict else ()
+    drop = item_facts.verdict_sentences
     counts: dict[str, float] = {}
     evidence: dict[str, list[tuple[int, int]]] = {}
 
@@ -232,8 +233,8 @@ def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, mode: str, dro
             continue
         where = (entity.start, entity.end)
         region = entity.region
-        if entity.label in ("CUE", "VERDICT"):
-            name = f"{entity.label.lower()}:{_cue_reading(entity)}"
+        if entity.label == "CUE":
+            name = f"cue:{entity.value['cue']}={entity.assertion or 'affirmed'}"
             add(f"{region}:{name}", span=where)
             if any(s.start <= entity.start < s.end for s in end):
                 add(f"rationale_end:{name}", span=where)
@@ -247,17 +248,6 @@ def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, mode: str, dro
             add(f"diagnosis={entity.value['name']}", span=where)
         elif entity.label == "BODY_PART" and region == "heading":
             add(f"body_part={entity.value['name']}", span=where)
-
-
-def _cue_reading(entity: Entity) -> str:
-    """``cue=assertion``; a negated "medically necessary" ("is not seen as medically necessary") reads as
-    the negative verdict (negative verdicts already hold their "not" and are never flipped back)."""
-    cue, assertion = entity.value["cue"], entity.assertion or "affirmed"
-    if entity.label == "VERDICT":
-        if cue == "verdict_necessary" and assertion == "negated":
-            cue = "verdict_not_necessary"
-        assertion = "affirmed" if assertion == "negated" else assertion
-    return f"{cue}={assertion}"
 
 
 def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:

@@ -21,6 +21,7 @@ from nlp_pipeline.explain import contributions, evidence_for
 from nlp_pipeline.features import item_features
 from nlp_pipeline.letters import load_letter, parse_letter
 from nlp_pipeline.pipeline import extract_letter
+from nlp_pipeline.qa import qa_reading
 from nlp_pipeline.reasons import reason
 from nlp_pipeline.types import Letter, Prediction
 
@@ -124,10 +125,11 @@ class OutcomeModel:
         """The probability from which an item is predicted Overturned."""
         return float(self.metadata["threshold"])
 
-    @property
-    def verdict_free_threshold(self) -> float:
-        """The cut for items whose rationale states no verdict yet (chosen on verdict-free rationales)."""
-        return float(self.metadata.get("threshold_verdict_free", self.metadata["threshold"]))
+    def verdict_probability(self, value: str) -> float | None:
+        """P(Overturned) for an item whose rationale states verdict ``value``: the rate measured on the
+        training items with that verdict (None for facts models and models without the measurement)."""
+        calibration = (self.metadata.get("verdict_calibration") or {}).get(value)
+        return None if calibration is None else float(calibration["p_overturned"])
 
     def predict(self, letter: str | Path | Letter | dict) -> list[Prediction]:
         """Predict every item of a letter given as a path, a parsed Letter, the letter's text, or a
@@ -157,28 +159,50 @@ class OutcomeModel:
         for item, row, vector in zip(letter.items, rows, vectors):
             parts = contributions(vector, coef, slope)
             score = intercept + sum(parts.values())
-            p = expit(score)  # the calibrated probability: the sigmoid of the summed log-odds
+            p_model = float(expit(score))  # the calibrated probability: the sigmoid of the summed log-odds
             top = sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]
             evidence = tuple(evidence_for(names[j], c, row, letter, item) for j, c in top if c)
             item_facts = facts.items[item.index]
-            cut = self.threshold if item_facts.verdict_sentences else self.verdict_free_threshold
-            predicted = "Overturned" if p >= cut else "Upheld"
-            stated = item.stated_decision
-            out.append(Prediction(
-                source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,
-                stated_decision=stated, predicted=predicted, p_overturned=round(float(p), 6),
-                agrees_with_stated=None if stated is None else stated == predicted, mode=self.mode,
-                score=round(score, 6), intercept=round(intercept, 6), threshold=round(cut, 6), evidence=evidence,
-                reasons=tuple(reason(e, item_facts, facts) for e in evidence[:5]),
-                warnings=letter.item_warnings(item.index, _UNREAD_PARTS[self.mode]),
-            ))
+            reasons = [reason(e, item_facts, facts) for e in evidence[:5]]
+            out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons))
         return out
+
+    def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,
+                reasons: list[str]) -> Prediction:
+        """The item's prediction: the verdict decides where the rationale states one (draft mode), else the model."""
+        stated = item.stated_decision
+        common = dict(source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,
+                      stated_decision=stated, mode=self.mode, score=round(score, 6), intercept=round(intercept, 6),
+                      threshold=round(self.threshold, 6), evidence=evidence,
+                      warnings=letter.item_warnings(item.index, _UNREAD_PARTS[self.mode]))
+        if self.mode == "facts":
+            predicted = "Overturned" if p_model >= self.threshold else "Upheld"
+            return Prediction(predicted=predicted, p_overturned=round(p_model, 6), basis="facts",
+                              agrees_with_stated=None if stated is None else stated == predicted,
+                              reasons=tuple(reasons), **common)
+        p_verdict = self.verdict_probability(verdict.value) if verdict.outcome else None
+        if p_verdict is not None:
+            predicted, p, basis = verdict.outcome, p_verdict, "verdict"
+            quoted = " ".join((verdict.sentence or verdict.phrase).text.split())
+            reasons = [f'The rationale concludes "{_shorten(quoted)}": its verdict decides ({predicted}; '
+                       f"P(Overturned) {p:.3f} is the rate among training items with this verdict).", *reasons[:4]]
+        else:
+            predicted = "Overturned" if p_model >= self.threshold else "Upheld"
+            p, basis = p_model, "rationale"
+        qa = qa_reading(verdict, stated, p_model, self.threshold)
+        return Prediction(predicted=predicted, p_overturned=round(p, 6), basis=basis, p_rationale=round(p_model, 6),
+                          verdict=verdict, agrees_with_stated=qa.agrees_with_stated, rationale_leans=qa.rationale_leans,
+                          qa=qa.note, reasons=tuple(reasons), **common)
 
     def predict_frame(self, letters: Iterable[str | Path | Letter]):
         """A pandas DataFrame with one row per item of every letter (records as ``imr predict`` writes them)."""
         import pandas as pd
 
         return pd.DataFrame([p.to_dict() for letter in letters for p in self.predict(letter)])
+
+
+def _shorten(text: str, limit: int = 110) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def save_model(estimator, out_dir: str | Path, metadata: dict[str, Any]) -> Path:

@@ -5,6 +5,8 @@ import json
 from html import escape
 from typing import Any, Iterable
 
+from nlp_pipeline.qa import short_flag
+
 LABEL_COLOURS = {
     "TREATMENT": "#7aecec", "COUNT": "#feca74", "DATE": "#bfe1d9", "GUIDELINE": "#aa9cfc",
     "CITATION": "#c887fb", "BODY_PART": "#ffeb80", "DIAGNOSIS": "#ff9561", "CUE": "#e4e7d2",
@@ -29,6 +31,9 @@ mark .imr-label { font-family: Helvetica, Arial, sans-serif; font-size: 0.6em; f
 mark.toward-overturned { background: #b7e4b0; outline: 2px solid #3c9a32; }
 mark.toward-upheld { background: #f4b4b4; outline: 2px solid #c0392b; }
 mark.negated { text-decoration: line-through; opacity: 0.7; }
+mark.verdict { background: #f0a6c4; outline: 2px solid #8e2457; font-weight: bold; }
+p.qa-contradiction { background: #fde2e2; border-left: 4px solid #c0392b; padding: 0.4em 0.6em; }
+p.qa-question { background: #fff4d6; border-left: 4px solid #d4a017; padding: 0.4em 0.6em; }
 tr.stance-for td:first-child { background: #b7e4b0; }
 tr.stance-against td:first-child { background: #f4b4b4; }
 """
@@ -186,14 +191,25 @@ def letter_facts_html(letter, facts) -> str:
 
 
 def disagreement(mode: str) -> str:
-    """How a prediction that differs from the stated decision is flagged: in draft mode it is a QA flag on
-    the letter; before review (facts mode) it is only the estimate's miss."""
-    return "differs from" if mode == "facts" else "DISAGREES with"
+    """How a prediction that differs from the stated decision is worded: in draft mode the stated decision
+    contradicts the letter's own verdict (:mod:`nlp_pipeline.qa`); before review (facts mode) it is only the
+    estimate's miss."""
+    return "differs from" if mode == "facts" else "CONTRADICTS the verdict:"
+
+
+def _decided_by(prediction) -> str:
+    """Which path decided, in words, with the other path's figure."""
+    if prediction.basis == "verdict":
+        return f"decided by the rationale's verdict (rationale model without it: {prediction.p_rationale:.3f})"
+    if prediction.basis == "rationale":
+        return f"decided by the rationale model (no verdict in the rationale; Overturned from {prediction.threshold:.3f})"
+    return f"facts model (Overturned from {prediction.threshold:.3f})"
 
 
 def predictions_html(letter, predictions) -> str:
-    """The page body for one letter's predictions: per item the outcome, probability, agreement with the
-    stated decision, the reasons, and the item's text with its evidence highlighted by direction."""
+    """The page body for one letter's predictions: per item the outcome, probability, which path decided,
+    the QA flags (a contradiction in the letter, a question for the reviewer), the reasons, and the item's
+    text with its verdict marked and its evidence highlighted by direction."""
     parts = [
         f"<h1>IMR outcome prediction {escape(letter.case_number or '')}</h1>",
         f'<p class="meta">Source: {escape(letter.source or "–")} · Case number: {escape(letter.case_number or "–")}'
@@ -201,22 +217,31 @@ def predictions_html(letter, predictions) -> str:
     ]
     for prediction in predictions:
         item = letter.items[prediction.item_index]
-        agreement = {None: "no stated decision", True: "agrees with the stated decision",
-                     False: f"{disagreement(prediction.mode)} the stated decision"}[prediction.agrees_with_stated]
+        if prediction.mode == "facts":
+            agreement = {None: "no stated decision", True: "agrees with the stated decision",
+                         False: f"{disagreement(prediction.mode)} the stated decision"}[prediction.agrees_with_stated]
+        else:
+            agreement = short_flag(prediction.agrees_with_stated, prediction.rationale_leans) or "no stated decision"
         spans = [
             {"start": start - item.start, "end": end - item.start, "label": "EVIDENCE",
              "title": f"{e.feature}: {e.contribution:+.2f} log-odds",
              "css": "toward-overturned" if e.contribution > 0 else "toward-upheld"}
             for e in prediction.evidence for start, end in e.spans if item.start <= start and end <= item.end
         ]
+        verdict = prediction.verdict
+        if verdict is not None and verdict.phrase is not None:
+            spans.append({"start": verdict.phrase.start - item.start, "end": verdict.phrase.end - item.start,
+                          "label": "VERDICT", "title": f"verdict: {verdict.value.replace('_', ' ')}", "css": "verdict"})
         reasons = "".join(f"<li>{escape(r)}</li>" for r in prediction.reasons)
+        qa_class = "qa-contradiction" if prediction.agrees_with_stated is False else "qa-question"
+        qa = f'<p class="{qa_class}">{escape(prediction.qa)}</p>' if prediction.qa else ""
         parts.append(
             f'<section class="block item prediction"><h2>Item {item.index + 1}: {escape(item.title)}</h2>'
             f'<p class="outcome"><strong class="predicted-{prediction.predicted.lower()}">'
             f"{escape(prediction.predicted)}</strong> · P(Overturned) = {prediction.p_overturned:.3f}"
-            f" (Overturned from {prediction.threshold:.3f})"
-            f" · stated: {escape(prediction.stated_decision or '–')} ({agreement})</p>"
-            f"<ul class=\"reasons\">{reasons}</ul>"
+            f" · {escape(_decided_by(prediction))}"
+            f" · stated: {escape(prediction.stated_decision or '–')} ({escape(agreement)})</p>"
+            f"{qa}<ul class=\"reasons\">{reasons}</ul>"
             + highlight_html(letter.text[item.start:item.end], spans)
             + "</section>"
         )

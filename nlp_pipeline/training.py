@@ -26,8 +26,9 @@ from nlp_pipeline.evaluation import METRICS, bootstrap_intervals, interval_text,
 from nlp_pipeline.features import MODE_PARTS, part_spans, words
 from nlp_pipeline.letters import load_letter, parse_letter
 
-# training on verdict-free copies too was measured and lowered both draft scores: full rationales only
-TRAIN_VARIANTS = {"draft": ("full",), "facts": ("full",)}
+# draft mode is judged twice: ``full`` follows the verdict where the rationale states one and the rationale
+# model elsewhere (as ``imr predict`` does); ``no_verdict`` is the rationale model alone, as on drafts whose
+# rationale states no verdict yet (its features never read the verdict sentences)
 EVAL_VARIANTS = {"draft": ("full", "no_verdict"), "facts": ("full",)}
 THRESHOLD_OBJECTIVES = {
     "balanced_accuracy": balanced_accuracy_score,
@@ -100,10 +101,20 @@ def _case_of(rows: list[dict]) -> dict:
     return case
 
 
-def labelled_examples(corpus: Corpus, mode: str, variants: Iterable[str]) -> list[Example]:
+def labelled_examples(corpus: Corpus, mode: str) -> list[Example]:
     """Every labelled item of the corpus as examples in ``mode``."""
-    variants = tuple(variants)
-    return [e for p in corpus.letters for e in letter_examples(p, mode, variants) if e.label is not None]
+    return [e for p in corpus.letters for e in letter_examples(p, mode) if e.label is not None]
+
+
+def verdict_calibration(examples: list[Example]) -> dict[str, dict[str, float]]:
+    """P(Overturned | verdict) measured on labelled items: per verdict value, the items that state it, how
+    many of them were Overturned, and the Jeffreys estimate (k + 1/2) / (n + 1), never exactly 0 or 1."""
+    out = {}
+    for value in ("necessary", "not_necessary"):
+        labels = [e.label for e in examples if e.verdict == value]
+        k, n = int(sum(labels)), len(labels)
+        out[value] = {"items": n, "overturned": k, "p_overturned": (k + 0.5) / (n + 1)}
+    return out
 
 
 def arrays(examples: list[Example]) -> tuple[list[dict], np.ndarray, np.ndarray]:
@@ -127,32 +138,26 @@ def choose_threshold(y: np.ndarray, p: np.ndarray, objective: str = "balanced_ac
     return float((best + below.max()) / 2) if len(below) else float(best)
 
 
-def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: int = 0, n_splits: int = 5,
-              verdict_free: list[Example] | None = None) -> tuple[Any, float, float]:
-    """Fit the calibrated model and choose its thresholds on out-of-fold predictions (no test data).
+def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: int = 0, n_splits: int = 5
+              ) -> tuple[Any, float]:
+    """Fit the calibrated model and choose its threshold on out-of-fold predictions (no test data).
 
-    Returns ``(model, threshold, verdict_free_threshold)``. With ``verdict_free`` copies of the items
-    (``verdict_free[i]`` is ``examples[i]`` without its verdict sentences) the second cut, for drafts
-    not yet concluded, is chosen the same way on their out-of-fold predictions; otherwise it is the first.
+    Returns ``(model, threshold)``: the probability from which the model predicts Overturned.
     """
     C = DEFAULT_C[mode] if C is None else C
     X, y, groups = arrays(examples)
     splits = grouped_splits(y, groups, n_splits, seed)
     model = calibrated_model(C, splits, seed).fit(X, y)
-    X_free = [e.features.values for e in verdict_free] if verdict_free else None
-    scores, free_scores = np.zeros(len(y)), np.zeros(len(y))
+    scores = np.zeros(len(y))
     for train, test in splits:
         fold = linear_pipeline(C, seed).fit([X[i] for i in train], y[train])
         scores[test] = fold.decision_function([X[i] for i in test])
-        if X_free:
-            free_scores[test] = fold.decision_function([X_free[i] for i in test])
-    calibrator, objective = model.calibrated_classifiers_[0].calibrators[0], MODE_OBJECTIVE[mode]
-    threshold = choose_threshold(y, calibrator.predict(scores), objective)
-    free_threshold = choose_threshold(y, calibrator.predict(free_scores), objective) if X_free else threshold
-    return model, threshold, free_threshold
+    calibrator = model.calibrated_classifiers_[0].calibrators[0]
+    return model, choose_threshold(y, calibrator.predict(scores), MODE_OBJECTIVE[mode])
 
 
 def _text_of(example_letter: ParsedLetter, index: int, mode: str, drop_verdict: bool) -> str:
+    """The words the TF-IDF baseline reads: the mode's parts, the verdict sentences kept or dropped."""
     letter = example_letter.letter
     item = letter.items[index]
     drop = example_letter.facts.items[index].verdict_sentences if drop_verdict else ()
@@ -169,53 +174,54 @@ def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int 
                    reps: int = 1000, progress: Callable | None = None) -> dict[str, Any]:
     """Grouped cross-validation of the model and both baselines on the same folds, per evaluation variant.
 
-    Each outer fold fits the model (with its own inner folds, calibration and threshold) on the
-    training letters only and predicts the held-out letters: no metric sees data its model was fit on.
+    Each outer fold fits the model (with its own inner folds, calibration and threshold) and measures the
+    verdict's agreement with the stated decisions on the training letters only, then predicts the held-out
+    letters: no metric sees data its model was fit on.
     """
-    train_all = labelled_examples(corpus, mode, TRAIN_VARIANTS[mode])
-    free_all = labelled_examples(corpus, mode, ("no_verdict",)) if mode == "draft" else []
-    _, y_all, groups_all = arrays(train_all)
-    outer = grouped_splits(y_all, groups_all, n_splits, seed)
-    held_out_groups = [set(groups_all[test]) for _, test in outer]
+    examples = labelled_examples(corpus, mode)
+    _, y, groups = arrays(examples)
+    outer = grouped_splits(y, groups, n_splits, seed)
     results: dict[str, Any] = {"mode": mode, "folds": len(outer), "variants": {}}
     parsed_by_group = {letter_group(p.letter): p for p in corpus.letters}
-    # the models and baselines depend on the fold's training letters only: fit once, judge every variant
-    fits = []
-    for fold, test_groups in enumerate(held_out_groups):
-        train = [e for e in train_all if e.group not in test_groups]
-        free = [e for e in free_all if e.group not in test_groups] or None
-        model, threshold, free_threshold = fit_model(train, mode, C, seed, n_splits, free)
-        train_text = [_text_of(parsed_by_group[e.group], e.item_index, mode, e.variant == "no_verdict") for e in train]
-        y_train = np.array([e.label for e in train])
-        fits.append((model, threshold, free_threshold, tfidf_baseline().fit(train_text, y_train), y_train.mean()))
+    texts = {drop: [_text_of(parsed_by_group[e.group], e.item_index, mode, drop) for e in examples]
+             for drop in (False, True)}
+    p_model, p_prior = np.zeros(len(y)), np.zeros(len(y))
+    p_tfidf = {drop: np.zeros(len(y)) for drop in (False, True)}
+    threshold_of, fold_of, thresholds, calibrations = np.zeros(len(y)), np.zeros(len(y), dtype=int), [], []
+    for fold, (train, test) in enumerate(outer):
+        train_examples = [examples[i] for i in train]
+        model, threshold = fit_model(train_examples, mode, C, seed, n_splits)
+        p_model[test] = model.predict_proba([examples[i].features.values for i in test])[:, 1]
+        threshold_of[test], fold_of[test], p_prior[test] = threshold, fold, y[train].mean()
+        thresholds.append(threshold)
+        calibrations.append(verdict_calibration(train_examples))
+        baseline = tfidf_baseline().fit([texts[False][i] for i in train], y[train])
+        for drop in (False, True):
+            p_tfidf[drop][test] = baseline.predict_proba([texts[drop][i] for i in test])[:, 1]
         if progress:
             progress(fold)
-    thresholds, free_thresholds = [fit[1] for fit in fits], [fit[2] for fit in fits]
     for variant in EVAL_VARIANTS[mode]:
-        rows = labelled_examples(corpus, mode, (variant,))
-        y = np.array([e.label for e in rows])
-        groups = np.array([e.group for e in rows])
-        p_model, p_tfidf, p_prior = (np.zeros(len(rows)) for _ in range(3))
-        per_row_threshold = np.zeros(len(rows))
-        for (model, threshold, free_threshold, baseline, prior), test_groups in zip(fits, held_out_groups):
-            test = np.flatnonzero([g in test_groups for g in groups])
-            p_model[test] = model.predict_proba([rows[i].features.values for i in test])[:, 1]
-            per_row_threshold[test] = [threshold if rows[i].has_verdict else free_threshold for i in test]
-            test_text = [_text_of(parsed_by_group[rows[i].group], rows[i].item_index, mode, variant == "no_verdict")
-                         for i in test]
-            p_tfidf[test] = baseline.predict_proba(test_text)[:, 1]
-            p_prior[test] = prior
-        threshold = float(np.median(thresholds))
+        verdict_first = mode == "draft" and variant == "full"
+        p, predicted, basis = p_model.copy(), p_model >= threshold_of, ["rationale" if mode == "draft" else "facts"] * len(y)
+        for i, example in enumerate(examples):
+            if verdict_first and example.verdict != "none":
+                p[i] = calibrations[fold_of[i]][example.verdict]["p_overturned"]
+                predicted[i], basis[i] = example.verdict == "necessary", "verdict"
         results["variants"][variant] = {
-            "items": int(len(rows)), "overturned": int(y.sum()), "letters": int(len(set(groups))),
-            "model": _scored(y, p_model, per_row_threshold, groups, reps, seed),
-            "tfidf_logreg": _scored(y, p_tfidf, 0.5, groups, reps, seed),
+            "items": int(len(y)), "overturned": int(y.sum()), "letters": int(len(set(groups))),
+            "model": _scored(y, p, predicted, groups, reps, seed),
+            "tfidf_logreg": _scored(y, p_tfidf[variant == "no_verdict"], p_tfidf[variant == "no_verdict"] >= 0.5,
+                                    groups, reps, seed),
             "always_upheld": {"metrics": metrics(y, p_prior, p_prior >= 0.5)},
-            "fold_thresholds": thresholds, "fold_verdict_free_thresholds": free_thresholds, "threshold": threshold,
+            "fold_thresholds": thresholds, "threshold": float(np.median(thresholds)),
+            "decided_by_verdict": int(sum(b == "verdict" for b in basis)),
             "predictions": [{"source": e.source, "item_index": e.item_index, "title": e.title, "label": int(e.label),
-                             "p_overturned": float(p), "treatment": e.treatment}
-                            for e, p in zip(rows, p_model)],
+                             "p_overturned": float(p[i]), "p_rationale": float(p_model[i]), "basis": basis[i],
+                             "verdict": e.verdict, "threshold": float(threshold_of[i]), "treatment": e.treatment}
+                            for i, e in enumerate(examples)],
         }
+        if mode == "draft":
+            results["variants"][variant]["fold_verdict_calibration"] = calibrations
     return results
 
 
@@ -233,9 +239,9 @@ def repeated_cv(corpus: Corpus, mode: str, first: dict[str, Any], repeats: int, 
     return out
 
 
-def _scored(y, p, threshold, groups, reps, seed) -> dict[str, Any]:
-    """Metrics with each row judged at its own fold's threshold, and their bootstrap intervals."""
-    predicted = p >= np.asarray(threshold, dtype=float)
+def _scored(y, p, predicted, groups, reps, seed) -> dict[str, Any]:
+    """Metrics of the predictions (each row judged at its own fold's threshold, or by its verdict), with
+    their bootstrap intervals."""
     intervals = bootstrap_intervals(y, p, predicted, groups, reps, seed) if reps else {}
     return {"metrics": metrics(y, p, predicted), "ci95": intervals}
 
@@ -269,7 +275,7 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     from nlp_pipeline.model import save_model
 
     corpus = load_corpus(paths, progress=progress)
-    examples = labelled_examples(corpus, mode, TRAIN_VARIANTS[mode])
+    examples = labelled_examples(corpus, mode)
     if len({e.label for e in examples}) < 2:
         raise ValueError("training needs labelled items of both outcomes (Upheld and Overturned)")
     log(f"{len(corpus.letters)} letters, {len(examples)} labelled items "
@@ -282,16 +288,15 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     if repeats > 1:
         log(f"repeating the cross-validation with {repeats - 1} more fold assignments")
         report["repeated"] = repeated_cv(corpus, mode, report, repeats, C, seed)
-    verdict_free = labelled_examples(corpus, mode, ("no_verdict",)) if mode == "draft" else None
-    model, threshold, free_threshold = fit_model(examples, mode, C, seed, verdict_free=verdict_free)
+    model, threshold = fit_model(examples, mode, C, seed)
+    calibration = verdict_calibration(examples) if mode == "draft" else None
     report.update(
         letters=len(corpus.letters), labelled_items=len(examples), unlabeled_items=corpus.unlabeled_items,
         failed_files=[{"source": s, "error": e} for s, e in corpus.failed], threshold=threshold,
-        threshold_verdict_free=free_threshold,
-        C=DEFAULT_C[mode] if C is None else C, seed=seed, bootstrap=reps,
+        verdict_calibration=calibration, C=DEFAULT_C[mode] if C is None else C, seed=seed, bootstrap=reps,
     )
     metadata = {
-        "mode": mode, "threshold": threshold, "threshold_verdict_free": free_threshold, "seed": seed,
+        "mode": mode, "threshold": threshold, "verdict_calibration": calibration, "seed": seed,
         "C": report["C"], "data_sha256": data_hash(corpus),
         "git_revision": git_revision(), "training_letters": len(corpus.letters), "training_items": len(examples),
         "training_fingerprints": sorted(letter_fingerprint(p.letter) for p in corpus.letters),

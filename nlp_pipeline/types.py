@@ -141,31 +141,6 @@ class Evidence(_ToDict):
     spans: tuple[tuple[int, int], ...] = ()  # every letter span behind the feature; start/end is the first
 
 
-@dataclass(frozen=True)
-class Prediction(_ToDict):
-    """The predicted outcome of one item, with its explanation."""
-
-    source: str | None
-    case_number: str | None
-    item_index: int
-    item: str
-    stated_decision: str | None
-    predicted: Literal["Upheld", "Overturned"]
-    p_overturned: float
-    agrees_with_stated: bool | None
-    mode: Literal["draft", "facts"]
-    score: float = 0.0
-    intercept: float = 0.0
-    threshold: float = 0.5  # the P(Overturned) from which this item is predicted Overturned
-    evidence: tuple[Evidence, ...] = ()
-    reasons: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
-__all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction",
-           "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "asdict"]
-
-
 VERDICTS = ("necessary", "not_necessary", "none")
 
 
@@ -186,6 +161,46 @@ class Verdict(_ToDict):
     def outcome(self) -> str | None:
         """The outcome the verdict states: ``Overturned``, ``Upheld``, or None without a verdict."""
         return {"necessary": "Overturned", "not_necessary": "Upheld"}.get(self.value)
+
+
+BASES = ("verdict", "rationale", "facts")
+
+
+@dataclass(frozen=True)
+class Prediction(_ToDict):
+    """The predicted outcome of one item, with its explanation.
+
+    ``basis`` says which path decided: ``verdict`` (the rationale states one; ``p_overturned`` is the
+    measured rate of Overturned among training items with that verdict), ``rationale`` (draft mode, no
+    verdict: the rationale model decides) or ``facts`` (before review). ``score``, ``intercept`` and
+    ``evidence`` decompose the model's log-odds (``p_rationale`` in draft mode, ``p_overturned`` in facts
+    mode): ``intercept + sum(contributions) == score``.
+    """
+
+    source: str | None
+    case_number: str | None
+    item_index: int
+    item: str
+    stated_decision: str | None
+    predicted: Literal["Upheld", "Overturned"]
+    p_overturned: float
+    agrees_with_stated: bool | None  # False: the stated decision contradicts the rationale's own verdict
+    mode: Literal["draft", "facts"]
+    basis: Literal["verdict", "rationale", "facts"] = "facts"
+    p_rationale: float | None = None  # draft mode: the rationale model's P(Overturned), verdict sentences left out
+    verdict: Verdict | None = None  # draft mode: what imr_verdict read
+    rationale_leans: bool | None = None  # the rationale's reasoning leans the other way from its conclusion
+    qa: str | None = None  # the QA note: a contradiction in the letter, or a question for the reviewer
+    score: float = 0.0
+    intercept: float = 0.0
+    threshold: float = 0.5  # the P(Overturned) from which the model predicts Overturned
+    evidence: tuple[Evidence, ...] = ()
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+__all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
+           "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "asdict"]
 
 
 @dataclass(frozen=True)

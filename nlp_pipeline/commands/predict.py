@@ -11,6 +11,7 @@ from nlp_pipeline.commands._common import (
     NORMAL, add_batch_arguments, check_batch_arguments, dump_json_lines, error_record, report,
 )
 from nlp_pipeline.errors import LetterError, ModelError
+from nlp_pipeline.qa import short_flag
 from nlp_pipeline.render import disagreement, page, predictions_html
 
 _MODEL = None  # one loaded model per process (set by _load)
@@ -101,10 +102,21 @@ def run(args: argparse.Namespace) -> int:
 def _table(record: dict) -> str:
     if "error" in record:
         return f"{record['source']}: ERROR {record['error']}\n"
-    differs = f"  {disagreement(record.get('mode', 'draft'))} stated {record.get('stated_decision')}"
-    agree = {None: "", True: "  agrees", False: differs}
+    mode = record.get("mode", "draft")
+    if mode == "facts":
+        differs = f"  {disagreement(mode)} stated {record.get('stated_decision')}"
+        flag = {None: "", True: "  agrees", False: differs}[record["agrees_with_stated"]]
+        how = f"(cut {record['threshold']:.3f})"
+    else:
+        flag = short_flag(record.get("agrees_with_stated"), record.get("rationale_leans"))
+        flag = f"  {flag}" if flag else ""
+        how = (f"by its verdict (rationale model {record['p_rationale']:.3f})" if record.get("basis") == "verdict"
+               else f"by the rationale model (cut {record['threshold']:.3f}; no verdict in the rationale)")
     lines = [f"{record['source']} [{record['item_index']}] {record['item'][:70]}\n"
-             f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f} (cut {record['threshold']:.3f})"
-             f"{agree[record['agrees_with_stated']]}\n"]
+             f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f} {how}{flag}\n"]
+    if record.get("qa"):
+        lines.append(f"    ! {record['qa']}\n")
     lines += [f"    - {reason}\n" for reason in record["reasons"][:3]]
+    for warning in record.get("warnings") or ():
+        lines.append(f"    warning: {warning}\n")
     return "".join(lines)
