@@ -45,9 +45,10 @@ def _style() -> str:
 
 
 def select_spans(spans: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Non-overlapping spans in text order: longest first (then earliest) wins, overlapping ones are dropped."""
+    """Non-overlapping spans in text order: a verdict first, then the longest (then earliest) wins; overlapping
+    ones are dropped."""
     kept: list[dict[str, Any]] = []
-    for span in sorted(spans, key=lambda s: (-(s["end"] - s["start"]), s["start"])):
+    for span in sorted(spans, key=lambda s: (s["label"] != "VERDICT", -(s["end"] - s["start"]), s["start"])):
         if span["end"] <= span["start"]:
             continue
         if all(span["end"] <= k["start"] or span["start"] >= k["end"] for k in kept):

@@ -477,11 +477,16 @@ def test_a_modified_request_against_the_allowance(heading, expected):
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "nlp_pipeline" / "patterns").glob("*.jsonl")),
                          ids=lambda p: p.name)
 def test_each_pattern_is_listed_once(path):
-    """Two rows for one phrase would leave its meaning to rule order."""
+    """Two rows for one phrase (or one word of a vocabulary, one named word list) would leave its meaning to
+    rule order."""
     import json
 
-    keys = [(row["label"], json.dumps(row["pattern"]).lower())
-            for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row]
+    def key(row: dict) -> tuple[str, str]:
+        if "pattern" in row:
+            return row["label"], json.dumps(row["pattern"]).lower()
+        return ("define", row["define"]) if "define" in row else ("word", row["word"].lower())
+
+    keys = [key(row) for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row]
     assert len(keys) == len(set(keys)), [k for k in set(keys) if keys.count(k) > 1]
 
 

@@ -42,7 +42,8 @@ def test_contributions_sum_to_score(seeds_dir, draft_model, monkeypatch):
     for prediction in draft_model.predict(sorted(seeds_dir.glob("*.txt"))[0]):
         total = prediction.intercept + sum(e.contribution for e in prediction.evidence)
         assert total == pytest.approx(prediction.score, abs=1e-3)
-        assert 1 / (1 + math.exp(-prediction.score)) == pytest.approx(prediction.p_overturned, abs=1e-4)
+        # the evidence explains the rationale model's probability (the verdict, when there is one, decides)
+        assert 1 / (1 + math.exp(-prediction.score)) == pytest.approx(prediction.p_rationale, abs=1e-4)
 
 
 def test_evidence_points_into_the_letter(seeds_dir, draft_model):
@@ -109,9 +110,9 @@ def test_training_twice_with_one_seed_gives_the_same_model(seeds_dir, letters_di
     from nlp_pipeline.training import fit_model, labelled_examples, load_corpus
 
     corpus = load_corpus([seeds_dir, *sorted(letters_dir.glob("*.pdf"))[:40]], progress=False)
-    examples = labelled_examples(corpus, "draft", ("full",))
-    first, t1, _ = fit_model(examples, "draft", seed=3)
-    second, t2, _ = fit_model(examples, "draft", seed=3)
+    examples = labelled_examples(corpus, "draft")
+    first, t1 = fit_model(examples, "draft", seed=3)
+    second, t2 = fit_model(examples, "draft", seed=3)
     rows = [e.features.values for e in examples]
     assert t1 == t2
     assert np.array_equal(first.predict_proba(rows), second.predict_proba(rows))
@@ -187,24 +188,25 @@ def test_predict_frame(seeds_dir, draft_model):
     assert len(frame) == 7  # 2 + 1 + 1 + 2 + 1 items
 
 
-def test_verdict_free_items_use_their_own_threshold(seeds_dir, draft_model):
-    """A draft whose rationale has no verdict sentence yet is judged at the verdict-free cut."""
+def test_a_draft_without_its_verdict_is_scored_as_the_finished_letter_was(seeds_dir, draft_model):
+    """Blank the verdict sentences: the rationale model decides, at its cut, with the probability it gave the
+    finished letter (its features never read the verdict sentences)."""
     from nlp_pipeline.pipeline import extract_letter
 
-    assert "threshold_verdict_free" in draft_model.metadata
     for path in sorted(seeds_dir.glob("*.txt")):
         letter = load_letter(path)
-        facts = extract_letter(letter)
+        finished = draft_model.predict_letter(letter)
         text = letter.text
-        for item_facts in facts.items:
+        for item_facts in extract_letter(letter).items:
             for sentence in item_facts.verdict_sentences:
                 text = text.replace(sentence.text, " " * len(sentence.text))
         unconcluded = parse_letter(text, source=letter.source, normalized=True)
         assert not any(f.verdict_sentences for f in extract_letter(unconcluded).items)
-        for prediction in draft_model.predict_letter(unconcluded):
-            expected = prediction.p_overturned >= draft_model.verdict_free_threshold
-            assert (prediction.predicted == "Overturned") == expected, (path.name, prediction.item_index)
-            assert prediction.threshold == pytest.approx(draft_model.verdict_free_threshold)
+        for before, prediction in zip(finished, draft_model.predict_letter(unconcluded)):
+            assert prediction.basis == "rationale" and prediction.verdict.value == "none"
+            assert prediction.p_overturned == prediction.p_rationale
+            assert prediction.p_rationale == pytest.approx(before.p_rationale, abs=1e-6), (path.name, before.item_index)
+            assert (prediction.predicted == "Overturned") == (prediction.p_overturned >= draft_model.threshold)
 
 
 def test_each_prediction_names_the_cut_it_was_judged_at(example_draft, facts_model, capsys):
@@ -282,14 +284,30 @@ def test_prediction_path_never_imports_training_code(example_draft):
     assert out.strip().splitlines()[-1] == "[]"
 
 
-@pytest.mark.parametrize(("mode", "expected"), [("draft", "DISAGREES with stated Upheld"),
-                                                ("facts", "differs from stated Upheld")])
-def test_table_flags_disagreement_as_qa_only_in_draft_mode(mode, expected):
+@pytest.mark.parametrize(("mode", "leans", "expected"),
+                         [("draft", False, "CONTRADICTION: stated decision contradicts the verdict"),
+                          ("draft", True, "CONTRADICTION: stated decision contradicts the verdict"),
+                          ("facts", None, "differs from stated Upheld")])
+def test_table_flags_a_contradiction_only_in_draft_mode(mode, leans, expected):
     from nlp_pipeline.commands.predict import _table
 
     record = {"source": "x.pdf", "item_index": 0, "item": "MRI", "predicted": "Overturned", "p_overturned": 0.6,
-              "stated_decision": "Upheld", "agrees_with_stated": False, "mode": mode, "threshold": 0.5, "reasons": []}
-    assert expected in _table(record)
+              "stated_decision": "Upheld", "agrees_with_stated": False, "mode": mode, "threshold": 0.5, "reasons": [],
+              "basis": "verdict" if mode == "draft" else "facts", "p_rationale": 0.2 if mode == "draft" else None,
+              "rationale_leans": leans}
+    table = _table(record)
+    assert expected in table
+    assert "QUESTION" not in table
+
+
+def test_table_words_a_question_apart_from_a_contradiction():
+    from nlp_pipeline.commands.predict import _table
+
+    record = {"source": "x.pdf", "item_index": 0, "item": "MRI", "predicted": "Overturned", "p_overturned": 0.96,
+              "stated_decision": "Overturned", "agrees_with_stated": True, "mode": "draft", "threshold": 0.5,
+              "reasons": [], "basis": "verdict", "p_rationale": 0.2, "rationale_leans": True}
+    table = _table(record)
+    assert "QUESTION: reasoning leans the other way" in table and "CONTRADICTION" not in table
 
 
 def test_letter_wide_evidence_points_at_what_produced_it(facts_model):

@@ -39,8 +39,10 @@ def test_show_html_example_draft(tmp_path, example_draft):
     assert "CM26-0000001" in text
     assert 'class="imr-label">TREATMENT</span></mark>' in text
     assert "role: requested" in text  # tooltips carry the role
-    # the acupuncture rationale's closing case sentence leans for the request
-    assert re.search(r'<tr class="stance-for"><td>for</td><td>The request for an initial trial of 6 sessions', text)
+    # the acupuncture rationale's closing sentence leans for the request and states its verdict
+    assert re.search(r'<tr class="stance-for"><td>for \(verdict\)</td><td>The request for an initial trial of 6 sessions',
+                     text)
+    assert 'class="imr-label">VERDICT</span></mark>' in text
 
 
 def test_show_html_seed_letter(tmp_path, seeds_dir):

@@ -95,13 +95,20 @@ def _stance(values: dict[str, float]) -> dict[str, float]:
 
 
 def test_stance_features_ignore_the_verdict_sentences(seed_facts):
-    """The case-sentence features read the same whether or not the verdict sentences are there."""
+    """The case-sentence features read the same whether or not the letter text holds its verdict sentences."""
+    from nlp_pipeline.dataset import ParsedLetter
+    from nlp_pipeline.evaluation import cut_letter
+
+    checked = 0
     for letter, facts in seed_facts.values():
+        cut = cut_letter(ParsedLetter(letter, facts), "verdicts")
         for item in letter.items:
             full = _stance(item_features(letter, item, facts, "draft").values)
-            cut = _stance(item_features(letter, item, facts, "draft", drop_verdict=True).values)
+            blanked = _stance(item_features(cut.letter, cut.letter.items[item.index], cut.facts, "draft").values)
             assert full, f"{letter.source} item {item.index}: no stance features"
-            assert full == cut
+            assert full == blanked
+            checked += bool(facts.items[item.index].verdict_sentences)
+    assert checked >= 5  # most seed items state a verdict: the check is not empty
 
 
 def test_sentence_offsets_point_into_the_letter(seed_facts):
@@ -112,45 +119,3 @@ def test_sentence_offsets_point_into_the_letter(seed_facts):
                 assert sentence.region == "rationale"
 
 
-@pytest.mark.parametrize(
-    "text, reading",
-    [
-        ("Therefore, the requested Diclofenac ER 100mg #60 is not seen as medically necessary.",
-         "verdict_not_necessary=affirmed"),
-        ("The request is determined to not be medically necessary.", "verdict_not_necessary=affirmed"),
-        ("The request is not medically necessary.", "verdict_not_necessary=affirmed"),
-        ("The request is medically necessary and appropriate.", "verdict_necessary=affirmed"),
-        ("There is no evidence of failure, so the request is not medically necessary.",
-         "verdict_not_necessary=affirmed"),
-        ("As such, the medical necessity of the request is not established.", "verdict_not_necessary=affirmed"),
-        ("Medical necessity and efficacy have not been established.", "verdict_not_necessary=affirmed"),
-        ("Therefore, medical necessity cannot be established at this time.", "verdict_not_necessary=affirmed"),
-        ("The medical necessity of the requested MRI has been established.", "verdict_necessary=affirmed"),
-        ("At present, the request is not medically reasonable.", "verdict_not_necessary=affirmed"),
-        ("The requested therapy is not medically reasonable or necessary.", "verdict_not_necessary=affirmed"),
-        ("The request is medically reasonable and necessary.", "verdict_necessary=affirmed"),
-        ("Thus, the request cannot be recommended as medically necessary.", "verdict_not_necessary=affirmed"),
-    ],
-)
-def test_verdict_reading(nlp, text, reading):
-    from nlp_pipeline.extensions import CUES_KEY
-    from nlp_pipeline.features import _cue_reading
-    from nlp_pipeline.pipeline import span_entity
-    from nlp_pipeline.types import TextSpan
-
-    doc = nlp.make_doc(text)
-    doc._.imr_region = "rationale"
-    verdicts = [s for s in nlp(doc).spans[CUES_KEY] if s.label_ == "VERDICT"]
-    assert len(verdicts) == 1
-    entity = span_entity(verdicts[0], TextSpan(0, len(text), text), "rationale")
-    assert _cue_reading(entity) == reading
-
-
-@pytest.mark.parametrize("text", ["Once a stable dose of opioid has been established, patients should be seen.",
-                                  "The diagnosis is established by electrodiagnostic studies."])
-def test_established_without_medical_necessity_is_no_verdict(nlp, text):
-    from nlp_pipeline.extensions import CUES_KEY
-
-    doc = nlp.make_doc(text)
-    doc._.imr_region = "rationale"
-    assert [s.text for s in nlp(doc).spans[CUES_KEY] if s.label_ == "VERDICT"] == []

@@ -31,7 +31,7 @@ def test_csv_of_labelled_items_gives_the_letters_labels(tmp_path, letters_dir):
             writer.writerows(_item_rows(letter))
     corpus = load_corpus([table], progress=False)
     assert not corpus.failed and len(corpus.letters) == len(letters)
-    from_table = [(e.title, e.label) for e in labelled_examples(corpus, "draft", ("full",))]
+    from_table = [(e.title, e.label) for e in labelled_examples(corpus, "draft")]
     expected = [(item.title, {"Upheld": 0, "Overturned": 1}[item.stated_decision])
                 for letter in letters for item in letter.items]
     assert from_table == expected

@@ -14,10 +14,14 @@ The one place where a rationale's verdict is read. Its phrases and markers are d
 - **What is not a verdict**: a sentence that opens with a condition ("If ..., further sessions would be
   medically necessary"); a phrase someone else is reported to have said ("ODG states therapy is
   medically necessary only when ...", "The treating physician states ..."); restated history
-  ("utilization review non-certified ...", "was denied by the claims administrator"). Weaker
-  predicates ("recommended", "appropriate", "warranted", "supported", "certified") and phrases
-  followed by a condition ("... is medically necessary only when ...") count only in a sentence about
-  the request ("the request", "the requested", "Therefore", "in this case").
+  ("utilization review non-certified ...", "was denied by the claims administrator"); a relative
+  clause ("the medication that is being recommended") or an attribute ("part of a medically necessary
+  program"). Weaker predicates ("recommended", "appropriate", "warranted", "supported", "certified")
+  and phrases followed by a condition ("... is medically necessary only when ...") count only in a
+  sentence about the request ("the request", "the requested", "Therefore", "in this case"), and weaker
+  predicates never in a sentence a guideline opens ("According to ODG, ... is supported when ...").
+- **Coordinated predicates share one reading**: in "was not medically necessary, medically appropriate,
+  or indicated" the negation covers the list.
 - **The last verdict about the case wins**: a rationale's verdict is its last counted phrase.
 
 Each counted phrase becomes a ``VERDICT`` span in ``doc.spans["imr_verdicts"]`` with
@@ -46,6 +50,9 @@ _LEADING = {"(", "\"", "'", "-", "*", "•", "|", "[", "]"}
 _OPENERS = {"if", "when", "whenever", "unless", "once", "until", "should", "provided"}
 _HISTORY_AFTER = 3  # "... was non-certified by utilization review": an agent right after the phrase
 _PHRASES = {"VERDICT", "REVERSAL"}
+_COORDINATION = {",", "or", "and", "nor"}  # "not medically necessary, medically appropriate, or indicated"
+_DETERMINERS = {"a", "an", "the", "any", "this", "that", "all", "other", "such"}  # "a medically necessary program"
+_RELATIVES = {"that", "which", "who", "whom", "whichever"}  # "... the medication that is being recommended"
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +75,7 @@ def verdict_patterns() -> tuple[tuple[str, str, list[dict[str, Any]]], ...]:
 
 
 @Language.factory("imr_verdict", default_config={"regions": ["rationale"]},
-                  requires=["token.is_sent_start", "doc._.imr_region"], assigns=["doc.spans"])
+                  requires=["token.is_sent_start"], assigns=["doc.spans"])
 def make_verdict(nlp: Language, name: str, regions: list[str]) -> "VerdictReader":
     """Create the component; only docs of ``regions`` are read for verdicts."""
     return VerdictReader(nlp, set(regions))
@@ -106,10 +113,20 @@ def read_sentence(sent: Span, found: list[Span]) -> list[Span]:
         return []
     markers = [s for s in found if s.label_ not in _PHRASES]
     anchored = any(m.label_ == "ANCHOR" for m in markers)
-    out = []
-    for phrase in filter_spans([s for s in found if s.label_ in _PHRASES]):
+    # a guideline opens the sentence ("According to ODG, ..."): its "recommended", "supported" are the guideline's
+    quoting = any(m.label_ == "SOURCE" and m.start == first.i for m in markers)
+    out, previous = [], None
+    for phrase in sorted(filter_spans([s for s in found if s.label_ in _PHRASES]), key=lambda s: s.start):
+        core = _core(phrase)
+        before = sent.doc[core.start - 1].lower_ if core.start > sent.start else ""
+        coordinated = previous is not None and all(t.lower_ in _COORDINATION for t in sent.doc[previous.end:core.start])
+        previous = phrase
+        if coordinated or before in _RELATIVES or (before in _DETERMINERS and core[0].lower_ == "medically"):
+            continue  # shares the phrase before it; a relative clause; an attribute ("a medically necessary program")
         if phrase.label_ == "REVERSAL":
             verdict = _reversal(phrase, markers)
+        elif quoting and phrase.kb_id_ == "weak":
+            verdict = None
         else:
             verdict = _verdict(phrase, markers, anchored)
         if verdict is not None:
@@ -117,6 +134,14 @@ def read_sentence(sent: Span, found: list[Span]) -> list[Span]:
             span._.imr_value = {"verdict": verdict, "kind": "reversal" if phrase.label_ == "REVERSAL" else phrase.kb_id_}
             out.append(span)
     return out
+
+
+def _core(phrase: Span) -> Span:
+    """The phrase without the commas it may open with (the verb group admits "is, therefore, not")."""
+    start = phrase.start
+    while start < phrase.end - 1 and phrase.doc[start].text in (",", "-"):
+        start += 1
+    return phrase.doc[start:phrase.end]
 
 
 def _reversal(phrase: Span, markers: list[Span]) -> str | None:
