@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from nlp_pipeline.features import ItemFeatures, part_spans
-from nlp_pipeline.types import Evidence, Item, Letter
+from nlp_pipeline.types import Evidence, Item, ItemFacts, Letter
 
 
 def contributions(vector, coef: np.ndarray, slope: float) -> dict[int, float]:
@@ -17,21 +17,24 @@ def contributions(vector, coef: np.ndarray, slope: float) -> dict[int, float]:
 
 
 def evidence_for(feature: str, contribution: float, features: ItemFeatures, letter: Letter, item: Item,
-                 drop=()) -> Evidence:
-    """The contribution of one feature with the letter spans that produced it (the first quoted)."""
+                 item_facts: ItemFacts | None = None) -> Evidence:
+    """The contribution of one feature with the letter spans that produced it (the first quoted); a word
+    n-gram is found in the part it was read from, its verdict sentences left out as the features leave them."""
     spans = features.evidence.get(feature)
     if not spans and ":" in feature:
         prefix, gram = feature.split(":", 1)
-        spans = _locate(letter, item, prefix, gram, drop)
+        spans = _locate(letter, item, prefix, gram, item_facts)
     if spans:
         start, end = spans[0]
         return Evidence(feature, round(contribution, 6), letter.text[start:end], start, end, tuple(spans))
     return Evidence(feature, round(contribution, 6))
 
 
-def _locate(letter: Letter, item: Item, prefix: str, gram: str, drop) -> tuple[tuple[int, int], ...]:
+def _locate(letter: Letter, item: Item, prefix: str, gram: str, item_facts: ItemFacts | None
+            ) -> tuple[tuple[int, int], ...]:
+    drop = item_facts.verdict_sentences if item_facts else ()
     try:
-        spans = part_spans(letter, item, prefix, drop)
+        spans = part_spans(letter, item, prefix, item_facts, drop)
     except (KeyError, AttributeError):
         return ()
     pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in gram.split()) + r"\b", re.IGNORECASE)

@@ -35,17 +35,14 @@ TEXT_PARTS = {
     "ca": "claims_administrator_guideline",
     "mx": "maximus_guideline",
     "rat": "rationale",
+    "case": "rationale",
 }
-# word n-grams per mode ("end": the rationale's last sentences, where the reasoning concludes); they
-# are weighted down so that the extracted facts and cues carry the model
+# word n-grams per mode ("end": the rationale's last sentences, where the reasoning concludes; "case": its
+# sentences about the case); how much they weigh against the extracted facts is tuned (nlp_pipeline.estimator)
 MODE_PARTS = {
-    "draft": ("title", "end"),
+    "draft": ("title", "end", "case"),
     "facts": ("title", "sum", "ca"),
 }
-TEXT_WEIGHT = 0.1
-# the rationale's case sentences carry the reviewer's argument; their features are scaled up so the
-# model keeps leaning on them when it also sees the verdict sentences (chosen by grouped CV)
-STANCE_WEIGHT = 1.5
 POLARITIES = ("for", "against", "neutral")
 TYPICAL_RATIONALE_SENTENCES = 5  # the corpus median, verdict sentences left out
 AGE_BANDS = (30, 40, 50, 60)  # header features read the age and the years since the injury in bands
@@ -56,15 +53,32 @@ MAX_WEEKS_TO_REVIEW = 26
 SURGICAL = {"surgery", "surgery_related"}
 MAX_ITEMS_IN_LETTER, MAX_ITEM_POSITION = 5, 4  # the service family's letter-size and position buckets
 END_SENTENCES = 3
+# the feature families each mode computes; how much each weighs (0: left out) is chosen inside the grouped
+# cross-validation (nlp_pipeline.estimator.SEARCH)
 MODE_FAMILIES = {
-    "draft": {"header", "request", "service", "entities", "stance", "words"},
-    "facts": {"request", "case"},
+    "draft": {"header", "request", "letter", "service", "entities", "stance", "words"},
+    "facts": {"request", "letter", "case", "service", "entities", "words"},
 }
+FAMILIES = ("header", "request", "letter", "service", "entities", "stance", "case", "words")
+# feature name (or its prefix up to "=" / ">") → family; the rest: words ("<part>:..."), entities ("<region>:...")
+_FAMILY_OF = {
+    "years_since_injury": "header", "age": "header", "sex": "header", "reviewer": "header", "priority": "header",
+    "other_items_in_letter": "letter", "letter_requests_surgery": "letter", "items_in_letter": "letter",
+    "item_position": "letter",
+    "modified_request": "request", "retrospective": "request", "surgical_item": "request", "allowance": "request",
+    "treatment": "service", "drug_class": "service", "treatment_context": "service", "requested_visits": "service",
+    "requested_drug_quantity": "service", "prior_visits": "service", "has_prior_same_treatment": "service",
+    "allowance_excess": "service",
+    "diagnosis": "entities", "body_part": "entities",
+    "rationale_length": "stance", "case_sentences": "stance", "last_case_sentence": "stance",
+    "no_case_sentences": "stance",
+    "objective_findings": "case", "weeks_to_review": "case",
+}
+_FAMILY_KEY = re.compile(r"^[a-z_]+")
 MODE_REGIONS = {
     "draft": {"summary", "heading", "ca_guideline", "maximus_guideline", "rationale"},
     "facts": {"summary", "heading", "ca_guideline"},
 }
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"])")
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]|\d+(?:\.\d+)?")
 _MASKED = {"upheld", "overturned", "uphold", "overturn"}
 
@@ -77,15 +91,32 @@ class ItemFeatures:
     evidence: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
 
+def family_of(name: str) -> str:
+    """The family a feature belongs to (``words`` for text n-grams, ``entities`` for what a region mentions)."""
+    key = _FAMILY_KEY.match(name)
+    key = key.group(0) if key else name
+    if key in _FAMILY_OF:
+        return _FAMILY_OF[key]
+    return "words" if key in TEXT_PARTS and name[len(key):].startswith(":") else "entities"
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens with the decision words masked out."""
     return [w for w in _WORD.findall(text.lower()) if w not in _MASKED]
 
 
-def part_spans(letter: Letter, item: Item, prefix: str, drop: tuple[TextSpan, ...] = ()) -> list[TextSpan]:
-    """The letter spans a text prefix reads, minus the ``drop`` spans (verdict sentences)."""
-    if prefix == "end":
-        return rationale_end(letter, item, drop)
+def part_spans(letter: Letter, item: Item, prefix: str, item_facts: ItemFacts | None = None,
+               drop: tuple[TextSpan, ...] = ()) -> list[TextSpan]:
+    """The letter spans a text prefix reads, minus the ``drop`` spans (verdict sentences). ``end`` and
+    ``case`` read the rationale's sentences as the pipeline split them (``item_facts``)."""
+    if prefix in ("end", "case"):
+        kept = [s for s in (item_facts.sentences if item_facts else ())
+                if not any(cut.start <= s.start < cut.end for cut in drop)]
+        if prefix == "case":
+            kept = [s for s in kept if s.value["role"] == "case"]
+        else:
+            kept = kept[-END_SENTENCES:]
+        return [TextSpan(s.start, s.end, s.text) for s in kept]
     if prefix == "sum":
         spans = [letter.summary] if letter.summary else []
     elif prefix == "title":
@@ -97,21 +128,6 @@ def part_spans(letter: Letter, item: Item, prefix: str, drop: tuple[TextSpan, ..
     for cut in drop:
         spans = [piece for span in spans for piece in _subtract(letter.text, span, cut)]
     return spans
-
-
-def rationale_end(letter: Letter, item: Item, drop: tuple[TextSpan, ...] = (), sentences: int = END_SENTENCES
-                  ) -> list[TextSpan]:
-    """The last ``sentences`` sentences of the rationale that remain after ``drop``."""
-    pieces = part_spans(letter, item, "rat", drop)
-    found: list[TextSpan] = []
-    for piece in pieces:
-        start = piece.start
-        for match in _SENTENCE_END.finditer(piece.text):
-            found.append(TextSpan(start, piece.start + match.start(), letter.text[start:piece.start + match.start()]))
-            start = piece.start + match.end()
-        if start < piece.end:
-            found.append(TextSpan(start, piece.end, letter.text[start:piece.end]))
-    return [span for span in found if span.text.strip()][-sentences:]
 
 
 def _subtract(text: str, span: TextSpan, cut: TextSpan) -> list[TextSpan]:
@@ -142,7 +158,7 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
     if "service" in families:
         _add_service(add, letter, item, facts)
     if "entities" in families:
-        end = rationale_end(letter, item, drop) if mode == "draft" else []
+        end = part_spans(letter, item, "end", item_facts, drop) if mode == "draft" else []
         _add_entities(add, facts, item_facts, mode, drop, end)
     # counts and amounts enter on a log scale: repeated mentions and large requests with diminishing weight
     values = {name: round(math.log1p(value), 6) if value >= 1 else value for name, value in counts.items()}
@@ -151,10 +167,10 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
     if "case" in families:
         values.update(_case_features(facts, evidence))
     for prefix in MODE_PARTS[mode] if "words" in families else ():
-        for span in part_spans(letter, item, prefix, drop):
+        for span in part_spans(letter, item, prefix, item_facts, drop):
             tokens = words(span.text)
             for gram in {*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))}:
-                values[f"{prefix}:{gram}"] = TEXT_WEIGHT
+                values[f"{prefix}:{gram}"] = 1.0
     return ItemFeatures(values, {k: tuple(v) for k, v in evidence.items()})
 
 
@@ -270,7 +286,7 @@ def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, 
         evidence["case_sentences:balance"] = [(s.start, s.end) for s in case if s.value["polarity"] != "neutral"]
     else:
         values["no_case_sentences"] = 1.0
-    return {name: round(STANCE_WEIGHT * value, 6) for name, value in values.items()}
+    return {name: round(value, 6) for name, value in values.items()}
 
 
 def _case_features(facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:

@@ -33,6 +33,7 @@ TRUSTED_TYPES = [
     "sklearn.calibration.CalibratedClassifierCV", "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration", "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
     "sklearn.linear_model._logistic.LogisticRegression", "sklearn.pipeline.Pipeline",
+    "nlp_pipeline.estimator.FamilyWeights",
 ]
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill"}
 TOP_EVIDENCE = 8
@@ -149,20 +150,19 @@ class OutcomeModel:
         if not letter.items:
             return []
         facts = extract_letter(letter)
-        vectorizer, classifier, slope, offset = linear_parts(self.estimator)
-        names = vectorizer.get_feature_names_out()
-        coef = classifier.coef_[0]
-        intercept = float(-(slope * classifier.intercept_[0] + offset))
+        parts = linear_parts(self.estimator)
+        names, coef, slope = parts.names, parts.classifier.coef_[0], parts.slope
+        intercept = float(-(slope * parts.classifier.intercept_[0] + parts.offset))
         rows = [item_features(letter, item, facts, self.mode) for item in letter.items]
-        vectors = vectorizer.transform([row.values for row in rows])
+        vectors = parts.transform([row.values for row in rows])
         out = []
         for item, row, vector in zip(letter.items, rows, vectors):
-            parts = contributions(vector, coef, slope)
-            score = intercept + sum(parts.values())
+            shares = contributions(vector, coef, slope)
+            score = intercept + sum(shares.values())
             p_model = float(expit(score))  # the calibrated probability: the sigmoid of the summed log-odds
-            top = sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]
-            evidence = tuple(evidence_for(names[j], c, row, letter, item) for j, c in top if c)
+            top = sorted(shares.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]
             item_facts = facts.items[item.index]
+            evidence = tuple(evidence_for(names[j], c, row, letter, item, item_facts) for j, c in top if c)
             reasons = [reason(e, item_facts, facts) for e in evidence[:5]]
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons))
         return out

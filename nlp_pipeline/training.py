@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
+import sklearn
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score, f1_score
+from sklearn.model_selection import GridSearchCV, TunedThresholdClassifierCV
 from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
 
@@ -21,19 +23,18 @@ from nlp_pipeline.batch import iter_letter_paths
 from nlp_pipeline.case_request import CASE_FIELDS, ITEM_FIELDS, request_text
 from nlp_pipeline.dataset import Example, ParsedLetter, letter_examples, letter_fingerprint, letter_group
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.estimator import DEFAULT_C, calibrated_model, grouped_splits, linear_pipeline
+from nlp_pipeline.estimator import (SEARCH, calibrated_model, grouped_folds, grouped_splits, linear_parts,
+                                    linear_pipeline, vectorizer)
 from nlp_pipeline.evaluation import METRICS, bootstrap_intervals, interval_text, metrics
-from nlp_pipeline.features import MODE_PARTS, part_spans, words
+from nlp_pipeline.features import part_spans, words
 from nlp_pipeline.letters import load_letter, parse_letter
 
 # draft mode is judged twice: ``full`` follows the verdict where the rationale states one and the rationale
 # model elsewhere (as ``imr predict`` does); ``no_verdict`` is the rationale model alone, as on drafts whose
 # rationale states no verdict yet (its features never read the verdict sentences)
 EVAL_VARIANTS = {"draft": ("full", "no_verdict"), "facts": ("full",)}
-THRESHOLD_OBJECTIVES = {
-    "balanced_accuracy": balanced_accuracy_score,
-    "f1": lambda y, predicted: f1_score(y, predicted, zero_division=0),
-}
+# the parts the TF-IDF baseline reads: the whole rationale in draft mode, what is known before review in facts mode
+BASELINE_PARTS = {"draft": ("title", "rat"), "facts": ("title", "sum", "ca")}
 # a draft-mode flag asks a QA reviewer to look again: F1 weighs missed overturns against false alarms;
 # before review (facts) the cut favours finding the items with a chance (balanced accuracy)
 MODE_OBJECTIVE = {"draft": "f1", "facts": "balanced_accuracy"}
@@ -123,105 +124,131 @@ def arrays(examples: list[Example]) -> tuple[list[dict], np.ndarray, np.ndarray]
             np.array([e.group for e in examples]))
 
 
-def choose_threshold(y: np.ndarray, p: np.ndarray, objective: str = "balanced_accuracy") -> float:
-    """The probability cut that maximizes ``objective`` (``balanced_accuracy`` or ``f1`` of Overturned)
-    on out-of-fold predictions.
+def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: int = 0, n_splits: int = 5,
+              search: dict[str, list] | None = None) -> tuple[Any, float, dict[str, Any]]:
+    """Choose, fit and calibrate the model on ``examples`` alone, and choose its threshold: no test data.
 
-    Among equally good cuts the lowest wins (a missed overturn costs more than a second look), and the
-    cut sits halfway to the next lower prediction rather than on a training item's own probability.
+    1. ``GridSearchCV`` over ``search`` (default :data:`nlp_pipeline.estimator.SEARCH` of the mode; ``C``
+       fixes C) with grouped folds of these letters, by ROC-AUC;
+    2. ``TunedThresholdClassifierCV`` on the chosen pipeline, same folds, picks the decision-function cut
+       that maximizes the mode's objective (F1 of Overturned in draft mode, balanced accuracy in facts mode);
+    3. ``CalibratedClassifierCV`` (sigmoid on out-of-fold scores of the same folds) fits the shipped model;
+       the cut is carried through its sigmoid into a probability.
+
+    Returns ``(model, threshold, selection)``: ``selection`` holds the chosen parameters and their inner score.
     """
-    candidates = np.unique(np.round(p, 4))
-    score = THRESHOLD_OBJECTIVES[objective]
-    scores = np.array([score(y, p >= t) for t in candidates])
-    best = candidates[np.flatnonzero(scores == scores.max())[0]]
-    below = candidates[candidates < best]
-    return float((best + below.max()) / 2) if len(below) else float(best)
+    rows, y, groups = arrays(examples)
+    vectorize, families = vectorizer(rows)
+    X = vectorize.transform(rows)
+    grid = dict(search or SEARCH[mode])
+    if C is not None:
+        grid["classify__C"] = [C]
+    folds = grouped_folds(n_splits, seed)
+    with sklearn.config_context(enable_metadata_routing=True):
+        searched = GridSearchCV(linear_pipeline(families, seed=seed), grid, cv=folds, scoring="roc_auc", refit=False)
+        searched.fit(X, y, groups=groups)
+        chosen = linear_pipeline(families, seed=seed).set_params(**searched.best_params_)
+        tuned = TunedThresholdClassifierCV(chosen, scoring=MODE_OBJECTIVE[mode], response_method="decision_function",
+                                           cv=folds, refit=True).fit(X, y, groups=groups)
+    model = calibrated_model(vectorize, chosen, list(folds.split(X, y, groups))).fit(rows, y)
+    parts = linear_parts(model)
+    threshold = float(expit(-(parts.slope * tuned.best_threshold_ + parts.offset)))
+    selection = {"params": _plain_params(searched.best_params_), "inner_roc_auc": float(searched.best_score_)}
+    return model, threshold, selection
 
 
-def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: int = 0, n_splits: int = 5
-              ) -> tuple[Any, float]:
-    """Fit the calibrated model and choose its threshold on out-of-fold predictions (no test data).
-
-    Returns ``(model, threshold)``: the probability from which the model predicts Overturned.
-    """
-    C = DEFAULT_C[mode] if C is None else C
-    X, y, groups = arrays(examples)
-    splits = grouped_splits(y, groups, n_splits, seed)
-    model = calibrated_model(C, splits, seed).fit(X, y)
-    scores = np.zeros(len(y))
-    for train, test in splits:
-        fold = linear_pipeline(C, seed).fit([X[i] for i in train], y[train])
-        scores[test] = fold.decision_function([X[i] for i in test])
-    calibrator = model.calibrated_classifiers_[0].calibrators[0]
-    return model, choose_threshold(y, calibrator.predict(scores), MODE_OBJECTIVE[mode])
+def _plain_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {name.split("__", 1)[0] if name.endswith("weights") else name.split("__", 1)[1]: value
+            for name, value in params.items()}
 
 
 def _text_of(example_letter: ParsedLetter, index: int, mode: str, drop_verdict: bool) -> str:
     """The words the TF-IDF baseline reads: the mode's parts, the verdict sentences kept or dropped."""
     letter = example_letter.letter
     item = letter.items[index]
-    drop = example_letter.facts.items[index].verdict_sentences if drop_verdict else ()
-    return " ".join(" ".join(words(s.text)) for prefix in MODE_PARTS[mode] for s in part_spans(letter, item, prefix, drop))
+    item_facts = example_letter.facts.items[index]
+    drop = item_facts.verdict_sentences if drop_verdict else ()
+    return " ".join(" ".join(words(s.text)) for prefix in BASELINE_PARTS[mode]
+                    for s in part_spans(letter, item, prefix, item_facts, drop))
 
 
-def tfidf_baseline():
-    """The peers' baseline: TF-IDF word n-grams + class-weighted logistic regression."""
-    return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                         LogisticRegression(C=10.0, class_weight="balanced", max_iter=5000, solver="lbfgs"))
+def tfidf_baseline(texts: list[str], y: np.ndarray, groups: np.ndarray, seed: int = 0, n_splits: int = 5):
+    """The peers' baseline, fit on ``texts``: TF-IDF word n-grams + class-weighted logistic regression, its C
+    chosen by the same grouped grid search as the model's (so the comparison is like for like)."""
+    pipeline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                             LogisticRegression(class_weight="balanced", solver="liblinear"))
+    search = GridSearchCV(pipeline, {"logisticregression__C": [0.1, 1.0, 10.0, 100.0]},
+                          cv=grouped_folds(n_splits, seed), scoring="roc_auc")
+    return search.fit(texts, y, groups=groups).best_estimator_
 
 
 def cross_validate(corpus: Corpus, mode: str, C: float | None = None, seed: int = 0, n_splits: int = 5,
                    reps: int = 1000, progress: Callable | None = None) -> dict[str, Any]:
-    """Grouped cross-validation of the model and both baselines on the same folds, per evaluation variant.
+    """Grouped cross-validation of the whole procedure and both baselines on the same folds, per variant.
 
-    Each outer fold fits the model (with its own inner folds, calibration and threshold) and measures the
-    verdict's agreement with the stated decisions on the training letters only, then predicts the held-out
-    letters: no metric sees data its model was fit on.
+    Each outer fold runs :func:`fit_model` (its own grid search, threshold and calibration on inner folds of
+    its training letters) and measures the verdict's agreement with the stated decisions on those letters
+    only, then predicts the held-out letters: no metric sees data its model, or any choice, was fit on.
     """
     examples = labelled_examples(corpus, mode)
     _, y, groups = arrays(examples)
     outer = grouped_splits(y, groups, n_splits, seed)
-    results: dict[str, Any] = {"mode": mode, "folds": len(outer), "variants": {}}
+    return evaluate_splits(corpus, mode, examples, outer, C, seed, n_splits, reps, progress)
+
+
+def evaluate_splits(corpus: Corpus, mode: str, examples: list[Example], splits, C: float | None = None,
+                    seed: int = 0, n_splits: int = 5, reps: int = 1000, progress: Callable | None = None
+                    ) -> dict[str, Any]:
+    """Fit on each split's training rows, predict its test rows; the metrics cover every test row once
+    (the outer folds of :func:`cross_validate`, or the study/sealed split of ``scripts/eval_sealed.py``)."""
+    _, y, groups = arrays(examples)
+    results: dict[str, Any] = {"mode": mode, "folds": len(splits), "seed": seed, "variants": {}}
     parsed_by_group = {letter_group(p.letter): p for p in corpus.letters}
     texts = {drop: [_text_of(parsed_by_group[e.group], e.item_index, mode, drop) for e in examples]
              for drop in (False, True)}
     p_model, p_prior = np.zeros(len(y)), np.zeros(len(y))
     p_tfidf = {drop: np.zeros(len(y)) for drop in (False, True)}
     threshold_of, fold_of, thresholds, calibrations = np.zeros(len(y)), np.zeros(len(y), dtype=int), [], []
-    for fold, (train, test) in enumerate(outer):
+    selections, tested = [], np.concatenate([test for _, test in splits])
+    for fold, (train, test) in enumerate(splits):
         train_examples = [examples[i] for i in train]
-        model, threshold = fit_model(train_examples, mode, C, seed, n_splits)
+        model, threshold, selection = fit_model(train_examples, mode, C, seed, n_splits)
+        selections.append(selection)
         p_model[test] = model.predict_proba([examples[i].features.values for i in test])[:, 1]
         threshold_of[test], fold_of[test], p_prior[test] = threshold, fold, y[train].mean()
         thresholds.append(threshold)
         calibrations.append(verdict_calibration(train_examples))
-        baseline = tfidf_baseline().fit([texts[False][i] for i in train], y[train])
+        baseline = tfidf_baseline([texts[False][i] for i in train], y[train], groups[train], seed, n_splits)
         for drop in (False, True):
             p_tfidf[drop][test] = baseline.predict_proba([texts[drop][i] for i in test])[:, 1]
         if progress:
             progress(fold)
+    y_t, groups_t = y[tested], groups[tested]
     for variant in EVAL_VARIANTS[mode]:
         verdict_first = mode == "draft" and variant == "full"
-        p, predicted, basis = p_model.copy(), p_model >= threshold_of, ["rationale" if mode == "draft" else "facts"] * len(y)
+        p, predicted = p_model.copy(), p_model >= threshold_of
+        basis = ["rationale" if mode == "draft" else "facts"] * len(y)
         for i, example in enumerate(examples):
             if verdict_first and example.verdict != "none":
                 p[i] = calibrations[fold_of[i]][example.verdict]["p_overturned"]
                 predicted[i], basis[i] = example.verdict == "necessary", "verdict"
+        p_base = p_tfidf[variant == "no_verdict"]
         results["variants"][variant] = {
-            "items": int(len(y)), "overturned": int(y.sum()), "letters": int(len(set(groups))),
-            "model": _scored(y, p, predicted, groups, reps, seed),
-            "tfidf_logreg": _scored(y, p_tfidf[variant == "no_verdict"], p_tfidf[variant == "no_verdict"] >= 0.5,
-                                    groups, reps, seed),
-            "always_upheld": {"metrics": metrics(y, p_prior, p_prior >= 0.5)},
+            "items": int(len(tested)), "overturned": int(y_t.sum()), "letters": int(len(set(groups_t))),
+            "model": _scored(y_t, p[tested], predicted[tested], groups_t, reps, seed),
+            "tfidf_logreg": _scored(y_t, p_base[tested], p_base[tested] >= 0.5, groups_t, reps, seed),
+            "always_upheld": {"metrics": metrics(y_t, p_prior[tested], p_prior[tested] >= 0.5)},
             "fold_thresholds": thresholds, "threshold": float(np.median(thresholds)),
-            "decided_by_verdict": int(sum(b == "verdict" for b in basis)),
-            "predictions": [{"source": e.source, "item_index": e.item_index, "title": e.title, "label": int(e.label),
-                             "p_overturned": float(p[i]), "p_rationale": float(p_model[i]), "basis": basis[i],
-                             "verdict": e.verdict, "threshold": float(threshold_of[i]), "treatment": e.treatment}
-                            for i, e in enumerate(examples)],
+            "decided_by_verdict": int(sum(basis[i] == "verdict" for i in tested)),
+            "predictions": [{"source": examples[i].source, "item_index": examples[i].item_index,
+                             "title": examples[i].title, "label": int(y[i]), "p_overturned": float(p[i]),
+                             "p_rationale": float(p_model[i]), "basis": basis[i], "verdict": examples[i].verdict,
+                             "threshold": float(threshold_of[i]), "treatment": examples[i].treatment}
+                            for i in sorted(tested)],
         }
         if mode == "draft":
             results["variants"][variant]["fold_verdict_calibration"] = calibrations
+    results["fold_selections"] = selections
     return results
 
 
@@ -288,16 +315,16 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     if repeats > 1:
         log(f"repeating the cross-validation with {repeats - 1} more fold assignments")
         report["repeated"] = repeated_cv(corpus, mode, report, repeats, C, seed)
-    model, threshold = fit_model(examples, mode, C, seed)
+    model, threshold, selection = fit_model(examples, mode, C, seed)
     calibration = verdict_calibration(examples) if mode == "draft" else None
     report.update(
         letters=len(corpus.letters), labelled_items=len(examples), unlabeled_items=corpus.unlabeled_items,
         failed_files=[{"source": s, "error": e} for s, e in corpus.failed], threshold=threshold,
-        verdict_calibration=calibration, C=DEFAULT_C[mode] if C is None else C, seed=seed, bootstrap=reps,
+        verdict_calibration=calibration, selection=selection, seed=seed, bootstrap=reps,
     )
     metadata = {
         "mode": mode, "threshold": threshold, "verdict_calibration": calibration, "seed": seed,
-        "C": report["C"], "data_sha256": data_hash(corpus),
+        "selection": selection, "data_sha256": data_hash(corpus),
         "git_revision": git_revision(), "training_letters": len(corpus.letters), "training_items": len(examples),
         "training_fingerprints": sorted(letter_fingerprint(p.letter) for p in corpus.letters),
         "metrics": {v: r["model"] for v, r in report["variants"].items()},
