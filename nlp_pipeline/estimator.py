@@ -29,7 +29,8 @@ from nlp_pipeline.features import family_of
 # weighed well below the rule features. The families were narrowed on the study letters alone
 # (nlp_pipeline.sealed; scripts/explore_families.py prints that comparison): every draft candidate leaves out
 # the entity cues (grouped CV on the study letters: ROC-AUC 0.91 with them, 0.96 without), every facts
-# candidate the entity cues and the service family, which lowered it there (0.86 → 0.78 and 0.70)
+# candidate the entity cues, which lowered it there (0.86 → 0.70); facts mode has no service family (its
+# earlier courses are read from the whole letter, rationale included)
 SEARCH = {
     "draft": {
         "weights__weights": [{"words": 0.1, "entities": 0.0, "header": 0.0, "letter": 0.0, "service": 0.0},
@@ -38,8 +39,7 @@ SEARCH = {
         "classify__C": [1.0, 10.0, 100.0],
     },
     "facts": {
-        "weights__weights": [{"words": 0.0, "entities": 0.0, "service": 0.0},
-                             {"words": 0.03, "entities": 0.0, "service": 0.0}],
+        "weights__weights": [{"words": 0.0, "entities": 0.0}, {"words": 0.03, "entities": 0.0}],
         "classify__C": [1.0, 10.0, 100.0],
     },
 }

@@ -57,7 +57,8 @@ END_SENTENCES = 3
 # cross-validation (nlp_pipeline.estimator.SEARCH)
 MODE_FAMILIES = {
     "draft": {"header", "request", "letter", "service", "entities", "stance", "words"},
-    "facts": {"request", "letter", "case", "service", "entities", "words"},
+    # facts mode never computes the service family: its earlier courses are read from the whole letter
+    "facts": {"request", "letter", "case", "entities", "words"},
 }
 FAMILIES = ("header", "request", "letter", "service", "entities", "stance", "case", "words")
 # feature name (or its prefix up to "=" / ">") → family; the rest: words ("<part>:..."), entities ("<region>:...")

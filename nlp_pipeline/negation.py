@@ -1,11 +1,19 @@
 """The negation vocabulary, in one place: which words negate, and what a phrase's own negations mean.
 
-``patterns/negation.jsonl`` lists the words: ``negation`` words ("not", "n't", "never", "no",
-"neither"), the ``prefix`` "non" ("non-certified": it negates the word it is part of) and
-``negative_predicate`` words that carry their negation inside them ("unnecessary", "unwarranted",
-"denied"). A phrase's polarity is the parity of the two
-inside the phrase itself: "is not medically necessary" and "is medically unnecessary" are negative,
-"non-certification is not recommended" positive again. Words outside the phrase never count.
+``patterns/negation.jsonl`` lists the words, by kind:
+
+- ``negation``: "not", "n't", "never", "no", "neither", "none", "without";
+- ``correlative``: "nor" (negates, but only with the "neither" before it);
+- ``absence``: what the records lack ("lack", "absence", "failed to", "insufficient", "minimal");
+- ``prefix``: the "non" of "non-certified", which negates the word it is part of;
+- ``negative_predicate``: words that carry their negation inside them ("unnecessary", "denied").
+
+Who reads which: the assertions (``imr_assertions``, as triggers reaching forward) and the rationale's
+stance (``imr_stance``, as words arguing against) read ``negation``, ``correlative`` and ``absence``
+(:func:`trigger_patterns`); the verdict (``imr_verdict``) reads a phrase's polarity as the parity of its
+own ``negation``, ``prefix`` and ``negative_predicate`` words (:func:`is_negated`): "is not medically
+necessary" and "is medically unnecessary" are negative, "non-certification is not recommended" positive
+again. Words outside the phrase never count.
 """
 from __future__ import annotations
 
@@ -17,18 +25,30 @@ from typing import Iterable
 
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, frozenset[str]]:
-    """``{"negation": words, "prefix": words, "negative_predicate": words}`` from ``patterns/negation.jsonl``."""
+    """Kind → words, from ``patterns/negation.jsonl``."""
     text = resources.files("nlp_pipeline").joinpath("patterns/negation.jsonl").read_text(encoding="utf-8")
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    kinds: dict[str, set[str]] = {"negation": set(), "prefix": set(), "negative_predicate": set()}
+    kinds: dict[str, set[str]] = {"negation": set(), "correlative": set(), "absence": set(), "prefix": set(),
+                                  "negative_predicate": set()}
     for row in rows:
         kinds[row["kind"]].add(row["word"].lower())
     return {kind: frozenset(words) for kind, words in kinds.items()}
 
 
-def negation_words() -> frozenset[str]:
-    """Words that negate what follows them ("not", "never", "no", ...)."""
-    return vocabulary()["negation"]
+TRIGGER_KINDS = ("negation", "correlative", "absence")
+
+
+def trigger_patterns(label: str) -> list[dict[str, str]]:
+    """Span-ruler phrase patterns with ``label`` for every word that negates what follows it in a sentence
+    (the assertions' ``NEGATED_BEFORE`` triggers, the stance's ``STANCE_AGAINST`` words)."""
+    vocab = vocabulary()
+    return [{"label": label, "pattern": word, "id": "negation"} for kind in TRIGGER_KINDS for word in sorted(vocab[kind])]
+
+
+def negates(word: str) -> bool:
+    """Whether one lower-cased word negates what follows it ("not", "without", "lack", ...)."""
+    vocab = vocabulary()
+    return any(word in vocab[kind] for kind in TRIGGER_KINDS)
 
 
 def negations_in(words: Iterable[str], kinds: tuple[str, ...] = ("negation", "prefix", "negative_predicate")) -> int:

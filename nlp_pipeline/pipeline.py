@@ -13,12 +13,14 @@ from spacy.tokens import Doc, Span
 import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
 from nlp_pipeline.extensions import (CUES_KEY, FINDINGS_KEY, REPORTED_KEYS, SENTENCES_KEY, SPANS_KEY, STANCE_KEY,
                                      TRIGGERS_KEY)
+from nlp_pipeline.negation import trigger_patterns
 from nlp_pipeline.facts import (derive_item_facts, injury_to_review_spans, letter_procedures, weeks_injury_to_review,
                                 years_since_injury)
 from nlp_pipeline.components.verdict import doc_verdict
 from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan, Verdict
 
-# span ruler name → (spans key, pattern files)
+# span ruler name → (spans key, pattern files); the negation words join the triggers and the stance words
+# from the one vocabulary (nlp_pipeline.negation)
 RULERS = {
     "imr_entity_ruler": (SPANS_KEY, ("treatments", "guidelines", "anatomy")),
     "imr_cue_ruler": (CUES_KEY, ("cues",)),
@@ -32,6 +34,7 @@ ITEM_PARTS = ("heading", "claims_administrator_guideline", "maximus_guideline", 
 REGION_NAMES = {"heading": "heading", "claims_administrator_guideline": "ca_guideline",
                 "maximus_guideline": "maximus_guideline", "rationale": "rationale"}
 _LONGEST = {"@misc": "spacy.first_longest_spans_filter.v1"}
+_NEGATIONS = {"imr_trigger_ruler": trigger_patterns("NEGATED_BEFORE"), "imr_stance_ruler": trigger_patterns("STANCE_AGAINST")}
 
 
 def load_patterns(name: str) -> list[dict[str, Any]]:
@@ -44,13 +47,13 @@ def load_patterns(name: str) -> list[dict[str, Any]]:
 def build_nlp() -> Language:
     """The extraction pipeline (built once per process)."""
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("imr_sentences")
     for name, (key, files) in RULERS.items():
         config = {"spans_key": key, "phrase_matcher_attr": "LOWER", "validate": False}
         if key not in _OVERLAPPING:
             config["spans_filter"] = _LONGEST
         ruler = nlp.add_pipe("span_ruler", name=name, config=config)
-        ruler.add_patterns([row for f in files for row in load_patterns(f)])
+        ruler.add_patterns([row for f in files for row in load_patterns(f)] + _NEGATIONS.get(name, []))
     for component in ("imr_quantities", "imr_dates", "imr_citations", "imr_roles", "imr_assertions", "imr_stance",
                       "imr_verdict"):
         nlp.add_pipe(component)

@@ -119,3 +119,12 @@ def test_sentence_offsets_point_into_the_letter(seed_facts):
                 assert sentence.region == "rationale"
 
 
+
+
+@pytest.mark.parametrize(("text", "polarity"), [
+    ("In this case, the amount requested is not in excess of the guideline.", "for"),
+    ("In this case, the 6 sessions requested do not exceed the guideline recommendation.", "for"),
+    ("In this case, the 12 sessions requested exceed the guideline recommendation.", "against"),
+])
+def test_a_negated_excess_argues_for_the_request(nlp, text, polarity):
+    assert [s["polarity"] for s in _sentences(nlp, text)] == [polarity]

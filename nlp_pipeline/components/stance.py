@@ -11,7 +11,9 @@ ACOEM Guidelines, ...", "ODG recommends ...") or stating a rule ("If ...", "Afte
 Its polarity is ``against`` when it holds a negating, excess or weaning word outside a neutral phrase
 ("do not address") or a supportive one ("has not responded to conservative care"), else ``for`` when it
 holds a supportive word, else ``neutral``; in a sentence opening with a concession ("While X was not
-submitted, ...") only the main clause counts. The marker words live in ``patterns/stance.jsonl``.
+submitted, ...") only the main clause counts; a negated excess ("is not in excess of the guideline",
+"does not exceed") is supportive. The marker words live in ``patterns/stance.jsonl``, the negation words
+in the one negation vocabulary (:mod:`nlp_pipeline.negation`).
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ _LEADING = {"(", "\"", "'", "-", "*", "•", "|"}
 # a sentence saying so ("In this case"), or measuring the request against a limit ("would exceed"), is about
 # the case whatever guideline it also quotes
 _EXPLICIT = {"case_explicit", "case_excess"}
+_NEGATED_EXCESS_REACH = 2  # "does not exceed", "is not in excess of": the negation right before the excess word
+_MODALS = {"should", "must", "shall", "may", "can", "ca", "need"}  # "should not exceed 18 visits" states a limit
 
 
 @Language.factory("imr_stance", default_config={"regions": ["rationale"]})
@@ -48,7 +52,7 @@ class StanceTagger:
         sentences = group(doc, SENTENCES_KEY)
         if doc._.imr_region not in self.regions:
             return doc
-        markers = list(group(doc, STANCE_KEY))
+        markers = _with_negated_excess(list(group(doc, STANCE_KEY)))
         for sent in doc.sents:
             if sent.text.strip():
                 span = Span(doc, sent.start, sent.end, label="SENTENCE")
@@ -70,6 +74,21 @@ class StanceTagger:
         about_case = explicit or (not quotes and any(m.label_ == "STANCE_CASE" for m in markers))
         polarity = _polarity(sent, first, comma, markers)
         return {"role": "case" if about_case else "guideline", "polarity": polarity}
+
+
+def _with_negated_excess(markers: list[Span]) -> list[Span]:
+    """The markers plus a ``STANCE_FOR`` over each negated excess ("is not in excess of the guideline" argues
+    for the request): it shields the negation and the excess word from counting against. A modal before the
+    negation makes it a limit ("should not exceed 18 visits"), which stays against."""
+    negations = [m for m in markers if m.label_ == "STANCE_AGAINST" and m.id_ == "negation"]
+    extra = []
+    for excess in (m for m in markers if m.label_ == "STANCE_AGAINST" and m.id_ == "excess"):
+        for negation in negations:
+            gap = excess.doc[negation.end:excess.start]
+            modal = negation.start > 0 and excess.doc[negation.start - 1].lower_ in _MODALS
+            if 0 <= excess.start - negation.end <= _NEGATED_EXCESS_REACH and not modal and not any(t.is_punct for t in gap):
+                extra.append(Span(excess.doc, negation.start, excess.end, label="STANCE_FOR", span_id="negated_excess"))
+    return markers + extra
 
 
 def _polarity(sent: Span, first: int, comma: int | None, markers: list[Span]) -> str:
