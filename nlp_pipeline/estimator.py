@@ -29,7 +29,7 @@ from nlp_pipeline.features import family_of
 # weighed well below the rule features. The families were narrowed on the study letters alone
 # (nlp_pipeline.sealed; scripts/explore_families.py prints that comparison): every draft candidate leaves out
 # the entity cues (grouped CV on the study letters: ROC-AUC 0.91 with them, 0.96 without), every facts
-# candidate the entity cues, which lowered it there (0.86 → 0.70); facts mode has no service family (its
+# candidate the entity cues, which lowered it there (0.85 → 0.70); facts mode has no service family (its
 # earlier courses are read from the whole letter, rationale included)
 SEARCH = {
     "draft": {
@@ -62,7 +62,7 @@ class FamilyWeights(BaseEstimator, TransformerMixin):
         """``X`` with every column scaled by its family's weight."""
         weights = self.weights or {}
         scale = np.array([weights.get(family, 1.0) for family in self.families], dtype=float)
-        return sparse.csr_matrix(X.multiply(scale[np.newaxis, :]))
+        return sparse.csr_matrix(sparse.csr_matrix(X).multiply(scale[np.newaxis, :]))
 
 
 def vectorizer(rows) -> tuple[DictVectorizer, tuple[str, ...]]:

@@ -51,7 +51,7 @@ TYPICAL_WEEKS_TO_REVIEW = 7  # the corpus median from injury to the utilization 
 # the corpus requests were denied 1-15 weeks after the injury: later ones are read as this, not extrapolated
 MAX_WEEKS_TO_REVIEW = 26
 SURGICAL = {"surgery", "surgery_related"}
-MAX_ITEMS_IN_LETTER, MAX_ITEM_POSITION = 5, 4  # the service family's letter-size and position buckets
+MAX_ITEMS_IN_LETTER, MAX_ITEM_POSITION = 5, 4  # the letter family's size and position buckets
 END_SENTENCES = 3
 # the feature families each mode computes; how much each weighs (0: left out) is chosen inside the grouped
 # cross-validation (nlp_pipeline.estimator.SEARCH)
@@ -73,8 +73,11 @@ _FAMILY_OF = {
     "diagnosis": "entities", "body_part": "entities",
     "rationale_length": "stance", "case_sentences": "stance", "last_case_sentence": "stance",
     "no_case_sentences": "stance",
-    "objective_findings": "case", "weeks_to_review": "case",
+    "objective_findings": "case", "weeks_to_review": "case", "earlier_treatment_failed": "case",
+    "earlier_treatment_helped": "case",
 }
+# what the case summary says of earlier treatment (its cues, affirmed): conservative care tried and failed, or helped
+_EARLIER_TREATMENT = {"treatment_failed": "earlier_treatment_failed", "treatment_helped": "earlier_treatment_helped"}
 _FAMILY_KEY = re.compile(r"^[a-z_]+")
 MODE_REGIONS = {
     "draft": {"summary", "heading", "ca_guideline", "maximus_guideline", "rationale"},
@@ -156,6 +159,8 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str = "d
     if "header" in families:
         _add_header(add, letter, facts)
     _add_request(add, letter, item, facts)
+    if "letter" in families:
+        _add_letter(add, letter, item, facts)
     if "service" in families:
         _add_service(add, letter, item, facts)
     if "entities" in families:
@@ -188,17 +193,22 @@ def _add_header(add, letter: Letter, facts: LetterFacts) -> None:
         add(f"priority={letter.priority.lower()}")
 
 
-def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
-    """The request's shape: surgical context, modified or retrospective, amount against the allowance,
-    and the letter's other requests."""
-    item_facts = facts.items[item.index]
-    title = _title_span(item)
+def _add_letter(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
+    """The review around the item: how many services it disputes, the item's place, whether one is a surgery."""
     if len(letter.items) > 1:
         first_other = next(other for other in letter.items if other.index != item.index)
         add("other_items_in_letter", len(letter.items) - 1, span=_title_span(first_other))
     surgery = next((other for other in facts.items if (other.treatment or {}).get("category") == "surgery"), None)
     if surgery is not None:
         add("letter_requests_surgery", span=_title_span(letter.items[surgery.index]))
+    add(f"items_in_letter={min(len(letter.items), MAX_ITEMS_IN_LETTER)}")
+    add(f"item_position={min(item.index, MAX_ITEM_POSITION)}")
+
+
+def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
+    """The request's shape: surgical context, modified or retrospective, amount against the allowance."""
+    item_facts = facts.items[item.index]
+    title = _title_span(item)
     if item.is_modified_request:
         add("modified_request", span=(item.heading.start, item.heading.end))
     if any(w in item.title.lower() for w in ("retrospective", "retro ")):
@@ -210,11 +220,9 @@ def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
 
 
 def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
-    """The requested service itself: category, drug class, amounts, prior courses, the item's place."""
+    """The requested service itself: category, drug class, amounts, prior courses."""
     item_facts = facts.items[item.index]
     title = _title_span(item)
-    add(f"items_in_letter={min(len(letter.items), MAX_ITEMS_IN_LETTER)}")
-    add(f"item_position={min(item.index, MAX_ITEM_POSITION)}")
     treatment = item_facts.treatment or {"category": "none"}
     add(f"treatment={treatment['category']}", span=title)
     if "drug_class" in treatment:
@@ -291,13 +299,20 @@ def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, 
 
 
 def _case_features(facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
-    """What the case summary documents: objective findings (a tear, instability, a positive test), and
-    how long after the injury the request was denied (acute-phase guidelines turn on weeks of care)."""
+    """What the case summary documents: objective findings (a tear, instability, a positive test), whether
+    earlier treatment failed or helped, and how long after the injury the request was denied (acute-phase
+    guidelines turn on weeks of care)."""
     values: dict[str, float] = {}
     found = [e for e in facts.summary_entities if e.label == "FINDING" and e.assertion == "affirmed"]
     if found:
         values["objective_findings"] = math.log1p(len(found))
         evidence["objective_findings"] = [(e.start, e.end) for e in found]
+    for cue, name in _EARLIER_TREATMENT.items():
+        said = [e for e in facts.summary_entities
+                if e.label == "CUE" and e.value["cue"] == cue and e.assertion == "affirmed"]
+        if said:
+            values[name] = 1.0
+            evidence[name] = [(e.start, e.end) for e in said]
     weeks = facts.weeks_injury_to_review
     if weeks is not None:
         weeks = min(weeks, MAX_WEEKS_TO_REVIEW)

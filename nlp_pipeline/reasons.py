@@ -38,11 +38,13 @@ _PLAIN = {
     "no_case_sentences": "Outside its verdict the rationale never applies the guideline to this case",
     "rationale_length": "Length of the rationale against a typical five sentences (verdict sentences left out)",
     "surgical_item": "A surgical or surgery-related service (pre-op, post-op, assistant, associated service)",
-    "letter_requests_surgery": "The letter disputes a surgery (this item or another)",
-    "other_items_in_letter": "The letter disputes other items too (the more, the stronger)",
+    "letter_requests_surgery": "Context, not a medical reason: the same review disputes a surgery (this item or another)",
+    "other_items_in_letter": "Context, not a medical reason: the same review disputes other services too",
     "modified_request": "The disputed amount is what remains of a modified request",
     "objective_findings": "The case summary documents objective findings (a tear, a fracture, instability, a positive test, a wound)",
     "weeks_to_review": "Weeks from the injury to the utilization review's denial, against a typical seven",
+    "earlier_treatment_failed": "The case summary documents that earlier treatment failed or gave no relief",
+    "earlier_treatment_helped": "The case summary documents that earlier treatment helped",
     "retrospective": "A retrospective request (for a service already given)",
     "has_prior_same_treatment": "The case summary reports earlier visits of the same treatment",
     "allowance=above": "The requested amount exceeds the guideline's allowance",
@@ -135,7 +137,8 @@ def _letter_sentence(name: str, letter_facts: LetterFacts | None) -> str | None:
     """Letter-wide numbers: the weeks from the injury to the denial, the other items disputed."""
     if name == "other_items_in_letter" and letter_facts is not None and len(letter_facts.items) > 1:
         others = len(letter_facts.items) - 1
-        return f"The letter disputes {others} other item{'s' if others > 1 else ''} (the more, the stronger)"
+        return (f"Context, not a medical reason: the same review disputes {others} other service{'s' if others > 1 else ''}"
+                " (reviews of many services overturn fewer of them)")
     if name != "weeks_to_review" or letter_facts is None or letter_facts.weeks_injury_to_review is None:
         return None
     weeks = letter_facts.weeks_injury_to_review

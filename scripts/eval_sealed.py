@@ -7,7 +7,9 @@ agreement) on the study letters and predicts the sealed ones, in each mode, besi
 regression baseline fit on the same study letters and a constant at the study letters' Overturned rate.
 It never prints a sealed letter's text, name or item: only counts and metrics.
 
-    python scripts/eval_sealed.py [--mode draft|facts|both] [--json] [--bootstrap N]
+    python scripts/eval_sealed.py [--mode draft|facts|both] [--json] [--bootstrap N] [--write]
+
+``--write`` also saves the figures to ``models/sealed_report.json``, which the model card is generated from.
 """
 from __future__ import annotations
 
@@ -49,9 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("draft", "facts", "both"), default="both")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for the CIs")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
+    parser.add_argument("--write", action="store_true", help="save the reports to models/sealed_report.json")
     args = parser.parse_args(argv)
     modes = ("draft", "facts") if args.mode == "both" else (args.mode,)
     reports = {mode: sealed_report(mode, args.paths, args.bootstrap) for mode in modes}
+    if args.write:
+        (ROOT / "models" / "sealed_report.json").write_text(json.dumps(reports, indent=2) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(reports, indent=2))
         return 0

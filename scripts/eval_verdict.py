@@ -6,7 +6,9 @@ On a finished letter the stated decision is the verdict's gold label: ``Overturn
 item that does not agree (its stated decision, the reading, and the deciding phrase). The sealed
 letters are never shown, only counted: they are not read while the verdict's patterns are written.
 
-    python scripts/eval_verdict.py [LETTERS...] [--quiet] [--json]
+    python scripts/eval_verdict.py [LETTERS...] [--quiet] [--json] [--write]
+
+``--write`` also saves the figures to ``models/verdict_agreement.json`` (the model card reads them).
 
 Without LETTERS it reads ``../shared/data/letters`` and ``../shared/data/seeds``. Always exits 0.
 """
@@ -63,10 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", default=[str(p) for p in DEFAULT_PATHS], metavar="LETTERS")
     parser.add_argument("--quiet", action="store_true", help="do not list the study items that do not agree")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--write", action="store_true", help="save the figures to models/verdict_agreement.json")
     args = parser.parse_args(argv)
     rows = verdict_rows(args.paths)
     figures = {side: summary([r for r in rows if r["sealed"] == (side == "sealed")]) for side in ("study", "sealed")}
     figures["all"] = summary(rows)
+    if args.write:
+        (ROOT / "models" / "verdict_agreement.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0

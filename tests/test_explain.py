@@ -76,8 +76,8 @@ def test_every_structured_feature_of_the_shipped_models_reads_as_a_sentence(mode
     from nlp_pipeline.estimator import linear_parts
     from nlp_pipeline.features import TEXT_PARTS
 
-    vectorizer = linear_parts((draft_model if mode == "draft" else facts_model).estimator)[0]
-    structured = [n for n in vectorizer.get_feature_names_out() if n.split(":", 1)[0] not in TEXT_PARTS]
+    names = linear_parts((draft_model if mode == "draft" else facts_model).estimator).names
+    structured = [n for n in names if n.split(":", 1)[0] not in TEXT_PARTS]
     assert structured
     for name in structured:
         sentence = reason(Evidence(name, 1.0), ItemFacts(index=0))

@@ -327,7 +327,8 @@ def test_letter_wide_evidence_points_at_what_produced_it(facts_model):
     assert surgery.text == request["items"][0]["request"]
     other = next(e for e in labs.evidence if e.feature == "other_items_in_letter")
     assert other.text == request["items"][0]["request"]
-    assert any(r.startswith("The letter disputes 2 other items") for r in labs.reasons)
+    assert any(r.startswith("Context, not a medical reason: the same review disputes 2 other services")
+               for r in labs.reasons)
 
 
 def test_html_highlights_every_span_of_an_evidence(example_draft, draft_model):
