@@ -18,7 +18,7 @@ from scipy.special import expit
 from nlp_pipeline.case_request import request_text
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.explain import contributions, evidence_for
-from nlp_pipeline.features import item_features
+from nlp_pipeline.features import family_of, item_features
 from nlp_pipeline.letters import load_letter, parse_letter
 from nlp_pipeline.pipeline import extract_letter
 from nlp_pipeline.qa import qa_reading
@@ -163,7 +163,7 @@ class OutcomeModel:
             top = sorted(shares.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]
             item_facts = facts.items[item.index]
             evidence = tuple(evidence_for(names[j], c, row, letter, item, item_facts) for j, c in top if c)
-            reasons = [reason(e, item_facts, facts) for e in evidence[:5]]
+            reasons = [reason(e, item_facts, facts) for e in _reasons_first(evidence)[:5]]
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons))
         return out
 
@@ -199,6 +199,12 @@ class OutcomeModel:
         import pandas as pd
 
         return pd.DataFrame([p.to_dict() for letter in letters for p in self.predict(letter)])
+
+
+def _reasons_first(evidence):
+    """The evidence to word, reasons about the case and the request first, then the review's layout (how many
+    services it disputes, their order), which is context, not a medical reason; each group by size."""
+    return sorted(evidence, key=lambda e: family_of(e.feature) == "letter")
 
 
 def _shorten(text: str, limit: int = 110) -> str:

@@ -67,8 +67,8 @@ _VALUED = {
     "drug_class": "Drug class: {}",
     "body_part": "Body part named in the item: {}",
     "diagnosis": "Diagnosis named in the letter: {}",
-    "items_in_letter": "Items the letter disputes: {}",
-    "item_position": "Item {} of the letter",
+    "items_in_letter": "Context, not a medical reason: services disputed in the same review: {}",
+    "item_position": "Context, not a medical reason: item {} of the review",
 }
 _BANDS = {"age>": AGE_BANDS, "years_since_injury>": INJURY_YEAR_BANDS}
 _TOP_BUCKET = {"items_in_letter": MAX_ITEMS_IN_LETTER, "item_position": MAX_ITEM_POSITION}
