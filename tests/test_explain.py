@@ -51,7 +51,7 @@ def test_findings_reason_quotes_the_finding():
         ("age>=40", "Patient's age: 40-49"),
         ("age>=0", "Patient's age: under 30"),
         ("years_since_injury>=10", "Years from the injury to the review: 10 or more"),
-        ("item_position=4", "Item 5 or more of the letter"),
+        ("item_position=4", "Context, not a medical reason: item 5 or more of the review"),
         ("drug_class=nsaid", "Drug class: NSAID"),
         ("allowance=unknown", "No guideline allowance to measure the requested amount against"),
         ("summary:treatment=physical_therapy=negated", "The case summary mentions physical therapy as not given"),

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nlp_pipeline import model as model_module
+from nlp_pipeline.case_request import request_text
 from nlp_pipeline.cli import main
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.letters import load_letter, parse_letter
@@ -327,8 +328,15 @@ def test_letter_wide_evidence_points_at_what_produced_it(facts_model):
     assert surgery.text == request["items"][0]["request"]
     other = next(e for e in labs.evidence if e.feature == "other_items_in_letter")
     assert other.text == request["items"][0]["request"]
-    assert any(r.startswith("Context, not a medical reason: the same review disputes 2 other services")
-               for r in labs.reasons)
+    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.reasons import reason
+
+    letter_facts = extract_letter(parse_letter(request_text(request)))
+    assert reason(other, letter_facts.items[1], letter_facts).startswith(
+        "Context, not a medical reason: the same review disputes 2 other services")
+    # the reasons word what concerns the case and the request before the review's layout
+    layout = [r.startswith("Context, not a medical reason") for r in labs.reasons]
+    assert layout == sorted(layout)
 
 
 def test_html_highlights_every_span_of_an_evidence(example_draft, draft_model):
