@@ -45,12 +45,6 @@ def trigger_patterns(label: str) -> list[dict[str, str]]:
     return [{"label": label, "pattern": word, "id": "negation"} for kind in TRIGGER_KINDS for word in sorted(vocab[kind])]
 
 
-def negates(word: str) -> bool:
-    """Whether one lower-cased word negates what follows it ("not", "without", "lack", ...)."""
-    vocab = vocabulary()
-    return any(word in vocab[kind] for kind in TRIGGER_KINDS)
-
-
 def negations_in(words: Iterable[str], kinds: tuple[str, ...] = ("negation", "prefix", "negative_predicate")) -> int:
     """How many negations of ``kinds`` the lower-cased ``words`` of one phrase hold."""
     vocab = vocabulary()

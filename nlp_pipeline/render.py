@@ -191,11 +191,10 @@ def letter_facts_html(letter, facts) -> str:
     return "\n".join(parts)
 
 
-def disagreement(mode: str) -> str:
-    """How a prediction that differs from the stated decision is worded: in draft mode the stated decision
-    contradicts the letter's own verdict (:mod:`nlp_pipeline.qa`); before review (facts mode) it is only the
-    estimate's miss."""
-    return "differs from" if mode == "facts" else "CONTRADICTS the verdict:"
+def disagreement() -> str:
+    """How a facts-mode prediction that differs from the stated decision is worded: before review it is only
+    the estimate's miss (draft mode words a contradiction with the letter's own verdict: :mod:`nlp_pipeline.qa`)."""
+    return "differs from"
 
 
 def _decided_by(prediction) -> str:
@@ -220,7 +219,7 @@ def predictions_html(letter, predictions) -> str:
         item = letter.items[prediction.item_index]
         if prediction.mode == "facts":
             agreement = {None: "no stated decision", True: "agrees with the stated decision",
-                         False: f"{disagreement(prediction.mode)} the stated decision"}[prediction.agrees_with_stated]
+                         False: f"{disagreement()} the stated decision"}[prediction.agrees_with_stated]
         else:
             agreement = short_flag(prediction.agrees_with_stated, prediction.rationale_leans) or "no stated decision"
         spans = [

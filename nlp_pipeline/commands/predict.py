@@ -104,7 +104,7 @@ def _table(record: dict) -> str:
         return f"{record['source']}: ERROR {record['error']}\n"
     mode = record.get("mode", "draft")
     if mode == "facts":
-        differs = f"  {disagreement(mode)} stated {record.get('stated_decision')}"
+        differs = f"  {disagreement()} stated {record.get('stated_decision')}"
         flag = {None: "", True: "  agrees", False: differs}[record["agrees_with_stated"]]
         how = f"(cut {record['threshold']:.3f})"
     else:
