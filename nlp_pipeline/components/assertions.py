@@ -17,7 +17,8 @@ _TARGET_LABELS = {"TREATMENT", "BODY_PART", "DIAGNOSIS", "FINDING", "CUE"}  # a 
 _CLAUSE_BREAKS = {".", ";", ":", "?", "!"}
 
 
-@Language.factory("imr_assertions", default_config={"window": 6})
+@Language.factory("imr_assertions", default_config={"window": 6}, requires=["doc.spans"],
+                  assigns=["span._.imr_assertion"])
 def make_assertions(nlp: Language, name: str, window: int) -> "AssertionTagger":
     """Create the component; ``window`` is how many tokens a trigger reaches."""
     return AssertionTagger(window)

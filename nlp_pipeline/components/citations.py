@@ -19,7 +19,7 @@ _YEAR = re.compile(r"\b(?:19[89]\d|20[0-4]\d)\b")
 _SECTION = re.compile(r"\A[\s,;-]*(?P<section>[A-Z][A-Za-z/&\- ]{2,60}?)[\s,;-]*\Z")
 
 
-@Language.factory("imr_citations")
+@Language.factory("imr_citations", requires=["doc.spans"], assigns=["doc.spans", "span._.imr_value"])
 def make_citations(nlp: Language, name: str) -> "CitationTagger":
     """Create the component."""
     return CitationTagger()

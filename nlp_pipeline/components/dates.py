@@ -9,7 +9,7 @@ from nlp_pipeline.dates import find_dates
 from nlp_pipeline.extensions import SPANS_KEY
 
 
-@Language.factory("imr_dates")
+@Language.factory("imr_dates", requires=["doc.spans"], assigns=["doc.spans", "span._.imr_value", "span._.imr_role"])
 def make_dates(nlp: Language, name: str) -> "DateTagger":
     """Create the component."""
     return DateTagger()

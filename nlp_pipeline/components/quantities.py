@@ -9,7 +9,8 @@ from nlp_pipeline.extensions import SPANS_KEY
 from nlp_pipeline.quantities import find_quantities
 
 
-@Language.factory("imr_quantities")
+@Language.factory("imr_quantities", requires=["doc.spans"],
+                  assigns=["doc.spans", "span._.imr_value", "span._.imr_treatment"])
 def make_quantities(nlp: Language, name: str) -> "QuantityTagger":
     """Create the component."""
     return QuantityTagger()

@@ -20,7 +20,8 @@ _CONTEXT = {"office_visit", "surgery_related"}  # words that qualify another ser
 _YEAR = re.compile(r"\A(?:19[89]\d|20[0-4]\d)\Z")
 
 
-@Language.factory("imr_roles", default_config={"before": 12, "after": 5})
+@Language.factory("imr_roles", default_config={"before": 12, "after": 5}, requires=["doc.spans"],
+                  assigns=["span._.imr_role"])
 def make_roles(nlp: Language, name: str, before: int, after: int) -> "RoleTagger":
     """Create the component; role words reach ``before`` tokens forward and ``after`` tokens back."""
     return RoleTagger(before, after)

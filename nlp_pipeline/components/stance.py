@@ -36,7 +36,8 @@ _NEGATED_EXCESS_REACH = 2  # "does not exceed", "is not in excess of": the negat
 _MODALS = {"should", "must", "shall", "may", "can", "ca", "need"}  # "should not exceed 18 visits" states a limit
 
 
-@Language.factory("imr_stance", default_config={"regions": ["rationale"]})
+@Language.factory("imr_stance", default_config={"regions": ["rationale"]},
+                  requires=["token.is_sent_start", "doc.spans"], assigns=["doc.spans", "span._.imr_value"])
 def make_stance(nlp: Language, name: str, regions: list[str]) -> "StanceTagger":
     """Create the component; only docs of ``regions`` get sentence spans."""
     return StanceTagger(set(regions))

@@ -75,7 +75,7 @@ def verdict_patterns() -> tuple[tuple[str, str, list[dict[str, Any]]], ...]:
 
 
 @Language.factory("imr_verdict", default_config={"regions": ["rationale"]},
-                  requires=["token.is_sent_start"], assigns=["doc.spans"])
+                  requires=["token.is_sent_start"], assigns=["doc.spans", "span._.imr_value"])
 def make_verdict(nlp: Language, name: str, regions: list[str]) -> "VerdictReader":
     """Create the component; only docs of ``regions`` are read for verdicts."""
     return VerdictReader(nlp, set(regions))
