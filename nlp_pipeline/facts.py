@@ -2,6 +2,10 @@
 cited guidelines, and the request measured against the guideline allowance."""
 from __future__ import annotations
 
+import json
+import re
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
@@ -42,13 +46,33 @@ def _injury_and_review(letter: Letter, summary: tuple[Entity, ...]):
     return dated("date_of_injury", "injury"), dated("ur_denial_date", "utilization_review")
 
 
-def requested_treatment(heading: list[Entity], rest: list[Entity]) -> dict[str, Any] | None:
+@lru_cache(maxsize=1)
+def _medication_shapes() -> tuple[tuple[str, re.Pattern], ...]:
+    text = resources.files("nlp_pipeline").joinpath("patterns/medication_shape.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return tuple((row["kind"], re.compile(row["regex"], re.IGNORECASE)) for row in rows)
+
+
+def medication_shape(text: str) -> tuple[str, ...]:
+    """What in ``text`` has the shape of a medication order (``patterns/medication_shape.jsonl``): a
+    ``strength`` ("750mg", "5%"), a dosage ``form`` ("cream", "capsules"), a ``route`` ("by mouth"), a
+    ``dispense`` quantity ("#45", "QTY: 60")."""
+    return tuple(kind for kind, pattern in _medication_shapes() if pattern.search(text))
+
+
+def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = "") -> dict[str, Any] | None:
     """The service an item requests: the first treatment named in its heading (a surgical-context word
-    such as "Associated surgical service" or "evaluation" yields to the service it qualifies), else the
-    first one the claims administrator's guideline line names. The IMR's own guideline line and rationale
-    are never read here, so the request reads the same before review as after."""
-    named = [e for e in heading if e.label == "TREATMENT"] or [
-        e for e in rest if e.label == "TREATMENT" and e.region == "ca_guideline"][:1]
+    such as "Associated surgical service" or "evaluation" yields to the service it qualifies); else, when
+    the title has the shape of a medication order (a strength or a dosage form, :func:`medication_shape`),
+    a medication whose name and class stay unknown; else the first treatment the claims administrator's
+    guideline line names. The IMR's own guideline line and rationale are never read here, so the request
+    reads the same before review as after."""
+    named = [e for e in heading if e.label == "TREATMENT"]
+    if not named:
+        shape = medication_shape(title)
+        if "strength" in shape or "form" in shape:
+            return {"category": "medication", "name": "unknown", "shape": list(shape)}
+        named = [e for e in rest if e.label == "TREATMENT" and e.region == "ca_guideline"][:1]
     if not named:
         return None
     main = next((e for e in named if e.value["category"] not in _CONTEXT_CATEGORIES), named[0])
@@ -103,7 +127,8 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
     """Everything the model and the explanations need to know about one item."""
     heading = [e for e in entities if e.region == "heading"]
     rest = [e for e in entities if e.region != "heading"]
-    treatment = requested_treatment(heading, rest)
+    end = item.decision.start if item.decision is not None else item.heading.end
+    treatment = requested_treatment(heading, rest, letter.text[item.heading.start:end])
     category = treatment["category"] if treatment else None
     requested = requested_amount(item, heading, list(summary), category)
     prior = tuple(
@@ -135,6 +160,24 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         verdict_sentences=verdicts,
         sentences=sentences,
     )
+
+
+# an amount the title states: "#30", "QTY: 8", "x 6", "12 sessions", "six visits", "30 tablets"
+_STATED_AMOUNT = re.compile(
+    r"#\s*\d|\b(?:qty|quantity)\b|\bx\s*\d|\b(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+    r"\s+(?:additional\s+)?(?:sessions?|visits?|treatments?|units?|tablets?|capsules?|patches|trips?|pills?|count)\b",
+    re.IGNORECASE)
+
+
+def unread_warnings(title: str, item_facts: ItemFacts) -> tuple[str, ...]:
+    """What the extraction did not understand in an item's title, as warnings naming it: no treatment
+    category, or an amount the title states (a number) that no count or drug amount was read from."""
+    warnings = []
+    if item_facts.treatment is None:
+        warnings.append("not understood: no treatment category recognized in the item's title")
+    if item_facts.requested is None and _STATED_AMOUNT.search(title):
+        warnings.append("not understood: the title states an amount that was not read")
+    return tuple(warnings)
 
 
 def letter_procedures(entities: list[Entity]) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from scipy.special import expit
 from nlp_pipeline.case_request import request_text
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.explain import contributions, evidence_for
+from nlp_pipeline.facts import unread_warnings
 from nlp_pipeline.features import family_of, item_features
 from nlp_pipeline.letters import load_letter, parse_letter
 from nlp_pipeline.pipeline import extract_letter
@@ -164,17 +165,19 @@ class OutcomeModel:
             item_facts = facts.items[item.index]
             evidence = tuple(evidence_for(names[j], c, row, letter, item, item_facts) for j, c in top if c)
             reasons = [reason(e, item_facts, facts) for e in _reasons_first(evidence)[:5]]
-            out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons))
+            unread = unread_warnings(item.title, item_facts)
+            out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
+                                    unread))
         return out
 
     def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,
-                reasons: list[str]) -> Prediction:
+                reasons: list[str], unread: tuple[str, ...] = ()) -> Prediction:
         """The item's prediction: the verdict decides where the rationale states one (draft mode), else the model."""
         stated = item.stated_decision
         common = dict(source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,
                       stated_decision=stated, mode=self.mode, score=round(score, 6), intercept=round(intercept, 6),
                       threshold=round(self.threshold, 6), evidence=evidence,
-                      warnings=letter.item_warnings(item.index, _UNREAD_PARTS[self.mode]))
+                      warnings=letter.item_warnings(item.index, _UNREAD_PARTS[self.mode]) + unread)
         if self.mode == "facts":
             predicted = "Overturned" if p_model >= self.threshold else "Upheld"
             return Prediction(predicted=predicted, p_overturned=round(p_model, 6), basis="facts",

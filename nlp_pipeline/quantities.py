@@ -28,7 +28,7 @@ _RANGE = rf"{_NUM}(?:\s*(?:-|to|–)\s*{_NUM})?"
 _UNIT = r"(?:(?:additional|more|further|physical\s+therapy|PT|acupuncture|chiropractic|psychotherapy|" \
         r"psychology|CBT|therapy|treatment|follow-up|manual|infrared|elect|electro|electrical|aquatic|" \
         r"postoperative|post-operative|post-op)\s+){0,2}" \
-        r"(?P<unit>sessions?|visits?|treatments?|appointments?|office\s+visits?|injections?)"
+        r"(?P<unit>sessions?|visits?|treatments?|appointments?|office\s+visits?|injections?|units?|trips?)"
 _PER_WEEK = r"(?:x|times?|visits?|sessions?)\s*(?:(?:a|per|/|each|every)?\s*(?:week|wk)\b|weekly)"
 _FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:(?:a|per)\s+week|weekly))"
 
@@ -48,8 +48,12 @@ _PATTERNS = [
     # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"
     ("count", rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
     # "x8 visits", "X16 visits", "times 12", "sessions #8", "#6"
-    ("marked", rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?))"
+    ("marked", rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|cm|mm|inch|in\b))"
                rf"(?:\s*{_UNIT})?"),
+    # the count after the noun: "Physical therapy sessions, 12", "Psychotherapy sessions, six"
+    ("count_after", rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b(?!\s*(?:weeks?|wks?|months?|days?|mg|%))"),
+    # "QTY: 8", "quantity 30", "(quantity: 12)"
+    ("qty", r"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{1,3})\b"),
     # a bare "(12)" after a request
     ("paren", r"\((?P<n>\d{1,3})\)"),
 ]
@@ -71,6 +75,12 @@ _BEFORE_AMOUNT = (
      lambda m: {"form": m["form"].lower()}),
 )
 _LOOK_BACK = 30
+# a number of dosage units: "30 tablets", "90 count" (a drug amount without "#"; never a weight or volume)
+_COUNTED = re.compile(r"\b(?P<qty>\d{1,4})\s*(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|pills?|films?|count)\b"
+                      r"(?!\s*(?:mg|%))", re.IGNORECASE)
+# what makes "QTY: 60" a drug amount: a strength or a dosage form before it
+_DRUG_BEFORE = re.compile(rf"\d\s*(?:mg|mcg|%|ml)(?![a-z])|\b(?:{_FORMS}|creams?|gels?|ointments?|lotions?)\b",
+                          re.IGNORECASE)
 _COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
 
 
@@ -167,9 +177,14 @@ def find_quantities(text: str) -> list[Quantity]:
             if before and free(before.start(), match.end()):
                 keep(before.start(), match.end(), {"kind": "drug", **described(before), "quantity": int(match["qty"])})
                 break
+    for match in _COUNTED.finditer(text):
+        if free(*match.span()) and _DRUG_BEFORE.search(text, 0, match.start()):
+            keep(*match.span(), {"kind": "drug", "quantity": int(match["qty"])})
     for name, pattern in _COMPILED:
         for match in pattern.finditer(text):
             value = _visits(match, name) if free(*match.span()) else None
+            if value is not None and name == "qty" and _DRUG_BEFORE.search(text, 0, match.start()):
+                value = {"kind": "drug", "quantity": value["min"]}
             if value is not None:
                 keep(*match.span(), value)
     return sorted(found, key=lambda q: q.start)

@@ -29,12 +29,17 @@ def letter_record(letter, entities: bool = False, include_text: bool = False) ->
     if entities:
         from nlp_pipeline.pipeline import entities_to_dict, extract_letter
 
-        extra = entities_to_dict(letter, extract_letter(letter))
+        from nlp_pipeline.facts import unread_warnings
+
+        facts = extract_letter(letter)
+        extra = entities_to_dict(letter, facts)
         record["summary_entities"] = extra.get("summary_entities", [])
-        for item, item_extra in zip(record["items"], extra.get("items", [])):
+        for item, item_extra, parsed, item_facts in zip(record["items"], extra.get("items", []), letter.items,
+                                                        facts.items):
             item["entities"] = item_extra.get("entities", [])
             for key, value in item_extra.items():
                 item.setdefault(key, value)
+            item["warnings"] = list(unread_warnings(parsed.title, item_facts))
     return record
 
 
@@ -59,15 +64,30 @@ def run(args: argparse.Namespace) -> int:
         else:
             stream.write("".join(_table(r) for r in records))
 
+    unread = {"items": 0, "no category": 0, "amount not read": 0}
+
+    def count_and_write(records, stream):
+        for record in records:
+            for item in record.get("items", []) if args.entities else ():
+                unread["items"] += 1
+                unread["no category"] += any("no treatment category" in w for w in item.get("warnings", []))
+                unread["amount not read"] += any("amount that was not read" in w for w in item.get("warnings", []))
+        write(records, stream)
+
     stats = run_batch(
         iter_letter_paths(args.paths),
         functools.partial(parse_one, entities=args.entities, include_text=args.text),
-        write,
+        count_and_write,
         output=args.output,
         resume=args.resume,
         jobs=args.jobs,
         progress=None if args.verbosity >= NORMAL else False,
     )
+    if args.entities:
+        import sys
+
+        print(f"not understood: {unread['no category']} of {unread['items']} items without a treatment category, "
+              f"{unread['amount not read']} with an amount in the title that was not read", file=sys.stderr)
     return 1 if stats.failed else 0
 
 
@@ -82,6 +102,9 @@ def _table(record: dict) -> str:
     for item in record["items"]:
         decision = item["stated_decision"] or "(no decision)"
         lines.append(f"  [{item['index']}] {decision:<13} {item['title'][:100]}\n")
+    for item in record["items"]:
+        for warning in item.get("warnings", []):
+            lines.append(f"  [{item['index']}] warning: {warning}\n")
     for warning in record.get("warnings", []):
         lines.append(f"  warning: {warning}\n")
     return "".join(lines) + "\n"
