@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import threading
 import zipfile
 from pathlib import Path
 
@@ -68,11 +69,22 @@ def decode_letter_bytes(data: bytes, suffix: str = ".txt") -> str:
     return text
 
 
-def _pdf_text(data: bytes) -> str:
-    import pypdfium2 as pdfium
+# PDFium is not thread-safe (pypdfium2's own guidance): every use in a process goes through this lock, so a
+# server answering several uploads at once in its thread pool reads one PDF at a time (processes, as
+# `imr predict --jobs N` uses, each have their own PDFium and their own lock)
+_PDFIUM = threading.Lock()
 
+
+def _pdf_text(data: bytes) -> str:
     if not data.lstrip().startswith(b"%PDF"):
         raise LetterError("not a PDF file (no %PDF header)")
+    with _PDFIUM:
+        return _pdf_text_locked(data)
+
+
+def _pdf_text_locked(data: bytes) -> str:
+    import pypdfium2 as pdfium
+
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:

@@ -70,3 +70,27 @@ def test_pdf_reads_encrypted_letters(letters_dir):
     assert text.startswith("Case Number: CM")
     assert "IMR ISSUES, DECISIONS AND RATIONALES" in text
     assert "\r" not in text and " \n" not in text
+
+
+def test_pdfs_read_from_many_threads_at_once(letters_dir):
+    """PDFium is not thread-safe: 16 threads reading every real PDF at once (as the review server's thread
+    pool does) get every text, the same as one thread, and the process survives (without the lock in
+    nlp_pipeline.reading this run dies of a segmentation fault). In a subprocess, so a crash fails the test
+    rather than the test run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from pathlib import Path\n"
+        "from nlp_pipeline.reading import read_letter_text\n"
+        f"paths = sorted(Path({str(letters_dir)!r}).glob('*.pdf')) * 3\n"
+        "alone = {p: read_letter_text(p) for p in set(paths)}\n"
+        "with ThreadPoolExecutor(max_workers=16) as pool:\n"
+        "    together = list(pool.map(read_letter_text, paths))\n"
+        "print('same' if together == [alone[p] for p in paths] else 'different')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "same"
