@@ -27,6 +27,10 @@ from nlp_pipeline import render
 
 MODES = ("draft", "facts")
 FORM_OVERHEAD = 1024 * 1024  # room for the other form fields and multipart boundaries
+# predictions running or waiting for a thread at once; one more is refused with 503 and Retry-After, so a
+# burst never grows an unbounded backlog (several `imr serve` processes behind one port scale it out)
+MAX_PENDING = 16
+RETRY_AFTER_SECONDS = 2
 _MODE_HELP = "`draft`: the letter before its decisions (default); `facts`: extracted facts only; `both`."
 
 
@@ -35,11 +39,31 @@ def _mb(size: int) -> str:
 
 
 class InputProblem(Exception):
-    """A request the server cannot answer, with its HTTP status and a user-facing ``detail``."""
+    """A request the server cannot answer, with its HTTP status, a user-facing ``detail`` and headers."""
 
-    def __init__(self, status: int, detail: str):
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None):
         super().__init__(detail)
-        self.status, self.detail = status, detail
+        self.status, self.detail, self.headers = status, detail, headers
+
+
+class _Admission:
+    """At most ``limit`` predictions in the server at once (running or queued for a thread); the next one
+    is refused at once with 503 and ``Retry-After`` rather than queued without bound."""
+
+    def __init__(self, limit: int):
+        self.limit, self.pending, self._lock = limit, 0, threading.Lock()
+
+    def __enter__(self):
+        with self._lock:
+            if self.pending >= self.limit:
+                raise InputProblem(503, f"busy: {self.pending} letters are being read; try again in a moment",
+                                   {"Retry-After": str(RETRY_AFTER_SECONDS)})
+            self.pending += 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self.pending -= 1
 
 
 class LetterText(BaseModel):
@@ -171,26 +195,29 @@ def _from_bytes(data: bytes, suffix: str, filename: str):
         raise InputProblem(413 if err.reason.startswith("file too large") else 400, err.reason) from None
 
 
-def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES) -> FastAPI:
-    """The FastAPI app; ``models`` maps mode → OutcomeModel (missing modes are loaded on first use)."""
+def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
+               max_pending: int = MAX_PENDING) -> FastAPI:
+    """The FastAPI app; ``models`` maps mode → OutcomeModel (missing modes are loaded on first use);
+    ``max_pending`` bounds the predictions in the server at once (more get 503 with ``Retry-After``)."""
     app = FastAPI(title="IMR outcome prediction", version="1", description=__doc__,
                   docs_url=None, redoc_url=None)  # the docs pages load scripts from a CDN
     app.add_middleware(_BodyLimit, limit=max_file_bytes + FORM_OVERHEAD, file_limit=max_file_bytes)
-    registry = _Models(models)
+    registry, admission = _Models(models), _Admission(max_pending)
 
     async def predict(request: Request):
-        letter, modes = await read_letter(request, max_file_bytes)
+        with admission:
+            letter, modes = await read_letter(request, max_file_bytes)
 
-        def run():
-            try:
-                return letter, [p for mode in modes for p in registry.get(mode).predict_letter(letter)]
-            except ModelError as err:
-                raise InputProblem(503, f"model not available: {err}") from None
-        return await run_in_threadpool(run)
+            def run():
+                try:
+                    return letter, [p for mode in modes for p in registry.get(mode).predict_letter(letter)]
+                except ModelError as err:
+                    raise InputProblem(503, f"model not available: {err}") from None
+            return await run_in_threadpool(run)
 
     @app.exception_handler(InputProblem)
     async def _problem(request: Request, exc: InputProblem):
-        return _error(request, exc.status, exc.detail)
+        return _error(request, exc.status, exc.detail, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_problem(request: Request, exc: StarletteHTTPException):
@@ -210,6 +237,8 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES)
               response_model=None, responses={200: {"model": list[Prediction]},
                                               400: {"model": ErrorRecord, "description": "unreadable letter"},
                                               413: {"model": ErrorRecord, "description": "too large"},
+                                              503: {"model": ErrorRecord, "description": "busy: retry after the "
+                                                                                        "Retry-After seconds"},
                                               415: {"model": ErrorRecord, "description": "unsupported file type"},
                                               422: {"model": ErrorRecord, "description": "malformed request"}})
     async def predict_api(request: Request) -> JSONResponse:
@@ -223,10 +252,11 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES)
     return app
 
 
-def _error(request: Request, status: int, detail: str):
+def _error(request: Request, status: int, detail: str, headers: dict[str, str] | None = None):
     if request.url.path.startswith("/api") or request.url.path not in ("/", "/predict"):
-        return JSONResponse({"detail": detail}, status_code=status)
-    return HTMLResponse(render.page("IMR outcome prediction: error", _form_html(detail)), status_code=status)
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return HTMLResponse(render.page("IMR outcome prediction: error", _form_html(detail)), status_code=status,
+                        headers=headers)
 
 
 def _form_html(error: str | None = None) -> str:
