@@ -484,6 +484,8 @@ def test_each_pattern_is_listed_once(path):
     def key(row: dict) -> tuple[str, str]:
         if "pattern" in row:
             return row["label"], json.dumps(row["pattern"]).lower()
+        if "regex" in row:
+            return row["kind"], row["regex"]
         return ("define", row["define"]) if "define" in row else ("word", row["word"].lower())
 
     keys = [key(row) for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row]
