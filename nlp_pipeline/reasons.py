@@ -153,7 +153,7 @@ def _stance_sentence(name: str, evidence: Evidence) -> str | None:
     if name.startswith("case_sentences:"):
         return f"Sentences applying the guideline to this case {_STANCE_WORDS[name.split(':', 1)[1]]}"
     if name.startswith("last_case_sentence="):
-        return f"The last sentence about this case before the verdict {_LAST_WORDS[name.split('=', 1)[1]]}"
+        return f"The rationale's last sentence about this case (verdict sentences left out) {_LAST_WORDS[name.split('=', 1)[1]]}"
     return None
 
 
