@@ -36,6 +36,15 @@ def seeds_dir() -> Path:
     return _require(SEEDS_DIR)
 
 
+def free_port() -> int:
+    """A free TCP port on loopback, for a server a test starts."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def shared_letter_paths() -> list[Path]:
     """Every shared letter, for parametrizing (empty when the folder is absent outside CI)."""
     paths = sorted(LETTERS_DIR.glob("*.pdf")) + sorted(SEEDS_DIR.glob("*.txt"))

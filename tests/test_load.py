@@ -3,7 +3,6 @@
 crash), the process is alive after, and the answers equal the library's on the same files."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,21 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.conftest import free_port
+
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("uvicorn")
 
 UPLOADS, CLIENTS = 200, 8
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     code = f"from nlp_pipeline.cli import main; main(['serve', '--port', '{port}', '--max-pending', '6'])"
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
