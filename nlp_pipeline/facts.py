@@ -127,8 +127,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
     """Everything the model and the explanations need to know about one item."""
     heading = [e for e in entities if e.region == "heading"]
     rest = [e for e in entities if e.region != "heading"]
-    end = item.decision.start if item.decision is not None else item.heading.end
-    treatment = requested_treatment(heading, rest, letter.text[item.heading.start:end])
+    treatment = requested_treatment(heading, rest, item.title)
     category = treatment["category"] if treatment else None
     requested = requested_amount(item, heading, list(summary), category)
     prior = tuple(
@@ -169,14 +168,19 @@ _STATED_AMOUNT = re.compile(
     re.IGNORECASE)
 
 
+NO_CATEGORY = "not understood: no treatment category recognized in the item's title"
+AMOUNT_NOT_READ = "not understood: the title states an amount that was not read"
+
+
 def unread_warnings(title: str, item_facts: ItemFacts) -> tuple[str, ...]:
     """What the extraction did not understand in an item's title, as warnings naming it: no treatment
-    category, or an amount the title states (a number) that no count or drug amount was read from."""
+    category (:data:`NO_CATEGORY`), or an amount the title states that no count or drug amount was read
+    from (:data:`AMOUNT_NOT_READ`)."""
     warnings = []
     if item_facts.treatment is None:
-        warnings.append("not understood: no treatment category recognized in the item's title")
+        warnings.append(NO_CATEGORY)
     if item_facts.requested is None and _STATED_AMOUNT.search(title):
-        warnings.append("not understood: the title states an amount that was not read")
+        warnings.append(AMOUNT_NOT_READ)
     return tuple(warnings)
 
 

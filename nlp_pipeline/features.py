@@ -60,7 +60,6 @@ MODE_FAMILIES = {
     # facts mode never computes the service family: its earlier courses are read from the whole letter
     "facts": {"request", "letter", "case", "entities", "words"},
 }
-FAMILIES = ("header", "request", "letter", "service", "entities", "stance", "case", "words")
 # feature name (or its prefix up to "=" / ">") → family; the rest: words ("<part>:..."), entities ("<region>:...")
 _FAMILY_OF = {
     "years_since_injury": "header", "age": "header", "sex": "header", "reviewer": "header", "priority": "header",
@@ -124,8 +123,7 @@ def part_spans(letter: Letter, item: Item, prefix: str, item_facts: ItemFacts | 
     if prefix == "sum":
         spans = [letter.summary] if letter.summary else []
     elif prefix == "title":
-        end = item.decision.start if item.decision else item.heading.end
-        spans = [TextSpan(item.heading.start, end, letter.text[item.heading.start:end])]
+        spans = [TextSpan(item.heading.start, item.title_end, letter.text[item.heading.start:item.title_end])]
     else:
         part = getattr(item, TEXT_PARTS[prefix])
         spans = [part] if part else []
@@ -244,8 +242,7 @@ def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
 
 def _title_span(item: Item) -> tuple[int, int]:
     """The heading up to its decision, without the ": " that introduces the decision."""
-    end = item.heading.end if item.decision is None else item.decision.start
-    title = item.heading.text[:end - item.heading.start]
+    title = item.heading.text[:item.title_end - item.heading.start]
     return item.heading.start, item.heading.start + len(title.rstrip(": \n"))
 
 

@@ -35,7 +35,8 @@ def vocabulary() -> dict[str, frozenset[str]]:
     return {kind: frozenset(words) for kind, words in kinds.items()}
 
 
-TRIGGER_KINDS = ("negation", "correlative", "absence")
+TRIGGER_KINDS = ("negation", "correlative", "absence")  # what negates the words after it in a sentence
+PHRASE_KINDS = ("negation", "prefix", "negative_predicate")  # what negates the phrase it is inside
 
 
 def trigger_patterns(label: str) -> list[dict[str, str]]:
@@ -45,13 +46,13 @@ def trigger_patterns(label: str) -> list[dict[str, str]]:
     return [{"label": label, "pattern": word, "id": "negation"} for kind in TRIGGER_KINDS for word in sorted(vocab[kind])]
 
 
-def negations_in(words: Iterable[str], kinds: tuple[str, ...] = ("negation", "prefix", "negative_predicate")) -> int:
+def negations_in(words: Iterable[str], kinds: tuple[str, ...] = PHRASE_KINDS) -> int:
     """How many negations of ``kinds`` the lower-cased ``words`` of one phrase hold."""
     vocab = vocabulary()
     wanted = frozenset().union(*(vocab[kind] for kind in kinds))
     return sum(1 for w in words if w in wanted)
 
 
-def is_negated(words: Iterable[str], kinds: tuple[str, ...] = ("negation", "prefix", "negative_predicate")) -> bool:
+def is_negated(words: Iterable[str], kinds: tuple[str, ...] = PHRASE_KINDS) -> bool:
     """Whether a phrase reads negatively: an odd number of negations of ``kinds`` inside it."""
     return negations_in(words, kinds) % 2 == 1

@@ -74,8 +74,7 @@ def letter_regions(letter: Letter) -> list[tuple[str, int | None, TextSpan]]:
             if span is None:
                 continue
             if part == "heading":
-                end = item.decision.start if item.decision is not None else span.end
-                span = TextSpan(span.start, end, letter.text[span.start:end])
+                span = TextSpan(span.start, item.title_end, letter.text[span.start:item.title_end])
             regions.append((REGION_NAMES[part], item.index, span))
     return regions
 

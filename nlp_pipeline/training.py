@@ -158,8 +158,8 @@ def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: 
 
 
 def _plain_params(params: dict[str, Any]) -> dict[str, Any]:
-    return {name.split("__", 1)[0] if name.endswith("weights") else name.split("__", 1)[1]: value
-            for name, value in params.items()}
+    """``{"classify__C": 10, "weights__weights": {...}}`` → ``{"C": 10, "weights": {...}}``."""
+    return {name.rsplit("__", 1)[1]: value for name, value in params.items()}
 
 
 def _text_of(example_letter: ParsedLetter, index: int, mode: str, drop_verdict: bool) -> str:

@@ -63,6 +63,11 @@ class Item(_ToDict):
     rationale: TextSpan | None = None
 
     @property
+    def title_end(self) -> int:
+        """Where the title ends in the letter text: at its stated decision, else at the heading's end."""
+        return self.decision.start if self.decision is not None else self.heading.end
+
+    @property
     def is_modified_request(self) -> bool:
         """True when the heading gives an original request and an authorized portion."""
         return self.original_request is not None

@@ -18,18 +18,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared" / "data"
 
 
 def dump(out: Path) -> None:
     """The study letters' items the pipeline reads as medications, with the name it read."""
+    from explore_families import study_paths
+
     from nlp_pipeline.letters import load_letter
     from nlp_pipeline.pipeline import extract_letter
-    from nlp_pipeline.sealed import is_sealed
 
     rows = []
-    for path in sorted((SHARED / "letters").glob("*.pdf")):
-        if is_sealed(path.stem, path):
+    for path in study_paths():
+        if path.suffix != ".pdf":
             continue
         letter = load_letter(path)
         for item, facts in zip(letter.items, extract_letter(letter).items):

@@ -182,7 +182,7 @@ def readme_table(reports: dict[str, dict], sealed: dict[str, dict]) -> str:
                         f"{out['model']['metrics']['roc_auc']:.3f} | {out['model']['metrics']['brier']:.3f} "
                         f"({out['always_upheld']['metrics']['brier']:.3f}) |")
             base, sealed_base = result["tfidf_logreg"]["metrics"], out["tfidf_logreg"]["metrics"]
-            rows.append(f"| TF-IDF + LR, same folds | " + " | ".join(f"{base[k]:.3f}" for k in METRICS[:-1])
+            rows.append("| TF-IDF + LR, same folds | " + " | ".join(f"{base[k]:.3f}" for k in METRICS[:-1])
                         + f" | {base['brier']:.3f} | – | {sealed_base['roc_auc']:.3f} | {sealed_base['brier']:.3f} |")
     return "\n".join(rows)
 

@@ -64,14 +64,16 @@ def run(args: argparse.Namespace) -> int:
         else:
             stream.write("".join(_table(r) for r in records))
 
+    from nlp_pipeline.facts import AMOUNT_NOT_READ, NO_CATEGORY
+
     unread = {"items": 0, "no category": 0, "amount not read": 0}
 
     def count_and_write(records, stream):
         for record in records:
             for item in record.get("items", []) if args.entities else ():
                 unread["items"] += 1
-                unread["no category"] += any("no treatment category" in w for w in item.get("warnings", []))
-                unread["amount not read"] += any("amount that was not read" in w for w in item.get("warnings", []))
+                unread["no category"] += NO_CATEGORY in item.get("warnings", [])
+                unread["amount not read"] += AMOUNT_NOT_READ in item.get("warnings", [])
         write(records, stream)
 
     stats = run_batch(

@@ -47,7 +47,6 @@ from nlp_pipeline.negation import is_negated
 NECESSARY, NOT_NECESSARY, NONE = "necessary", "not_necessary", "none"
 _CLAUSE_BREAKS = {",", ";", ":", "(", ")", "--"}
 _LEADING = {"(", "\"", "'", "-", "*", "•", "|", "[", "]"}
-_OPENERS = {"if", "when", "whenever", "unless", "once", "until", "should", "provided"}
 _HISTORY_AFTER = 3  # "... was non-certified by utilization review": an agent right after the phrase
 _PHRASES = {"VERDICT", "REVERSAL"}
 _COORDINATION = {",", "or", "and", "nor"}  # "not medically necessary, medically appropriate, or indicated"
@@ -109,9 +108,10 @@ class VerdictReader:
 def read_sentence(sent: Span, found: list[Span]) -> list[Span]:
     """The verdict phrases of one sentence that count, as ``VERDICT`` spans valued with their verdict."""
     first = next((t for t in sent if t.text not in _LEADING and not t.is_space), None)
-    if first is None or first.lower_ in _OPENERS:  # "If ..., further sessions would be medically necessary"
-        return []
     markers = [s for s in found if s.label_ not in _PHRASES]
+    # a condition word opening the sentence: "If ..., further sessions would be medically necessary"
+    if first is None or any(m.label_ == "CONDITION" and m.start == first.i and len(m) == 1 for m in markers):
+        return []
     anchored = any(m.label_ == "ANCHOR" for m in markers)
     # a guideline opens the sentence ("According to ODG, ..."): its "recommended", "supported" are the guideline's
     quoting = any(m.label_ == "SOURCE" and m.start == first.i for m in markers)
