@@ -13,6 +13,7 @@ letters it is given (inside each outer fold when it is evaluated).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -60,9 +61,17 @@ class FamilyWeights(BaseEstimator, TransformerMixin):
 
     def transform(self, X):
         """``X`` with every column scaled by its family's weight."""
+        return scaled(X, self.scale())
+
+    def scale(self) -> np.ndarray:
+        """Each column's weight."""
         weights = self.weights or {}
-        scale = np.array([weights.get(family, 1.0) for family in self.families], dtype=float)
-        return sparse.csr_matrix(sparse.csr_matrix(X).multiply(scale[np.newaxis, :]))
+        return np.array([weights.get(family, 1.0) for family in self.families], dtype=float)
+
+
+def scaled(X, scale: np.ndarray):
+    """``X`` (dense or sparse) with column j multiplied by ``scale[j]``, as a CSR matrix."""
+    return sparse.csr_matrix(sparse.csr_matrix(X).multiply(scale[np.newaxis, :]))
 
 
 def vectorizer(rows) -> tuple[DictVectorizer, tuple[str, ...]]:
@@ -110,14 +119,19 @@ class LinearParts:
     slope: float
     offset: float
 
-    @property
+    @cached_property
     def names(self) -> np.ndarray:
         """Column → feature name."""
         return self.vectorize.get_feature_names_out()
 
+    @cached_property
+    def scale(self) -> np.ndarray:
+        """Column → its family's weight (computed once: a model's columns run to tens of thousands)."""
+        return self.weights.scale()
+
     def transform(self, rows):
         """Feature dicts → the weighted matrix the logistic regression reads."""
-        return self.weights.transform(self.vectorize.transform(rows))
+        return scaled(self.vectorize.transform(rows), self.scale)
 
 
 def linear_parts(model: Pipeline) -> LinearParts:

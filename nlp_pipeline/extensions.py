@@ -25,6 +25,18 @@ _DOC_EXTENSIONS = {
 }
 
 
+_TEXT = "imr_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, joined once per doc (spaCy re-joins every token's text on each ``doc.text``; the
+    components read it about seven times a doc). A doc's text never changes, so the copy cannot go stale."""
+    text = doc.user_data.get(_TEXT)
+    if text is None:
+        text = doc.user_data[_TEXT] = doc.text
+    return text
+
+
 def register_extensions() -> None:
     """Register the extensions (idempotent: a second call changes nothing)."""
     for name, default in _SPAN_EXTENSIONS.items():

@@ -9,6 +9,7 @@ import hashlib
 import json
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -127,6 +128,13 @@ class OutcomeModel:
         """The probability from which an item is predicted Overturned."""
         return float(self.metadata["threshold"])
 
+    @cached_property
+    def parts(self):
+        """The fitted estimator taken apart (:func:`nlp_pipeline.estimator.linear_parts`), once per model."""
+        from nlp_pipeline.estimator import linear_parts
+
+        return linear_parts(self.estimator)
+
     def verdict_probability(self, value: str) -> float | None:
         """P(Overturned) for an item whose rationale states verdict ``value``: the rate measured on the
         training items with that verdict (None for facts models and models without the measurement)."""
@@ -146,12 +154,10 @@ class OutcomeModel:
 
     def predict_letter(self, letter: Letter) -> list[Prediction]:
         """Predict every item of a parsed letter."""
-        from nlp_pipeline.estimator import linear_parts
-
         if not letter.items:
             return []
         facts = extract_letter(letter)
-        parts = linear_parts(self.estimator)
+        parts = self.parts
         names, coef, slope = parts.names, parts.classifier.coef_[0], parts.slope
         intercept = float(-(slope * parts.classifier.intercept_[0] + parts.offset))
         rows = [item_features(letter, item, facts, self.mode) for item in letter.items]

@@ -19,22 +19,21 @@ from nlp_pipeline.facts import (derive_item_facts, injury_to_review_spans, lette
 from nlp_pipeline.components.verdict import doc_verdict
 from nlp_pipeline.types import Entity, Letter, LetterFacts, TextSpan, Verdict
 
-# span ruler name → (spans key, pattern files); the negation words join the triggers and the stance words
-# from the one vocabulary (nlp_pipeline.negation)
-RULERS = {
-    "imr_entity_ruler": (SPANS_KEY, ("treatments", "guidelines", "anatomy")),
-    "imr_cue_ruler": (CUES_KEY, ("cues",)),
-    "imr_finding_ruler": (FINDINGS_KEY, ("findings",)),
-    "imr_trigger_ruler": (TRIGGERS_KEY, ("assertion_triggers", "roles")),
-    "imr_stance_ruler": (STANCE_KEY, ("stance",)),
+# span group → the pattern files imr_rulers fills it from; the negation words join the triggers and the stance
+# words from the one vocabulary (nlp_pipeline.negation)
+RULES = {
+    SPANS_KEY: ("treatments", "guidelines", "anatomy"),
+    CUES_KEY: ("cues",),
+    FINDINGS_KEY: ("findings",),
+    TRIGGERS_KEY: ("assertion_triggers", "roles"),
+    STANCE_KEY: ("stance",),
 }
-# span groups that keep overlapping matches (the components resolve them)
+# span groups that keep overlapping matches (the components resolve them); the others keep the first longest
 _OVERLAPPING = {TRIGGERS_KEY, STANCE_KEY}
 ITEM_PARTS = ("heading", "claims_administrator_guideline", "maximus_guideline", "rationale")
 REGION_NAMES = {"heading": "heading", "claims_administrator_guideline": "ca_guideline",
                 "maximus_guideline": "maximus_guideline", "rationale": "rationale"}
-_LONGEST = {"@misc": "spacy.first_longest_spans_filter.v1"}
-_NEGATIONS = {"imr_trigger_ruler": trigger_patterns("NEGATED_BEFORE"), "imr_stance_ruler": trigger_patterns("STANCE_AGAINST")}
+_NEGATIONS = {TRIGGERS_KEY: trigger_patterns("NEGATED_BEFORE"), STANCE_KEY: trigger_patterns("STANCE_AGAINST")}
 
 
 def load_patterns(name: str) -> list[dict[str, Any]]:
@@ -48,12 +47,10 @@ def build_nlp() -> Language:
     """The extraction pipeline (built once per process)."""
     nlp = spacy.blank("en")
     nlp.add_pipe("imr_sentences")
-    for name, (key, files) in RULERS.items():
-        config = {"spans_key": key, "phrase_matcher_attr": "LOWER", "validate": False}
-        if key not in _OVERLAPPING:
-            config["spans_filter"] = _LONGEST
-        ruler = nlp.add_pipe("span_ruler", name=name, config=config)
-        ruler.add_patterns([row for f in files for row in load_patterns(f)] + _NEGATIONS.get(name, []))
+    rulers = nlp.add_pipe("imr_rulers")
+    for key, files in RULES.items():
+        rulers.add(key, [row for f in files for row in load_patterns(f)] + _NEGATIONS.get(key, []),
+                   keep_overlaps=key in _OVERLAPPING)
     for component in ("imr_quantities", "imr_dates", "imr_citations", "imr_roles", "imr_assertions", "imr_stance",
                       "imr_verdict"):
         nlp.add_pipe(component)

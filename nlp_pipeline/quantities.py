@@ -32,30 +32,34 @@ _UNIT = r"(?:(?:additional|more|further|physical\s+therapy|PT|acupuncture|chirop
 _PER_WEEK = r"(?:x|times?|visits?|sessions?)\s*(?:(?:a|per|/|each|every)?\s*(?:week|wk)\b|weekly)"
 _FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:(?:a|per)\s+week|weekly))"
 
+# words a pattern cannot match without (the texts it is tried on are searched for them first, a much cheaper
+# scan: most parts of a letter never mention weeks); tests/test_properties.py checks every pattern against them
+_WEEK = r"w(?:ee)?k"
+_UNIT_WORD = r"session|visit|treatment|appointment|injection|unit|trip"
 _PATTERNS = [
     # "3 times a week for 2 weeks", "two times a week times six weeks", "2x/week x 6 weeks"
-    ("freq_weeks", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times|over)?\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"
+    ("freq_weeks", _WEEK, rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times|over)?\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"
                    rf"(?:\s*\((?P<paren>\d{{1,3}})(?:\s+{_UNIT})?\))?"),
     # "1 time a week for 20 sessions"
-    ("freq_count", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times)\s*(?P<n>{_RANGE})\s*{_UNIT}"),
+    ("freq_count", _WEEK, rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times)\s*(?P<n>{_RANGE})\s*{_UNIT}"),
     # "6-10 visits over 5-6 weeks", "24 visits over 16 weeks"
-    ("count_weeks", rf"\b(?P<n>{_RANGE})\s*{_UNIT}\s+(?:over|in|for|within)\s+(?:a\s+period\s+of\s+)?"
+    ("count_weeks", _WEEK, rf"\b(?P<n>{_RANGE})\s*{_UNIT}\s+(?:over|in|for|within)\s+(?:a\s+period\s+of\s+)?"
                     rf"(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"),
     # "two times four (8)", "2 x 4 visits", "2 x 6 weeks" (so many a week for so many weeks)
-    ("times", rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
+    ("times", None, rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
               rf"(?:\s*(?:weeks?|wks?)\b|(?!\s*(?:months?|days?|hours?|%|mg)))"
               rf"(?:\s*{_UNIT})?(?:\s*\((?P<paren>\d{{1,3}})\))?"),
     # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"
-    ("count", rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
+    ("count", _UNIT_WORD, rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
     # "x8 visits", "X16 visits", "times 12", "sessions #8", "#6"
-    ("marked", rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|cm|mm|inch|in\b))"
+    ("marked", None, rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|cm|mm|inch|in\b))"
                rf"(?:\s*{_UNIT})?"),
     # the count after the noun: "Physical therapy sessions, 12", "Psychotherapy sessions, six"
-    ("count_after", rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b(?!\s*(?:weeks?|wks?|months?|days?|mg|%))"),
+    ("count_after", _UNIT_WORD, rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b(?!\s*(?:weeks?|wks?|months?|days?|mg|%))"),
     # "QTY: 8", "quantity 30", "(quantity: 12)"
-    ("qty", r"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{1,3})\b"),
+    ("qty", None, r"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{1,3})\b"),
     # a bare "(12)" after a request
-    ("paren", r"\((?P<n>\d{1,3})\)"),
+    ("paren", None, r"\((?P<n>\d{1,3})\)"),
 ]
 _DRUG = re.compile(
     r"(?P<strength>\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?){0,2})\s*(?P<sunit>mg|mcg|gm|g|ml|%)(?![a-z])"
@@ -81,7 +85,8 @@ _COUNTED = re.compile(r"\b(?P<qty>\d{1,4})\s*(?:tab(?:let)?s?|cap(?:sule)?s?|pat
 # what makes "QTY: 60" a drug amount: a strength or a dosage form before it
 _DRUG_BEFORE = re.compile(rf"\d\s*(?:mg|mcg|%|ml)(?![a-z])|\b(?:{_FORMS}|creams?|gels?|ointments?|lotions?)\b",
                           re.IGNORECASE)
-_COMPILED = [(name, re.compile(p, re.IGNORECASE)) for name, p in _PATTERNS]
+_COMPILED = [(name, guard and re.compile(guard, re.IGNORECASE), re.compile(p, re.IGNORECASE))
+             for name, guard, p in _PATTERNS]
 
 
 @dataclass(frozen=True)
@@ -164,13 +169,14 @@ def find_quantities(text: str) -> list[Quantity]:
     def keep(start: int, end: int, value: dict[str, Any]) -> None:
         found.append(Quantity(start, end, text[start:end], value))
 
-    for match in _DRUG.finditer(text):
+    hashed = "#" in text  # the drug, dispensed and hash amounts all need one
+    for match in _DRUG.finditer(text) if hashed else ():
         keep(*match.span(), {"kind": "drug", "strength": re.sub(r"\s+", "", match["strength"]),
                              "strength_unit": match["sunit"].lower(), "quantity": int(match["qty"])})
-    for match in _DISPENSED.finditer(text):
+    for match in _DISPENSED.finditer(text) if hashed else ():
         if free(*match.span()):
             keep(*match.span(), {"kind": "drug", "quantity": int(match["qty"]), "form": match["form"].lower()})
-    for match in _HASH_AMOUNT.finditer(text):
+    for match in _HASH_AMOUNT.finditer(text) if hashed else ():
         window = max(0, match.start() - _LOOK_BACK)
         for tail, described in _BEFORE_AMOUNT:
             before = tail.search(text, window, match.start())
@@ -180,7 +186,9 @@ def find_quantities(text: str) -> list[Quantity]:
     for match in _COUNTED.finditer(text):
         if free(*match.span()) and _DRUG_BEFORE.search(text, 0, match.start()):
             keep(*match.span(), {"kind": "drug", "quantity": int(match["qty"])})
-    for name, pattern in _COMPILED:
+    for name, guard, pattern in _COMPILED:
+        if guard is not None and not guard.search(text):
+            continue
         for match in pattern.finditer(text):
             value = _visits(match, name) if free(*match.span()) else None
             if value is not None and name == "qty" and _DRUG_BEFORE.search(text, 0, match.start()):

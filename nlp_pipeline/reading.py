@@ -147,12 +147,41 @@ def _plain_text(data: bytes) -> str:
     return text
 
 
+# a line ftfy only mends the line breaks of: printable ASCII without "&" (an HTML entity may start there), tab,
+# form feed, carriage return
+_PLAIN_LINE = re.compile(r"[\t\f\r -%'-~]*")
+
+
+def repair_text(raw: str) -> str:
+    """``ftfy.fix_text(raw, normalization="NFC")`` with ftfy run only on the lines that need it.
+
+    ftfy fixes a text line by line (its segments end at each line break) and reads mojibake, entities and
+    control characters only where a character other than printable ASCII is, or an "&"; every other line
+    comes back as it went in but for its line breaks ("\\r\\n" and "\\r" become "\\n"). ftfy costs most of
+    reading a letter and most lines are plain, so they are passed over. One piece of ftfy's state crosses
+    lines, and is kept here: after the first "<", HTML entities are no longer unescaped.
+    """
+    out = []
+    unescape_html: bool | str = "auto"
+    lines = raw.split("\n")
+    for number, line in enumerate(lines):
+        if unescape_html == "auto" and "<" in line:
+            unescape_html = False
+        last = number == len(lines) - 1
+        if _PLAIN_LINE.fullmatch(line):
+            out.append((line if last or not line.endswith("\r") else line[:-1]).replace("\r", "\n"))
+            continue
+        fixed = ftfy.fix_text(line if last else line + "\n", normalization="NFC", unescape_html=unescape_html)
+        out.append(fixed if last else fixed[:-1])
+    return "\n".join(out)
+
+
 def normalize_text(raw: str) -> str:
     """Repair mojibake and page debris; return one stripped, non-empty line per text line.
 
     The result is what every character offset in the project points into.
     """
-    text = ftfy.fix_text(raw, normalization="NFC")
+    text = repair_text(raw)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\t", " ")
     text = text.replace("\u00a0", " ")
     lines = [re.sub(r" {2,}", " ", line.strip()) for line in text.split("\n")]

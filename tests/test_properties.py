@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nlp_pipeline import quantities
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.letters import iso_date, parse_letter
 from nlp_pipeline.reading import decode_letter_bytes, normalize_text
@@ -19,6 +21,8 @@ MARKERS = [
 letterish = st.lists(st.one_of(st.sampled_from(MARKERS), st.text(max_size=40)), max_size=40).map("".join)
 settings.register_profile("imr", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("imr")
+
+_QUANTITY_PATTERNS = quantities._COMPILED  # (name, guard or None, pattern)
 
 
 @given(st.text())
@@ -113,3 +117,21 @@ def test_date_finder_never_raises_and_keeps_offsets(text):
     for found in find_dates(text):
         assert text[found.start:found.end] == found.text
         assert len(found.iso) == 10
+
+
+@pytest.mark.parametrize("name,guard,pattern", [row for row in _QUANTITY_PATTERNS if row[1] is not None],
+                         ids=[row[0] for row in _QUANTITY_PATTERNS if row[1] is not None])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_count_pattern_never_matches_a_text_without_its_guard_word(data, name, guard, pattern):
+    # find_quantities skips a pattern on a text without its guard word; any text the pattern matches must hold it
+    text = data.draw(st.from_regex(pattern))
+    assert guard.search(text), (name, text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_every_drug_amount_pattern_needs_a_hash(data):
+    # find_quantities tries the drug, dispensed and hash-amount patterns only on a text with a "#"
+    for pattern in (quantities._DRUG, quantities._DISPENSED, quantities._HASH_AMOUNT):
+        assert "#" in data.draw(st.from_regex(pattern))

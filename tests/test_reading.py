@@ -1,10 +1,13 @@
 """Reading files into normalized text, and the errors for files that are not letters."""
 from __future__ import annotations
 
+import ftfy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.reading import decode_letter_bytes, normalize_text, read_letter_text
+from nlp_pipeline.reading import decode_letter_bytes, normalize_text, read_letter_text, repair_text
 
 
 @pytest.mark.parametrize(
@@ -94,3 +97,23 @@ def test_pdfs_read_from_many_threads_at_once(letters_dir):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "same"
+
+
+# pieces ftfy reads differently: mojibake, entities before and after a "<", control and width characters,
+# ligatures, curly quotes, every kind of line break
+_PIECES = ["plain words", " ", "\n", "\r\n", "\r", "\t", "\f", "&amp;", "&lt;", "<", "Ã©", "â€™", "â€œ", "Ã",
+           "\u00a0", "\u2028", "\x1b[31m", "\x00", "\x85", "ﬁ", "ＡＢ", "“quoted”", "e\u0301", "\ufeff", "&"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_ftfy_on_the_lines_that_need_it_equals_ftfy_on_the_whole_text(raw):
+    assert repair_text(raw) == ftfy.fix_text(raw, normalization="NFC")
+
+
+def test_ftfy_skipping_plain_lines_changes_no_letter_of_the_corpus(letters_dir):
+    from nlp_pipeline.reading import _pdf_text
+
+    for path in sorted(letters_dir.glob("*.pdf"))[::4]:
+        raw = _pdf_text(path.read_bytes())
+        assert repair_text(raw) == ftfy.fix_text(raw, normalization="NFC"), path.name

@@ -1,2 +1,2 @@
 """spaCy components of the extraction pipeline, one per module, each a registered ``imr_*`` factory."""
-from nlp_pipeline.components import assertions, citations, dates, quantities, roles, sentences, stance, verdict  # noqa: F401  (registers)
+from nlp_pipeline.components import assertions, citations, dates, quantities, roles, rulers, sentences, stance, verdict  # noqa: F401  (registers)

@@ -7,7 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp_pipeline.components._spans import add_char_span, group
-from nlp_pipeline.extensions import SPANS_KEY
+from nlp_pipeline.extensions import SPANS_KEY, doc_text
 
 _PAGES = re.compile(
     r"\bPages?(?:\s*\(s\))?\s*:?\s*(?P<pages>\d{1,3}(?:\s*-\s*\d{1,3})?(?:\s*(?:,|and|&)\s*\d{1,3}(?:\s*-\s*\d{1,3})?)*)",
@@ -29,19 +29,20 @@ class CitationTagger:
     """Fills each GUIDELINE's source/chapter/year, then adds page and statute CITATION spans."""
 
     def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
         guidelines = [s for s in group(doc, SPANS_KEY) if s.label_ == "GUIDELINE"]
         for span in guidelines:
-            span._.imr_value = guideline_value(span.id_, doc.text[span.end_char:span.end_char + 80])
-        for match in _PAGES.finditer(doc.text):
+            span._.imr_value = guideline_value(span.id_, text[span.end_char:span.end_char + 80])
+        for match in _PAGES.finditer(text):
             value = {"pages": [re.sub(r"\s+", "", p) for p in re.split(r"\s*(?:,|and|&)\s*", match["pages"])]}
             previous = [g for g in guidelines if g.end_char <= match.start() and match.start() - g.end_char < 80]
             if previous:
                 value.update(source=previous[-1]._.imr_value["source"])
-                section = _SECTION.match(doc.text[previous[-1].end_char:match.start()])
+                section = _SECTION.match(text[previous[-1].end_char:match.start()])
                 if section:
                     value["section"] = section["section"]
             add_char_span(doc, SPANS_KEY, match.start(), match.end(), "CITATION", value)
-        for match in _STATUTE.finditer(doc.text):
+        for match in _STATUTE.finditer(text):
             add_char_span(doc, SPANS_KEY, match.start(), match.end(), "CITATION", {"statute": match.group()})
         return doc
 

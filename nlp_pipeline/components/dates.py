@@ -6,7 +6,7 @@ from spacy.tokens import Doc
 
 from nlp_pipeline.components._spans import add_char_span
 from nlp_pipeline.dates import find_dates
-from nlp_pipeline.extensions import SPANS_KEY
+from nlp_pipeline.extensions import SPANS_KEY, doc_text
 
 
 @Language.factory("imr_dates", requires=["doc.spans"], assigns=["doc.spans", "span._.imr_value", "span._.imr_role"])
@@ -19,6 +19,6 @@ class DateTagger:
     """Adds a DATE span for every calendar date in the text."""
 
     def __call__(self, doc: Doc) -> Doc:
-        for found in find_dates(doc.text):
+        for found in find_dates(doc_text(doc)):
             add_char_span(doc, SPANS_KEY, found.start, found.end, "DATE", {"date": found.iso})
         return doc

@@ -5,7 +5,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp_pipeline.components._spans import add_char_span
-from nlp_pipeline.extensions import SPANS_KEY
+from nlp_pipeline.extensions import SPANS_KEY, doc_text
 from nlp_pipeline.quantities import find_quantities
 
 
@@ -20,6 +20,6 @@ class QuantityTagger:
     """Adds a COUNT span for every count or drug amount :func:`find_quantities` finds."""
 
     def __call__(self, doc: Doc) -> Doc:
-        for quantity in find_quantities(doc.text):
+        for quantity in find_quantities(doc_text(doc)):
             add_char_span(doc, SPANS_KEY, quantity.start, quantity.end, "COUNT", quantity.value)
         return doc

@@ -16,6 +16,8 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
+from nlp_pipeline.extensions import doc_text
+
 _CITATION = re.compile(r"\((?:[A-Z][\w'’-]*\.?\s*)+(?:(?:et al\.?|and|&)\s*(?:[A-Z][\w'’-]*\s*)?)?,?\s*(?:19|20)\d{2}[a-z]?\)")
 _CITATION_RUN = re.compile(rf"{_CITATION.pattern}(?:\s*{_CITATION.pattern})*")
 
@@ -37,7 +39,7 @@ class SentenceSplitter:
         for token in doc[1:]:
             if token.is_sent_start and (token.text[0].islower() or token.text[0].isdigit() or token.text in ",;)"):
                 token.is_sent_start = False
-        for match in _CITATION_RUN.finditer(doc.text):
+        for match in _CITATION_RUN.finditer(doc_text(doc)):
             first = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if first is None:
                 continue

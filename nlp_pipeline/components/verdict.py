@@ -36,10 +36,10 @@ from importlib import resources
 from typing import Any
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from nlp_pipeline.components._matching import PatternMatcher
 from nlp_pipeline.components._spans import group
 from nlp_pipeline.extensions import VERDICTS_KEY
 from nlp_pipeline.negation import is_negated
@@ -85,7 +85,7 @@ class VerdictReader:
 
     def __init__(self, nlp: Language, regions: set[str]):
         self.regions = regions
-        self.matcher = Matcher(nlp.vocab, validate=True)
+        self.matcher = PatternMatcher(nlp.vocab, validate=True)
         keys: dict[tuple[str, str], list] = {}
         for label, kind, pattern in verdict_patterns():
             keys.setdefault((label, kind), []).append(pattern)

@@ -1,0 +1,117 @@
+"""Rule patterns to matches, cheaply: the one place token patterns are compiled for the components.
+
+spaCy's token ``Matcher`` walks every token of a doc as a Python object on each call and evaluates every
+``IN`` set as a Python predicate per token, whatever its patterns: a handful of small patterns cost as much
+as the rest of a component. A :class:`PatternMatcher` gives the same matches for less:
+
+- a phrase (a string) goes to a ``PhraseMatcher`` on ``LOWER``, as spaCy's ``span_ruler`` puts it;
+- a token pattern that only lists exact words of one attribute (``ORTH`` or ``LOWER`` values, ``IN`` sets,
+  ``"OP": "?"``) is spelled out into the word sequences it matches (:func:`spelled_out`), which a
+  ``PhraseMatcher`` on that attribute finds exactly as the ``Matcher`` would;
+- every other pattern, and every pattern of a key matched with ``greedy`` (whose filter must see all of
+  the key's matches), goes to one ``Matcher``; it runs only on a doc that holds a word one of its patterns
+  must start with, when every pattern has such a word.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable
+
+from spacy.attrs import LOWER, ORTH
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+WORD_ATTRS = {"LOWER": LOWER, "ORTH": ORTH}
+_MAX_SPELLED = 2000  # a token pattern spelling out to more word sequences than this stays a token pattern
+
+
+class PatternMatcher:
+    """A ``Matcher`` and ``PhraseMatcher``s behind one ``add`` / ``__call__``, giving what the ``Matcher``
+    would give for the same patterns (phrases matched on ``LOWER``), in no particular order."""
+
+    def __init__(self, vocab: Vocab, make_doc: Callable[[str], Doc] | None = None, validate: bool = False):
+        self.vocab = vocab
+        self.make_doc = make_doc
+        self.phrases = {attr: PhraseMatcher(vocab, attr=attr) for attr in WORD_ATTRS}
+        self.tokens = Matcher(vocab, validate=validate)
+        # the words (attribute → hashes) some pattern of self.tokens must start with; None: any doc may match
+        self.anchors: dict[str, set[int]] | None = {attr: set() for attr in WORD_ATTRS}
+
+    def add(self, key: str, patterns: list[str | list[dict[str, Any]]], greedy: str | None = None) -> int:
+        """Add ``patterns`` under ``key`` (a string); return the key's hash, the match id it is found with."""
+        for pattern in patterns:
+            if isinstance(pattern, str):
+                if self.make_doc is None:
+                    raise ValueError("phrase patterns need make_doc")
+                self.phrases["LOWER"].add(key, [self.make_doc(pattern)])
+                continue
+            spelled = spelled_out(pattern) if greedy is None else None
+            if spelled is not None:
+                attr, sequences = spelled
+                self.phrases[attr].add(key, [Doc(self.vocab, words=words) for words in sequences])
+            else:
+                self.tokens.add(key, [pattern], greedy=greedy)
+                self._anchor(pattern)
+        return self.vocab.strings.add(key)
+
+    def _anchor(self, pattern: list[dict[str, Any]]) -> None:
+        if self.anchors is None:
+            return
+        first = next((token for token in pattern if token.get("OP") in (None, "+")), None)
+        attr = next((a for a in WORD_ATTRS if first is not None and a in first), None)
+        value = first.get(attr) if attr else None
+        words = value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else value
+        words = [words] if isinstance(words, str) else words
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            self.anchors = None
+            return
+        self.anchors[attr].update(self.vocab.strings.add(w) for w in words)
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """``(match id, start, end)`` of every match in ``doc``."""
+        found = [m for phrases in self.phrases.values() for m in phrases(doc)]
+        if len(self.tokens) and self._may_match(doc):
+            found.extend(self.tokens(doc))
+        return found
+
+    def _may_match(self, doc: Doc) -> bool:
+        if self.anchors is None:
+            return True
+        present = doc.to_array([WORD_ATTRS[a] for a in WORD_ATTRS])
+        return any(not self.anchors[a].isdisjoint(present[:, i].tolist()) for i, a in enumerate(WORD_ATTRS))
+
+
+def spelled_out(pattern: list[dict[str, Any]]) -> tuple[str, list[list[str]]] | None:
+    """The word sequences a token pattern matches, with the attribute they are compared on, when the pattern
+    only lists exact words of one attribute (values, ``IN`` sets, optional tokens); None otherwise.
+
+    ``[{"LOWER": {"IN": ["was", "were"]}}, {"LOWER": "not", "OP": "?"}, {"LOWER": "provided"}]`` →
+    ``("LOWER", [["was", "not", "provided"], ["was", "provided"], ["were", "not", "provided"], ...])``.
+    """
+    attrs = {key for token in pattern for key in token if key != "OP"}
+    if len(attrs) != 1 or not attrs <= set(WORD_ATTRS):
+        return None
+    (attr,) = attrs
+    choices: list[list[str | None]] = []
+    for token in pattern:
+        value, op = token.get(attr), token.get("OP")
+        if op not in (None, "?") or value is None:
+            return None
+        if isinstance(value, dict):
+            if set(value) != {"IN"}:
+                return None
+            value = value["IN"]
+        words = [value] if isinstance(value, str) else value
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            return None
+        if attr == "LOWER" and any(w != w.lower() for w in words):
+            return None  # a LOWER value with capitals never matches; leave such a pattern as it is
+        choices.append([*words, *([None] if op == "?" else [])])
+    count = 1
+    for options in choices:
+        count *= len(options)
+    if count > _MAX_SPELLED:
+        return None
+    sequences = (tuple(w for w in combo if w is not None) for combo in itertools.product(*choices))
+    return attr, [list(words) for words in dict.fromkeys(s for s in sequences if s)]
