@@ -7,7 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.reading import decode_letter_bytes, normalize_text, read_letter_text, repair_text
+from nlp_pipeline.reading import (
+    decode_letter_bytes,
+    normalize_text,
+    read_letter_text,
+    repair_text,
+)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ as the rest of a component. A :class:`PatternMatcher` gives the same matches for
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from spacy.attrs import LOWER, ORTH
 from spacy.matcher import Matcher, PhraseMatcher

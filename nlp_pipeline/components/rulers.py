@@ -20,7 +20,7 @@ from nlp_pipeline.components._matching import PatternMatcher
 
 
 @Language.factory("imr_rulers", requires=[], assigns=["doc.spans"])
-def make_rulers(nlp: Language, name: str) -> "Rulers":
+def make_rulers(nlp: Language, name: str) -> Rulers:
     """Create the component (empty: :meth:`Rulers.add` gives each span group its patterns)."""
     return Rulers(nlp)
 
