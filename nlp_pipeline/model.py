@@ -82,6 +82,7 @@ def _resolve(path: str | Path | None, mode: str) -> tuple[Path, Path]:
 def load_model(path: str | Path | None = None, mode: str = "draft") -> "OutcomeModel":
     """Load a model folder (default: the shipped ``models/<mode>``), refusing unsafe or altered files."""
     import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     model_file, metadata_file = _resolve(path, mode)
     metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
@@ -90,11 +91,11 @@ def load_model(path: str | Path | None = None, mode: str = "draft") -> "OutcomeM
             raise ModelError(f"{model_file}: this is a pickle, not a skops file; refused")
     if sha256(model_file) != metadata.get("sha256"):
         raise ModelError(f"{model_file}: SHA-256 does not match {METADATA_FILE}; the file was altered or mismatched")
-    untrusted = [t for t in skops.io.get_untrusted_types(file=model_file) if t not in TRUSTED_TYPES]
-    if untrusted:
-        raise ModelError(f"{model_file}: contains types that are not trusted: {', '.join(untrusted)}")
     _warn_on_version_drift(metadata.get("versions", {}))
-    estimator = skops.io.load(model_file, trusted=TRUSTED_TYPES)
+    try:  # skops audits the file's types against the trusted list before it builds anything
+        estimator = skops.io.load(model_file, trusted=TRUSTED_TYPES)
+    except UntrustedTypesFoundException as err:
+        raise ModelError(f"{model_file}: contains types that are not trusted ({err})") from None
     return OutcomeModel(estimator, metadata)
 
 

@@ -36,6 +36,11 @@ _FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:(?:a|per)\s+
 # scan: most parts of a letter never mention weeks); tests/test_properties.py checks every pattern against them
 _WEEK = r"w(?:ee)?k"
 _UNIT_WORD = r"session|visit|treatment|appointment|injection|unit|trip"
+_TIMES_NUMBER = rf"(?:times|x)\s*{_NUM}"
+# what a match's first character must be, put before a pattern as a lookahead: Python's re then skips ahead
+# to such characters instead of trying the whole pattern at every position (half the time or less); a number
+# starts with a digit or a number word's first letter, a unit phrase with a letter
+_FIRST = {"number": "(?=[" + "".join(sorted({w[0] for w in _WORDS})) + r"\d])", "letter": "(?=[a-z])"}
 _PATTERNS = [
     # "3 times a week for 2 weeks", "two times a week times six weeks", "2x/week x 6 weeks"
     ("freq_weeks", _WEEK, rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times|over)?\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"
@@ -46,7 +51,7 @@ _PATTERNS = [
     ("count_weeks", _WEEK, rf"\b(?P<n>{_RANGE})\s*{_UNIT}\s+(?:over|in|for|within)\s+(?:a\s+period\s+of\s+)?"
                     rf"(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"),
     # "two times four (8)", "2 x 4 visits", "2 x 6 weeks" (so many a week for so many weeks)
-    ("times", None, rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
+    ("times", _TIMES_NUMBER, rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
               rf"(?:\s*(?:weeks?|wks?)\b|(?!\s*(?:months?|days?|hours?|%|mg)))"
               rf"(?:\s*{_UNIT})?(?:\s*\((?P<paren>\d{{1,3}})\))?"),
     # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"
@@ -85,7 +90,11 @@ _COUNTED = re.compile(r"\b(?P<qty>\d{1,4})\s*(?:tab(?:let)?s?|cap(?:sule)?s?|pat
 # what makes "QTY: 60" a drug amount: a strength or a dosage form before it
 _DRUG_BEFORE = re.compile(rf"\d\s*(?:mg|mcg|%|ml)(?![a-z])|\b(?:{_FORMS}|creams?|gels?|ointments?|lotions?)\b",
                           re.IGNORECASE)
-_COMPILED = [(name, guard and re.compile(guard, re.IGNORECASE), re.compile(p, re.IGNORECASE))
+# the first character of each pattern's matches (see _FIRST); the others start with "#", "(" or a rarer word
+_STARTS = {"freq_weeks": "number", "freq_count": "number", "count_weeks": "number", "times": "number",
+           "count": "number", "count_after": "letter"}
+_COMPILED = [(name, guard and re.compile(guard, re.IGNORECASE),
+              re.compile(_FIRST[_STARTS[name]] + p if name in _STARTS else p, re.IGNORECASE))
              for name, guard, p in _PATTERNS]
 
 

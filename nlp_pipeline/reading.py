@@ -179,10 +179,26 @@ def repair_text(raw: str) -> str:
 def normalize_text(raw: str) -> str:
     """Repair mojibake and page debris; return one stripped, non-empty line per text line.
 
-    The result is what every character offset in the project points into.
+    The result is what every character offset in the project points into. Normalizing it again changes
+    nothing: line breaks are made lines before ftfy reads them (ftfy reads a line at a time, and a carriage
+    return or form feed is not a line to it), and a pass that still changes the text (ftfy can mend a line
+    only once another fix has split it off) is followed by another, up to three.
     """
-    text = repair_text(raw)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\t", " ")
+    text = raw
+    for _ in range(3):
+        again = _normalize_once(text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _normalize_once(raw: str) -> str:
+    text = raw.replace("\r\n", "\n")
+    for line_break in ("\r", "\f", "\u2028", "\u2029"):
+        text = text.replace(line_break, "\n")
+    text = repair_text(text)
+    text = text.replace("\r", "\n").replace("\t", " ")
     text = text.replace("\u00a0", " ")
     lines = [re.sub(r" {2,}", " ", line.strip()) for line in text.split("\n")]
     text = "\n".join(line for line in lines if line)

@@ -353,3 +353,20 @@ def test_html_highlights_every_span_of_an_evidence(example_draft, draft_model):
     evidence = Evidence("case_sentences:against", -1.0, letter.text[slice(*first)], *first, spans=(first, last))
     html = predictions_html(letter, [dataclasses.replace(prediction, evidence=(evidence,))])
     assert html.count("<mark") == 2
+
+
+class _NotTrusted:
+    """A type no model file may hold."""
+
+
+def test_a_model_holding_an_untrusted_type_is_refused_before_it_is_built(tmp_path):
+    import skops.io
+
+    from nlp_pipeline.model import sha256
+
+    folder = _copy_shipped(tmp_path)
+    skops.io.dump({"estimator": _NotTrusted()}, folder / MODEL_FILE)
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    (folder / METADATA_FILE).write_text(json.dumps({**metadata, "sha256": sha256(folder / MODEL_FILE)}))
+    with pytest.raises(ModelError, match="not trusted.*_NotTrusted"):
+        load_model(folder)

@@ -15,6 +15,7 @@ from nlp_pipeline.qa import short_flag
 from nlp_pipeline.render import disagreement, page, predictions_html
 
 _MODEL = None  # one loaded model per process (set by _load)
+_LOADED = None  # the (model, mode) _MODEL was loaded from
 
 
 def add_parser(subparsers) -> None:
@@ -31,10 +32,13 @@ def add_parser(subparsers) -> None:
 
 
 def _load(model: str | None, mode: str) -> None:
-    global _MODEL
+    """Load the model once per process (``run`` loads it to report a bad model early; with one job the
+    batch's initializer then finds it loaded)."""
+    global _MODEL, _LOADED
     from nlp_pipeline.model import load_model
 
-    _MODEL = load_model(model, mode)
+    if _MODEL is None or _LOADED != (model, mode):
+        _MODEL, _LOADED = load_model(model, mode), (model, mode)
 
 
 def predict_one(path: Path, html_dir: str | None = None) -> list[dict]:

@@ -9,8 +9,11 @@ as the rest of a component. A :class:`PatternMatcher` gives the same matches for
   ``"OP": "?"``) is spelled out into the word sequences it matches (:func:`spelled_out`), which a
   ``PhraseMatcher`` on that attribute finds exactly as the ``Matcher`` would;
 - every other pattern, and every pattern of a key matched with ``greedy`` (whose filter must see all of
-  the key's matches), goes to one ``Matcher``; it runs only on a doc that holds a word one of its patterns
-  must start with, when every pattern has such a word.
+  the key's matches), goes to one ``Matcher``. It runs only on a doc (or span) where one of its patterns
+  finds every word it cannot match without (the words of its tokens that are neither optional nor
+  wildcards); a pattern without such words lets every doc through.
+
+Matches are ``(match id, start, end)`` with doc token offsets, for a ``Doc`` or a ``Span`` alike.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from typing import Any
 
 from spacy.attrs import LOWER, ORTH
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 WORD_ATTRS = {"LOWER": LOWER, "ORTH": ORTH}
@@ -36,8 +39,9 @@ class PatternMatcher:
         self.make_doc = make_doc
         self.phrases = {attr: PhraseMatcher(vocab, attr=attr) for attr in WORD_ATTRS}
         self.tokens = Matcher(vocab, validate=validate)
-        # the words (attribute → hashes) some pattern of self.tokens must start with; None: any doc may match
-        self.anchors: dict[str, set[int]] | None = {attr: set() for attr in WORD_ATTRS}
+        # per pattern of self.tokens, the word sets (column of _ATTR_ORDER, hashes) it cannot match without;
+        # None once a pattern has none
+        self.required: list[list[tuple[int, frozenset[int]]]] | None = []
 
     def add(self, key: str, patterns: list[str | list[dict[str, Any]]], greedy: str | None = None) -> int:
         """Add ``patterns`` under ``key`` (a string); return the key's hash, the match id it is found with."""
@@ -53,34 +57,50 @@ class PatternMatcher:
                 self.phrases[attr].add(key, [Doc(self.vocab, words=words) for words in sequences])
             else:
                 self.tokens.add(key, [pattern], greedy=greedy)
-                self._anchor(pattern)
+                self._require(pattern)
         return self.vocab.strings.add(key)
 
-    def _anchor(self, pattern: list[dict[str, Any]]) -> None:
-        if self.anchors is None:
+    def _require(self, pattern: list[dict[str, Any]]) -> None:
+        if self.required is None:
             return
-        first = next((token for token in pattern if token.get("OP") in (None, "+")), None)
-        attr = next((a for a in WORD_ATTRS if first is not None and a in first), None)
-        value = first.get(attr) if attr else None
-        words = value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else value
-        words = [words] if isinstance(words, str) else words
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            self.anchors = None
-            return
-        self.anchors[attr].update(self.vocab.strings.add(w) for w in words)
+        needs = []
+        for token in pattern:
+            if token.get("OP") not in (None, "+"):
+                continue
+            for column, attr in enumerate(_ATTR_ORDER):
+                words = _words(token.get(attr))
+                if words is not None:
+                    needs.append((column, frozenset(self.vocab.strings.add(w) for w in words)))
+        self.required = self.required + [needs] if needs else None
 
-    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        """``(match id, start, end)`` of every match in ``doc``."""
-        found = [m for phrases in self.phrases.values() for m in phrases(doc)]
-        if len(self.tokens) and self._may_match(doc):
-            found.extend(self.tokens(doc))
+    def __call__(self, doclike: Doc | Span) -> list[tuple[int, int, int]]:
+        """``(match id, start, end)`` of every match in ``doclike``, in doc token offsets."""
+        found = [m for phrases in self.phrases.values() for m in phrases(doclike)]
+        if len(self.tokens) and self._may_match(doclike):
+            offset = doclike.start if isinstance(doclike, Span) else 0  # the Matcher counts from the span's start
+            found.extend((match_id, start + offset, end + offset) for match_id, start, end in self.tokens(doclike))
         return found
 
-    def _may_match(self, doc: Doc) -> bool:
-        if self.anchors is None:
+    def _may_match(self, doclike: Doc | Span) -> bool:
+        if self.required is None:
             return True
-        present = doc.to_array([WORD_ATTRS[a] for a in WORD_ATTRS])
-        return any(not self.anchors[a].isdisjoint(present[:, i].tolist()) for i, a in enumerate(WORD_ATTRS))
+        present = doclike.to_array([WORD_ATTRS[a] for a in _ATTR_ORDER]).reshape(len(doclike), len(_ATTR_ORDER))
+        columns = [set(present[:, column].tolist()) for column in range(len(_ATTR_ORDER))]
+        return any(all(not words.isdisjoint(columns[column]) for column, words in needs) for needs in self.required)
+
+
+_ATTR_ORDER = tuple(WORD_ATTRS)
+
+
+def _words(value: Any) -> list[str] | None:
+    """The words a token's attribute value admits (a string or an ``IN`` list), or None for any other test."""
+    if isinstance(value, dict) and set(value) == {"IN"}:
+        value = value["IN"]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(w, str) for w in value):
+        return value
+    return None
 
 
 def spelled_out(pattern: list[dict[str, Any]]) -> tuple[str, list[list[str]]] | None:
