@@ -5,7 +5,6 @@ refused, as is a file whose SHA-256 differs from its metadata. Nothing in a mode
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -22,13 +21,12 @@ from nlp_pipeline.explain import contributions, evidence_for
 from nlp_pipeline.facts import unread_warnings
 from nlp_pipeline.features import family_of, item_features
 from nlp_pipeline.letters import load_letter, parse_letter
+from nlp_pipeline.model_files import METADATA_FILE, MODEL_FILE, MODELS_DIR, checked_files, sha256  # noqa: F401
 from nlp_pipeline.pipeline import extract_letter
 from nlp_pipeline.qa import qa_reading
 from nlp_pipeline.reasons import reason
 from nlp_pipeline.types import Letter, Prediction
 
-MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 TRUSTED_TYPES = [
     "numpy.dtype", "numpy.float64", "numpy.int64", "numpy.ndarray", "builtins.dict", "builtins.list", "builtins.tuple",
     "builtins.float", "builtins.int", "builtins.str", "builtins.bool", "builtins.NoneType",
@@ -37,17 +35,7 @@ TRUSTED_TYPES = [
     "sklearn.linear_model._logistic.LogisticRegression", "sklearn.pipeline.Pipeline",
     "nlp_pipeline.estimator.FamilyWeights",
 ]
-_PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill"}
 TOP_EVIDENCE = 8
-
-
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -63,34 +51,12 @@ def library_versions() -> dict[str, str]:
             "numpy": np.__version__, "scipy": scipy.__version__, "spacy": spacy.__version__}
 
 
-def _resolve(path: str | Path | None, mode: str) -> tuple[Path, Path]:
-    folder = Path(path) if path is not None else MODELS_DIR / mode
-    if folder.suffix.lower() in _PICKLE_SUFFIXES:
-        raise ModelError(f"{folder}: pickle/joblib model files are refused: they can run arbitrary code when "
-                         "loaded; use a model folder written by `imr train` (skops format)")
-    if folder.is_file():
-        folder = folder.parent if folder.name == MODEL_FILE else folder
-    if folder.is_file():
-        raise ModelError(f"{folder}: not a model folder (expected {MODEL_FILE} and {METADATA_FILE})")
-    model_file, metadata_file = folder / MODEL_FILE, folder / METADATA_FILE
-    for needed in (model_file, metadata_file):
-        if not needed.is_file():
-            raise ModelError(f"{folder}: missing {needed.name}")
-    return model_file, metadata_file
-
-
 def load_model(path: str | Path | None = None, mode: str = "draft") -> "OutcomeModel":
     """Load a model folder (default: the shipped ``models/<mode>``), refusing unsafe or altered files."""
     import skops.io
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    model_file, metadata_file = _resolve(path, mode)
-    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
-    with model_file.open("rb") as handle:
-        if handle.read(2) in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
-            raise ModelError(f"{model_file}: this is a pickle, not a skops file; refused")
-    if sha256(model_file) != metadata.get("sha256"):
-        raise ModelError(f"{model_file}: SHA-256 does not match {METADATA_FILE}; the file was altered or mismatched")
+    model_file, metadata = checked_files(path, mode)
     _warn_on_version_drift(metadata.get("versions", {}))
     try:  # skops audits the file's types against the trusted list before it builds anything
         estimator = skops.io.load(model_file, trusted=TRUSTED_TYPES)

@@ -123,20 +123,20 @@ def doc_entities(doc: Doc, part: TextSpan, region: str) -> list[Entity]:
 
 def span_entity(span: Span, part: TextSpan, region: str) -> Entity:
     """One span as an :class:`Entity` (the pattern id becomes part of the normalized value)."""
-    value = dict(span._.imr_value or {})
-    if span.label_ == "TREATMENT":
+    extra, label, start, end = span._, span.label_, span.start_char, span.end_char  # each read once: spaCy
+    value = dict(extra.imr_value or {})                                          # builds them on every access
+    if label == "TREATMENT":
         category, _, name = span.id_.partition("|")
         family, _, drug_class = category.partition("/")
         value = {"category": family, "name": name, **({"drug_class": drug_class} if drug_class else {})}
-    elif span.label_ in ("BODY_PART", "DIAGNOSIS", "FINDING"):
+    elif label in ("BODY_PART", "DIAGNOSIS", "FINDING"):
         value = {"name": span.id_}
-    elif span.label_ == "CUE":
+    elif label == "CUE":
         value = {"cue": span.id_}
-    elif span.label_ == "COUNT" and span._.imr_treatment:
-        value["treatment"] = span._.imr_treatment.partition("|")[0].split("/")[0]
-    text = part.text[span.start_char:span.end_char]
-    return Entity(label=span.label_, text=text, start=part.start + span.start_char, end=part.start + span.end_char,
-                  value=value or None, role=span._.imr_role, assertion=span._.imr_assertion, region=region)
+    elif label == "COUNT" and extra.imr_treatment:
+        value["treatment"] = extra.imr_treatment.partition("|")[0].split("/")[0]
+    return Entity(label=label, text=part.text[start:end], start=part.start + start, end=part.start + end,
+                  value=value or None, role=extra.imr_role, assertion=extra.imr_assertion, region=region)
 
 
 def item_verdict(doc: Doc, offset: int, text: str) -> tuple[Verdict, tuple[TextSpan, ...]]:

@@ -11,6 +11,8 @@ process, start-up included, so the two compare like for like:
 
 Runs alternate (floor, 1 job, 2 jobs, floor, ...) so that drift on a shared machine touches each alike;
 the figures are medians over ``--repeat`` rounds, with the range. The ratio is predict (1 job) / floor.
+Start-up (imports, loading the model) is also timed alone, on a batch of one letter, and the per-letter
+ratio printed beside: (batch - start-up) of predict over the same of the floor.
 """
 from __future__ import annotations
 
@@ -93,30 +95,39 @@ def main(argv=None) -> None:
         raise SystemExit(f"no PDFs under {args.folder}")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     job_counts = (1, 2) if cores >= 2 else (1,)
-    times: dict[str, list[float]] = {"floor": [], **{f"jobs{j}": [] for j in job_counts}}
+    times: dict[str, list[float]] = {"floor": [], **{f"jobs{j}": [] for j in job_counts},
+                                     "floor_startup": [], "jobs1_startup": []}
     with tempfile.TemporaryDirectory() as tmp:
         batch = _make_batch(sources, args.letters, Path(tmp))
+        single = _make_batch(sources, 1, Path(tmp))
         out = Path(tmp) / "out.jsonl"
         for _ in range(args.repeat):
+            times["floor_startup"].append(_timed([sys.executable, __file__, "--floor", str(single)], cores=1))
+            times["jobs1_startup"].append(_timed(_predict_argv(single, out, 1, args.mode), cores=1))
             times["floor"].append(_timed([sys.executable, __file__, "--floor", str(batch)], cores=1))
             for jobs in job_counts:
                 times[f"jobs{jobs}"].append(_timed(_predict_argv(batch, out, jobs, args.mode), cores=jobs))
                 records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
                 if any("error" in r for r in records) or len({r["source"] for r in records}) != args.letters:
                     raise SystemExit("predict did not answer every letter")
-    ratio = statistics.median(times["jobs1"]) / statistics.median(times["floor"])
+    median = {key: statistics.median(values) for key, values in times.items()}
+    ratio = median["jobs1"] / median["floor"]
+    per_letter = (median["jobs1"] - median["jobs1_startup"]) / (median["floor"] - median["floor_startup"])
     print(f"{args.letters} PDFs ({len(sources)} shared letters repeated), mode {args.mode}, "
           f"each run a fresh process, start-up included")
     print(f"floor (pypdfium2 + spacy.blank), 1 core: {_summary(times['floor'], args.letters)}")
     for jobs in job_counts:
         print(f"imr predict --jobs {jobs}, {jobs} core{'s' if jobs > 1 else ''}:     "
               f"{_summary(times[f'jobs{jobs}'], args.letters)}")
-    print(f"ratio to the floor (1 job, medians): {ratio:.2f}x")
+    print(f"start-up alone (a batch of 1 letter): floor {median['floor_startup']:.2f} s, "
+          f"imr predict {median['jobs1_startup']:.2f} s")
+    print(f"ratio to the floor (1 job, medians): {ratio:.2f}x; per letter, start-up left out: {per_letter:.2f}x")
     if len(job_counts) > 1:
         print(f"2 jobs / 1 job: {statistics.median(times['jobs1']) / statistics.median(times['jobs2']):.2f}x "
               "letters/s")
     if args.json:
-        print(json.dumps({"letters": args.letters, "mode": args.mode, "seconds": times, "ratio": round(ratio, 3)}))
+        print(json.dumps({"letters": args.letters, "mode": args.mode, "seconds": times, "ratio": round(ratio, 3),
+                          "ratio_per_letter": round(per_letter, 3)}))
 
 
 if __name__ == "__main__":

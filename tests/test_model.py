@@ -370,3 +370,27 @@ def test_a_model_holding_an_untrusted_type_is_refused_before_it_is_built(tmp_pat
     (folder / METADATA_FILE).write_text(json.dumps({**metadata, "sha256": sha256(folder / MODEL_FILE)}))
     with pytest.raises(ModelError, match="not trusted.*_NotTrusted"):
         load_model(folder)
+
+
+def test_a_tampered_model_is_refused_before_any_worker_starts(tmp_path):
+    folder = _copy_shipped(tmp_path)
+    data = bytearray((folder / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / MODEL_FILE).write_bytes(bytes(data))
+    assert main(["predict", "--model", str(folder), "--jobs", "2", "--quiet", "examples/draft_letter.txt"]) == 2
+
+
+def test_a_model_the_workers_cannot_load_gives_error_records_not_a_hang(tmp_path, capsys):
+    import skops.io
+
+    from nlp_pipeline.model import sha256
+
+    folder = _copy_shipped(tmp_path)
+    skops.io.dump({"estimator": _NotTrusted()}, folder / MODEL_FILE)
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    (folder / METADATA_FILE).write_text(json.dumps({**metadata, "sha256": sha256(folder / MODEL_FILE)}))
+    code = main(["predict", "--model", str(folder), "--jobs", "2", "--quiet", "--format", "jsonl",
+                 "examples/draft_letter.txt", "examples/facts_request.txt"])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1 and len(records) == 2
+    assert all("not trusted" in r["error"] for r in records)

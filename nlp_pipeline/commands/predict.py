@@ -16,6 +16,7 @@ from nlp_pipeline.render import disagreement, page, predictions_html
 
 _MODEL = None  # one loaded model per process (set by _load)
 _LOADED = None  # the (model, mode) _MODEL was loaded from
+_LOAD_ERROR: str | None = None  # why a worker process could not load it (its records say so)
 
 
 def add_parser(subparsers) -> None:
@@ -32,8 +33,7 @@ def add_parser(subparsers) -> None:
 
 
 def _load(model: str | None, mode: str) -> None:
-    """Load the model once per process (``run`` loads it to report a bad model early; with one job the
-    batch's initializer then finds it loaded)."""
+    """Load the model once per process (with one job ``run`` has loaded it already)."""
     global _MODEL, _LOADED
     from nlp_pipeline.model import load_model
 
@@ -41,10 +41,22 @@ def _load(model: str | None, mode: str) -> None:
         _MODEL, _LOADED = load_model(model, mode), (model, mode)
 
 
+def _load_in_worker(model: str | None, mode: str) -> None:
+    """A worker's initializer: never raises (a pool restarts a worker whose initializer fails, forever); a
+    model that will not load makes every record of the worker an error naming why."""
+    global _LOAD_ERROR
+    try:
+        _load(model, mode)
+    except Exception as err:  # noqa: BLE001  (reported on every record instead)
+        _LOAD_ERROR = f"model: {err}"
+
+
 def predict_one(path: Path, html_dir: str | None = None) -> list[dict]:
     """Records for one file: one per item, or one error record; never raises for bad input."""
     from nlp_pipeline.letters import load_letter
 
+    if _MODEL is None:
+        return [{"source": str(path), "error": _LOAD_ERROR or "no model loaded"}]
     try:
         letter = load_letter(path)
         predictions = _MODEL.predict_letter(letter)
@@ -77,7 +89,12 @@ def run(args: argparse.Namespace) -> int:
 
     check_batch_arguments(args.parser, args)
     try:
-        _load(args.model, args.mode)
+        if args.jobs > 1:  # the workers load it; here only its files are checked, so the workers start at once
+            from nlp_pipeline.model_files import checked_files
+
+            checked_files(args.model, args.mode)
+        else:
+            _load(args.model, args.mode)
     except ModelError as err:
         print(f"imr: error: {err}", file=sys.stderr)
         return 2
@@ -97,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         jobs=args.jobs,
         progress=None if args.verbosity >= NORMAL else False,
-        initializer=_load,
+        initializer=_load_in_worker,
         initargs=(args.model, args.mode),
     )
     return 1 if stats.failed else 0

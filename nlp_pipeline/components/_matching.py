@@ -9,9 +9,11 @@ as the rest of a component. A :class:`PatternMatcher` gives the same matches for
   ``"OP": "?"``) is spelled out into the word sequences it matches (:func:`spelled_out`), which a
   ``PhraseMatcher`` on that attribute finds exactly as the ``Matcher`` would;
 - every other pattern, and every pattern of a key matched with ``greedy`` (whose filter must see all of
-  the key's matches), goes to one ``Matcher``. It runs only on a doc (or span) where one of its patterns
-  finds every word it cannot match without (the words of its tokens that are neither optional nor
-  wildcards); a pattern without such words lets every doc through.
+  the key's matches), goes to one ``Matcher``, its ``IN`` / ``NOT_IN`` word sets turned into lexeme flags
+  (``Vocab.add_flag``: the set's test runs once per word of the vocabulary, and the ``Matcher`` reads the
+  flag in C instead of calling a Python predicate per token). It runs only on a doc (or span) where one of
+  its patterns finds every word it cannot match without (the words of its tokens that are neither optional
+  nor wildcards); a pattern without such words lets every doc through.
 
 Matches are ``(match id, start, end)`` with doc token offsets, for a ``Doc`` or a ``Span`` alike.
 """
@@ -21,8 +23,10 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from spacy.attrs import LOWER, ORTH
+from spacy.attrs import FLAG19, FLAG63, LOWER, ORTH
+from spacy.errors import MatchPatternError
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
@@ -37,8 +41,9 @@ class PatternMatcher:
     def __init__(self, vocab: Vocab, make_doc: Callable[[str], Doc] | None = None, validate: bool = False):
         self.vocab = vocab
         self.make_doc = make_doc
+        self.validate = validate
         self.phrases = {attr: PhraseMatcher(vocab, attr=attr) for attr in WORD_ATTRS}
-        self.tokens = Matcher(vocab, validate=validate)
+        self.tokens = Matcher(vocab, validate=False)  # patterns are validated before their sets become flags
         # per pattern of self.tokens, the word sets (column of _ATTR_ORDER, hashes) it cannot match without;
         # None once a pattern has none
         self.required: list[list[tuple[int, frozenset[int]]]] | None = []
@@ -56,7 +61,9 @@ class PatternMatcher:
                 attr, sequences = spelled
                 self.phrases[attr].add(key, [Doc(self.vocab, words=words) for words in sequences])
             else:
-                self.tokens.add(key, [pattern], greedy=greedy)
+                if self.validate and (errors := validate_token_pattern(pattern)):
+                    raise MatchPatternError(key, {0: errors})
+                self.tokens.add(key, [[_flagged(self.vocab, token) for token in pattern]], greedy=greedy)
                 self._require(pattern)
         return self.vocab.strings.add(key)
 
@@ -90,6 +97,38 @@ class PatternMatcher:
 
 
 _ATTR_ORDER = tuple(WORD_ATTRS)
+_FLAG_IDS = range(FLAG19, FLAG63 + 1)  # spaCy's free lexeme flag slots
+_FLAGS: dict[int, tuple[Vocab, dict[tuple[str, frozenset[str]], int]]] = {}  # id(vocab) → (vocab, set → flag)
+
+
+def _flagged(vocab: Vocab, token: dict[str, Any]) -> dict[Any, Any]:
+    """A pattern token with its ``IN`` / ``NOT_IN`` word sets on ``LOWER`` or ``ORTH`` read from lexeme flags;
+    a set stays a predicate once the vocabulary's flag slots are used up."""
+    out: dict[Any, Any] = {}
+    for attr, value in token.items():
+        test = next(iter(value), None) if isinstance(value, dict) and len(value) == 1 else None
+        words = value[test] if test in ("IN", "NOT_IN") else None
+        flag = _flag(vocab, attr, words) if attr in WORD_ATTRS and isinstance(words, list) else None
+        if flag is None:
+            out[attr] = value
+        else:
+            out[flag] = test == "IN"
+    return out
+
+
+def _flag(vocab: Vocab, attr: str, words: list[str]) -> int | None:
+    """The lexeme flag that is set on exactly the words whose ``attr`` is in ``words`` (one per set and
+    vocabulary), or None when no slot is left."""
+    _, flags = _FLAGS.setdefault(id(vocab), (vocab, {}))
+    key = (attr, frozenset(words))
+    if key not in flags:
+        free = [f for f in _FLAG_IDS if f not in vocab.lex_attr_getters]
+        if not free:
+            return None
+        members = key[1]
+        getter = (lambda string: string.lower() in members) if attr == "LOWER" else (lambda string: string in members)
+        flags[key] = vocab.add_flag(getter, flag_id=free[0])
+    return flags[key]
 
 
 def _words(value: Any) -> list[str] | None:

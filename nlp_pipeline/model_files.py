@@ -1,0 +1,53 @@
+"""A model folder's files, checked without loading anything: where they are, that neither is a pickle, and that
+the model file's SHA-256 is the one its metadata records. Light to import (no scikit-learn, no spaCy), so a
+batch can refuse a bad model before it starts its worker processes."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from nlp_pipeline.errors import ModelError
+
+MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+_PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill"}
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _resolve(path: str | Path | None, mode: str) -> tuple[Path, Path]:
+    folder = Path(path) if path is not None else MODELS_DIR / mode
+    if folder.suffix.lower() in _PICKLE_SUFFIXES:
+        raise ModelError(f"{folder}: pickle/joblib model files are refused: they can run arbitrary code when "
+                         "loaded; use a model folder written by `imr train` (skops format)")
+    if folder.is_file():
+        folder = folder.parent if folder.name == MODEL_FILE else folder
+    if folder.is_file():
+        raise ModelError(f"{folder}: not a model folder (expected {MODEL_FILE} and {METADATA_FILE})")
+    model_file, metadata_file = folder / MODEL_FILE, folder / METADATA_FILE
+    for needed in (model_file, metadata_file):
+        if not needed.is_file():
+            raise ModelError(f"{folder}: missing {needed.name}")
+    return model_file, metadata_file
+
+
+def checked_files(path: str | Path | None = None, mode: str = "draft") -> tuple[Path, dict[str, Any]]:
+    """The model file and the metadata of a model folder (default: the shipped ``models/<mode>``), after the
+    checks that need no loading; raises :class:`ModelError` naming what is wrong."""
+    model_file, metadata_file = _resolve(path, mode)
+    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    with model_file.open("rb") as handle:
+        if handle.read(2) in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
+            raise ModelError(f"{model_file}: this is a pickle, not a skops file; refused")
+    if sha256(model_file) != metadata.get("sha256"):
+        raise ModelError(f"{model_file}: SHA-256 does not match {METADATA_FILE}; the file was altered or mismatched")
+    return model_file, metadata
