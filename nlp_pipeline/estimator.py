@@ -2,7 +2,7 @@
 
 ``DictVectorizer`` → ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` around
 ``FamilyWeights`` (how much each feature family weighs; 0 leaves it out) → ``LogisticRegression``
-(class-weighted for the ~12% Overturned): one linear model fit on all rows and one sigmoid fit on
+(class-weighted for the ~12% Overturned; the few features of ``features.SIGNS`` held to one sign): one linear model fit on all rows and one sigmoid fit on
 its out-of-fold scores, so each feature's contribution to the calibrated log-odds is exact
 (slope × coefficient × weighted value).
 
@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
-from nlp_pipeline.features import family_of
+from nlp_pipeline.features import family_of, sign_of
 
 # the candidates the grouped grid search chooses among, per mode: C on a log scale, text n-grams (``words``)
 # weighed well below the rule features. The families were narrowed on the study letters alone
@@ -74,19 +74,51 @@ def scaled(X, scale: np.ndarray):
     return sparse.csr_matrix(sparse.csr_matrix(X).multiply(scale[np.newaxis, :]))
 
 
+class SignConstrainedLogisticRegression(LogisticRegression):
+    """A logistic regression whose coefficients keep the signs ``signs`` allows, column by column (-1: never
+    positive, i.e. never toward class 1; +1: never negative; 0: free).
+
+    Fit by active sets: fit; every constrained column whose coefficient has the wrong sign is held at zero
+    and the rest fit again, until none has. A column held at zero is left out of the fit, so the model is
+    the best regularized fit among those that keep the signs on the columns it uses."""
+
+    def __init__(self, C: float = 1.0, class_weight=None, solver: str = "lbfgs", random_state=None,
+                 signs: tuple[int, ...] = ()):
+        super().__init__(C=C, class_weight=class_weight, solver=solver, random_state=random_state)
+        self.signs = signs
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit with the sign constraints (see the class docstring)."""
+        signs = np.asarray(self.signs, dtype=float) if len(self.signs) else np.zeros(X.shape[1])
+        held = np.zeros(X.shape[1], dtype=bool)
+        for _ in range(int(np.count_nonzero(signs)) + 1):
+            super().fit(scaled(X, (~held).astype(float)), y, sample_weight=sample_weight)
+            wrong = (signs * self.coef_[0] < 0) & ~held
+            if not wrong.any():
+                break
+            held |= wrong
+        self.coef_[0][held] = 0.0
+        return self
+
+
 def vectorizer(rows) -> tuple[DictVectorizer, tuple[str, ...]]:
     """A vectorizer fit on feature dicts (the vocabulary only; no labels), and the family of each column."""
     fitted = DictVectorizer(sort=True).fit(rows)
     return fitted, tuple(family_of(name) for name in fitted.get_feature_names_out())
 
 
+def column_signs(vectorize: DictVectorizer) -> tuple[int, ...]:
+    """The sign each column's coefficient must keep (:data:`nlp_pipeline.features.SIGNS`)."""
+    return tuple(sign_of(name) for name in vectorize.get_feature_names_out())
+
+
 def linear_pipeline(families: tuple[str, ...] = (), C: float = 1.0, seed: int = 0,
-                    weights: dict[str, float] | None = None) -> Pipeline:
-    """Family weights + class-weighted logistic regression, on vectorized features."""
+                    weights: dict[str, float] | None = None, signs: tuple[int, ...] = ()) -> Pipeline:
+    """Family weights + class-weighted, sign-constrained logistic regression, on vectorized features."""
     return Pipeline([
         ("weights", FamilyWeights(families, weights)),
-        ("classify", LogisticRegression(C=C, class_weight="balanced", solver="liblinear",
-                                        random_state=seed)),
+        ("classify", SignConstrainedLogisticRegression(C=C, class_weight="balanced", solver="liblinear",
+                                                       random_state=seed, signs=signs)),
     ])
 
 

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from nlp_pipeline.features import ItemFeatures, part_spans
+from nlp_pipeline.features import NUMBER, ItemFeatures, part_spans
 from nlp_pipeline.types import Evidence, Item, ItemFacts, Letter
 
 
@@ -14,6 +14,9 @@ def contributions(vector, coef: np.ndarray, slope: float) -> dict[int, float]:
     """Column → contribution to the calibrated log-odds (toward Overturned) for one row."""
     row = vector.tocsr()
     return {int(j): float(-slope * coef[j] * x) for j, x in zip(row.indices, row.data)}
+
+
+_NUMBER = r"\d+(?:\.\d+)?"  # what a NUMBER word of an n-gram stands for in the text
 
 
 def evidence_for(feature: str, contribution: float, features: ItemFeatures, letter: Letter, item: Item,
@@ -37,7 +40,8 @@ def _locate(letter: Letter, item: Item, prefix: str, gram: str, item_facts: Item
         spans = part_spans(letter, item, prefix, item_facts, drop)
     except (KeyError, AttributeError):
         return ()
-    pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in gram.split()) + r"\b", re.IGNORECASE)
+    pattern = re.compile(r"\b" + r"\W+".join(_NUMBER if w == NUMBER else re.escape(w) for w in gram.split()) + r"\b",
+                         re.IGNORECASE)
     for span in spans:
         match = pattern.search(span.text)
         if match:

@@ -20,7 +20,6 @@ _SPAN_EXTENSIONS = {
     "imr_treatment": None,  # for a COUNT: the canonical name of the treatment it counts
 }
 _DOC_EXTENSIONS = {
-    "imr_offset": 0,  # where this doc's text starts in the letter text
     "imr_region": None,  # summary / heading / ca_guideline / maximus_guideline / rationale
 }
 

@@ -90,17 +90,23 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
 
 
 def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], category: str | None) -> dict | None:
-    """The disputed amount: from the remaining portion of a modified request, else the heading, else the
-    case summary's request for the same treatment."""
+    """The disputed amount (the value of :func:`requested_entity`)."""
+    entity = requested_entity(item, heading, summary, category)
+    return entity.value if entity is not None else None
+
+
+def requested_entity(item: Item, heading: list[Entity], summary: list[Entity], category: str | None) -> Entity | None:
+    """The COUNT that states the disputed amount: in the remaining portion of a modified request, else the
+    heading, else the case summary's request for the same treatment."""
     counts = [e for e in heading if e.label == "COUNT"]
     if item.remaining_portion is not None:  # "(unspecified quantity)": never the authorized portion's amount
         counts = _within(counts, item.remaining_portion)
     if counts:
-        return counts[-1].value if item.remaining_portion is not None else counts[0].value
+        return counts[-1] if item.remaining_portion is not None else counts[0]
     for entity in summary:
         if (entity.label == "COUNT" and entity.role == "requested" and entity.value
                 and entity.value.get("treatment") == category):
-            return entity.value
+            return entity
     return None
 
 

@@ -66,6 +66,7 @@ _FAMILY_OF = {
     "other_items_in_letter": "letter", "letter_requests_surgery": "letter", "items_in_letter": "letter",
     "item_position": "letter",
     "modified_request": "request", "retrospective": "request", "surgical_item": "request", "allowance": "request",
+    "allowance_applies": "request",
     "treatment": "service", "drug_class": "service", "treatment_context": "service", "requested_visits": "service",
     "requested_drug_quantity": "service", "prior_visits": "service", "has_prior_same_treatment": "service",
     "allowance_excess": "service",
@@ -84,6 +85,12 @@ MODE_REGIONS = {
 }
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]|\d+(?:\.\d+)?")
 _MASKED = {"upheld", "overturned", "uphold", "overturn"}
+# every number reads as this one word: a count's value is read by the request's features, against the
+# allowance; as a word of its own a number is a name whose weight could make fewer visits look worse
+NUMBER = "#"
+# the only way a feature may move P(Overturned) (estimator.SignConstrainedLogisticRegression keeps it so):
+# -1, never toward Overturned. A request brought within its allowance then never lowers P(Overturned).
+SIGNS = {"allowance=above": -1, "allowance_excess": -1, "requested_visits": -1}
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,11 @@ class ItemFeatures:
 
     values: dict[str, float]
     evidence: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+
+def sign_of(name: str) -> int:
+    """The direction a feature may move P(Overturned): -1 never toward Overturned, 0 either way."""
+    return SIGNS.get(name, 0)
 
 
 def family_of(name: str) -> str:
@@ -103,9 +115,11 @@ def family_of(name: str) -> str:
     return "words" if key in TEXT_PARTS and name[len(key):].startswith(":") else "entities"
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens with the decision words masked out."""
-    return [w for w in _WORD.findall(text.lower()) if w not in _MASKED]
+def words(text: str, keep_numbers: bool = False) -> list[str]:
+    """Lower-cased word tokens with the decision words masked out and every number read as ``NUMBER``
+    (``keep_numbers``: as written, for the TF-IDF baseline, a plain bag of words)."""
+    found = [w for w in _WORD.findall(text.lower()) if w not in _MASKED]
+    return found if keep_numbers else [NUMBER if w[0].isdigit() else w for w in found]
 
 
 def part_spans(letter: Letter, item: Item, prefix: str, item_facts: ItemFacts | None = None,
@@ -214,7 +228,11 @@ def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
     treatment = item_facts.treatment or {"category": "none"}
     if treatment["category"] in SURGICAL or treatment.get("context") in SURGICAL:
         add("surgical_item", span=title)
-    add(f"allowance={(item_facts.allowance or {}).get('status', 'unknown')}", span=title)
+    status = (item_facts.allowance or {}).get("status", "unknown")
+    if status in ("within", "above"):
+        add("allowance_applies", span=title)
+    if status == "above":
+        add("allowance=above", span=title)
 
 
 def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:

@@ -33,7 +33,7 @@ TRUSTED_TYPES = [
     "sklearn.calibration.CalibratedClassifierCV", "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration", "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
     "sklearn.linear_model._logistic.LogisticRegression", "sklearn.pipeline.Pipeline",
-    "nlp_pipeline.estimator.FamilyWeights",
+    "nlp_pipeline.estimator.FamilyWeights", "nlp_pipeline.estimator.SignConstrainedLogisticRegression",
 ]
 TOP_EVIDENCE = 8
 
@@ -119,11 +119,11 @@ class OutcomeModel:
             return self.predict_letter(load_letter(letter))
         return self.predict_letter(parse_letter(str(letter)))
 
-    def predict_letter(self, letter: Letter) -> list[Prediction]:
-        """Predict every item of a parsed letter."""
+    def predict_letter(self, letter: Letter, docs: dict | None = None) -> list[Prediction]:
+        """Predict every item of a parsed letter (``docs``: see :func:`nlp_pipeline.pipeline.extract_letter`)."""
         if not letter.items:
             return []
-        facts = extract_letter(letter)
+        facts = extract_letter(letter, docs=docs)
         parts = self.parts
         names, coef, slope = parts.names, parts.classifier.coef_[0], parts.slope
         intercept = float(-(slope * parts.classifier.intercept_[0] + parts.offset))

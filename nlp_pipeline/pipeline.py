@@ -76,11 +76,15 @@ def letter_regions(letter: Letter) -> list[tuple[str, int | None, TextSpan]]:
     return regions
 
 
-def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
-    """Run the pipeline over every part of a letter and derive each item's facts."""
+def extract_letter(letter: Letter, nlp: Language | None = None, docs: dict | None = None) -> LetterFacts:
+    """Run the pipeline over every part of a letter and derive each item's facts.
+
+    ``docs``, when given, keeps each processed part by its region and text, and a part found there is not
+    processed again: the pipeline reads each part on its own, so an edited letter re-read with the ``docs``
+    of the original gives what reading it from scratch gives (:mod:`nlp_pipeline.what_if`)."""
     nlp = nlp or build_nlp()
     regions = letter_regions(letter)
-    docs = nlp.pipe(_prepared(nlp, regions))
+    docs = _processed(nlp, regions) if docs is None else _processed_once(nlp, regions, docs)
     by_item: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
     verdicts: dict[int, tuple[Verdict, tuple[TextSpan, ...]]] = {}
     sentences: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
@@ -105,12 +109,23 @@ def extract_letter(letter: Letter, nlp: Language | None = None) -> LetterFacts:
                        injury_to_review_spans=injury_to_review_spans(letter, tuple(summary)))
 
 
+def _processed(nlp: Language, regions: list[tuple[str, int | None, TextSpan]]) -> Iterable[Doc]:
+    return nlp.pipe(_prepared(nlp, regions))
+
+
+def _processed_once(nlp: Language, regions: list[tuple[str, int | None, TextSpan]], kept: dict) -> list[Doc]:
+    keys = [(region, span.text) for region, _, span in regions]
+    missing = [(key, part) for key, part in zip(keys, regions) if key not in kept]
+    for (key, _), doc in zip(missing, _processed(nlp, [part for _, part in missing])):
+        kept[key] = doc
+    return [kept[key] for key in keys]
+
+
 def _prepared(nlp: Language, regions: list[tuple[str, int | None, TextSpan]]) -> Iterable[Doc]:
     for region, _, span in regions:
         # one-for-one replacement keeps offsets and lets phrases match across PDF line breaks
         doc = nlp.make_doc(span.text.replace("\n", " "))
         doc._.imr_region = region
-        doc._.imr_offset = span.start
         yield doc
 
 

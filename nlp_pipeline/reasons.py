@@ -48,8 +48,7 @@ _PLAIN = {
     "retrospective": "A retrospective request (for a service already given)",
     "has_prior_same_treatment": "The case summary reports earlier visits of the same treatment",
     "allowance=above": "The requested amount exceeds the guideline's allowance",
-    "allowance=within": "The requested amount is within the guideline's allowance",
-    "allowance=unknown": "No guideline allowance to measure the requested amount against",
+    "allowance_applies": "A guideline allowance applies to the requested amount",
     "allowance_excess": "The requested amount exceeds the guideline's allowance (the more, the stronger)",
     "requested_visits": "The number of visits requested",
     "requested_drug_quantity": "The drug quantity requested",
@@ -115,11 +114,11 @@ def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | Non
 def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     """The request's amount in numbers: against the allowance, or as requested and done before."""
     allowance = facts.allowance or {}
-    if name in ("allowance=above", "allowance_excess", "allowance=within") and allowance.get("allowed"):
+    if name in ("allowance=above", "allowance_excess", "allowance_applies") and allowance.get("allowed"):
         requested = f"{allowance.get('requested')} {_category(facts)} visits requested"
         if allowance.get("earlier"):
             requested += f" after {allowance['earlier']} authorized"
-        if name == "allowance=within":
+        if allowance.get("status") == "within":
             return f"{requested}, within the {_range(allowance['allowed'])} the guideline allows"
         return (f"{requested}; the guideline allows {_range(allowance['allowed'])} ({allowance['condition']}; "
                 f"{allowance['citation']})")

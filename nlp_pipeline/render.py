@@ -32,6 +32,8 @@ mark.toward-overturned { background: #b7e4b0; outline: 2px solid #3c9a32; }
 mark.toward-upheld { background: #f4b4b4; outline: 2px solid #c0392b; }
 mark.negated { text-decoration: line-through; opacity: 0.7; }
 mark.verdict { background: #f0a6c4; outline: 2px solid #8e2457; font-weight: bold; }
+mark.what-if { background: #fff3b0; outline: 2px dashed #8a6d00; }
+ol.what-if li.flips { font-weight: bold; }
 p.qa-contradiction { background: #fde2e2; border-left: 4px solid #c0392b; padding: 0.4em 0.6em; }
 p.qa-question { background: #fff4d6; border-left: 4px solid #d4a017; padding: 0.4em 0.6em; }
 tr.stance-for td:first-child { background: #b7e4b0; }
@@ -206,6 +208,28 @@ def _decided_by(prediction) -> str:
     return f"facts model (Overturned from {prediction.threshold:.3f})"
 
 
+def what_if_html(report) -> str:
+    """An item's what-if edits (numbered as marked in its text), most effective first, and the smallest flip."""
+    if report is None:
+        return ""
+    reads = "the facts model" if report.reads == "facts" else "the rationale model (the verdict left as it is)"
+    head = (f'<p class="meta">What if — edits to the letter, each read again from scratch by {reads}; '
+            f"P(Overturned) {report.p_base:.3f} as the letter stands, cut {report.threshold:.3f}:</p>")
+    if not report.edits:
+        return head + "<p>No edit in the catalogue applies to this item.</p>"
+    rows = "".join(
+        f'<li class="{"flips" if w.flips else ""}">{escape(w.change)} → P(Overturned) {w.p_overturned:.3f} '
+        f'({w.delta:+.3f}){" · flips the prediction" if w.flips else ""}</li>' for w in report.edits)
+    flip = report.smallest_flip
+    if flip is None:
+        smallest = "No edit or pair of edits in the catalogue flips the prediction."
+    elif isinstance(flip, int):
+        smallest = f"The smallest edit that flips the prediction: {flip + 1}."
+    else:
+        smallest = f"The smallest change that flips the prediction: edits {flip[0] + 1} and {flip[1] + 1} together."
+    return head + f'<ol class="what-if">{rows}</ol><p class="meta">{escape(smallest)}</p>'
+
+
 def predictions_html(letter, predictions) -> str:
     """The page body for one letter's predictions: per item the outcome, probability, which path decided,
     the QA flags (a contradiction in the letter, a question for the reviewer), the reasons, and the item's
@@ -232,6 +256,11 @@ def predictions_html(letter, predictions) -> str:
         if verdict is not None and verdict.phrase is not None:
             spans.append({"start": verdict.phrase.start - item.start, "end": verdict.phrase.end - item.start,
                           "label": "VERDICT", "title": f"verdict: {verdict.value.replace('_', ' ')}", "css": "verdict"})
+        if prediction.what_if is not None:
+            spans += [{"start": w.edit.start - item.start, "end": w.edit.end - item.start, "label": f"WHAT-IF {n}",
+                       "title": w.change, "css": "what-if"}
+                      for n, w in enumerate(prediction.what_if.edits, 1)
+                      if item.start <= w.edit.start and w.edit.end <= item.end and w.edit.end > w.edit.start]
         reasons = "".join(f"<li>{escape(r)}</li>" for r in prediction.reasons)
         qa_class = "qa-contradiction" if prediction.agrees_with_stated is False else "qa-question"
         qa = f'<p class="{qa_class}">{escape(prediction.qa)}</p>' if prediction.qa else ""
@@ -242,6 +271,7 @@ def predictions_html(letter, predictions) -> str:
             f" · {escape(_decided_by(prediction))}"
             f" · stated: {escape(prediction.stated_decision or '–')} ({escape(agreement)})</p>"
             f"{qa}<ul class=\"reasons\">{reasons}</ul>"
+            + what_if_html(prediction.what_if)
             + highlight_html(letter.text[item.start:item.end], spans)
             + "</section>"
         )

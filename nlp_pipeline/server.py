@@ -23,6 +23,7 @@ from nlp_pipeline.reading import MAX_FILE_BYTES, MAX_TEXT_CHARS, SUPPORTED_SUFFI
 from nlp_pipeline.case_request import request_text
 from nlp_pipeline.letters import parse_letter
 from nlp_pipeline.types import Prediction
+from nlp_pipeline.what_if import with_what_if
 from nlp_pipeline import render
 
 MODES = ("draft", "facts")
@@ -66,11 +67,17 @@ class _Admission:
             self.pending -= 1
 
 
+_WHAT_IF_HELP = ("also per item the edits of the what-if catalogue and how each moves P(Overturned) "
+                 "(also as the query parameter what_if=true)")
+_YES = {"true", "1", "yes", "on"}
+
+
 class LetterText(BaseModel):
     """A pasted letter (``application/json`` body of ``POST /api/predict``)."""
 
     text: str = Field(description="the full text of one IMR determination letter")
     mode: Literal["draft", "facts", "both"] = Field("draft", description=_MODE_HELP)
+    what_if: bool = Field(False, description=_WHAT_IF_HELP)
 
 
 class LetterUpload(BaseModel):
@@ -81,6 +88,7 @@ class LetterUpload(BaseModel):
                                            f"at most {_mb(MAX_FILE_BYTES)}")
     text: str | None = Field(None, description="the letter text instead of a file")
     mode: Literal["draft", "facts", "both"] = Field("draft", description=_MODE_HELP)
+    what_if: bool = Field(False, description=_WHAT_IF_HELP)
 
 
 class ErrorRecord(BaseModel):
@@ -138,7 +146,13 @@ class _Models:
 
 
 async def read_letter(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
-    """The parsed Letter and the modes asked for, from a multipart/urlencoded form or a JSON body."""
+    """The parsed Letter, the modes asked for and whether the what-if edits are, from a multipart/urlencoded
+    form or a JSON body (``what_if`` also as a query parameter)."""
+    letter, modes, what_if = await _read_letter(request, max_file_bytes)
+    return letter, modes, what_if or request.query_params.get("what_if", "").lower() in _YES
+
+
+async def _read_letter(request: Request, max_file_bytes: int):
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_file_bytes + FORM_OVERHEAD:
         raise InputProblem(413, _too_large(int(length), max_file_bytes))
@@ -148,16 +162,17 @@ async def read_letter(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
         except ValidationError as err:
             raise InputProblem(422, "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
                                               for e in err.errors())) from None
-        return await run_in_threadpool(_from_text, payload.text), _modes(payload.mode)
+        return await run_in_threadpool(_from_text, payload.text), _modes(payload.mode), payload.what_if
     form = await request.form(max_part_size=max_file_bytes)
     upload, text = form.get("file"), form.get("text")
     text = text if isinstance(text, str) else ""
     modes = _modes(form.get("mode") or "draft")
+    what_if = str(form.get("what_if") or "").lower() in _YES
     has_file = isinstance(upload, UploadFile) and bool(upload.filename)
     if has_file and text.strip():
         raise InputProblem(400, "give either a letter file or pasted text, not both")
     if not has_file:
-        return await run_in_threadpool(_from_text, text), modes
+        return await run_in_threadpool(_from_text, text), modes, what_if
     suffix = Path(upload.filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputProblem(415, f"unsupported file type {suffix or '(no extension)'!r}: "
@@ -165,7 +180,7 @@ async def read_letter(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
     data = await upload.read(max_file_bytes + 1)
     if len(data) > max_file_bytes:
         raise InputProblem(413, _too_large(len(data), max_file_bytes))
-    return await run_in_threadpool(_from_bytes, data, suffix, upload.filename), modes
+    return await run_in_threadpool(_from_bytes, data, suffix, upload.filename), modes, what_if
 
 
 def _modes(mode) -> list[str]:
@@ -206,11 +221,16 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
 
     async def predict(request: Request):
         with admission:
-            letter, modes = await read_letter(request, max_file_bytes)
+            letter, modes, what_if = await read_letter(request, max_file_bytes)
 
             def run():
                 try:
-                    return letter, [p for mode in modes for p in registry.get(mode).predict_letter(letter)]
+                    predictions = []
+                    for mode in modes:
+                        model = registry.get(mode)
+                        found = model.predict_letter(letter)
+                        predictions += with_what_if(model, letter, found) if what_if and found else found
+                    return letter, predictions
                 except ModelError as err:
                     raise InputProblem(503, f"model not available: {err}") from None
             return await run_in_threadpool(run)
@@ -273,7 +293,8 @@ def _form_html(error: str | None = None) -> str:
         '<p><label>or paste the letter text:<br><textarea name="text" rows="10" style="width:100%">'
         "</textarea></label></p>"
         f'<p><label>Model: <select name="mode">{options}</select></label> '
-        '<button type="submit">Predict</button></p></form>'
+        '<label><input type="checkbox" name="what_if" value="true"> what if: the edits that would move each item'
+        '</label> <button type="submit">Predict</button></p></form>'
         '<p class="meta">draft: reads the letter as a reviewer drafts it; facts: uses only the extracted facts.</p>'
     )
 

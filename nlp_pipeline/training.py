@@ -23,8 +23,8 @@ from nlp_pipeline.batch import iter_letter_paths
 from nlp_pipeline.case_request import CASE_FIELDS, ITEM_FIELDS, request_text
 from nlp_pipeline.dataset import Example, ParsedLetter, letter_examples, letter_fingerprint, letter_group
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.estimator import (SEARCH, calibrated_model, grouped_folds, grouped_splits, linear_parts,
-                                    linear_pipeline, vectorizer)
+from nlp_pipeline.estimator import (SEARCH, calibrated_model, column_signs, grouped_folds, grouped_splits,
+                                    linear_parts, linear_pipeline, vectorizer)
 from nlp_pipeline.evaluation import METRICS, bootstrap_intervals, interval_text, metrics
 from nlp_pipeline.features import part_spans, words
 from nlp_pipeline.letters import load_letter, parse_letter
@@ -139,15 +139,17 @@ def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: 
     """
     rows, y, groups = arrays(examples)
     vectorize, families = vectorizer(rows)
+    signs = column_signs(vectorize)
     X = vectorize.transform(rows)
     grid = dict(search or SEARCH[mode])
     if C is not None:
         grid["classify__C"] = [C]
     folds = grouped_folds(n_splits, seed)
     with sklearn.config_context(enable_metadata_routing=True):
-        searched = GridSearchCV(linear_pipeline(families, seed=seed), grid, cv=folds, scoring="roc_auc", refit=False)
+        searched = GridSearchCV(linear_pipeline(families, seed=seed, signs=signs), grid, cv=folds, scoring="roc_auc",
+                                refit=False)
         searched.fit(X, y, groups=groups)
-        chosen = linear_pipeline(families, seed=seed).set_params(**searched.best_params_)
+        chosen = linear_pipeline(families, seed=seed, signs=signs).set_params(**searched.best_params_)
         tuned = TunedThresholdClassifierCV(chosen, scoring=MODE_OBJECTIVE[mode], response_method="decision_function",
                                            cv=folds, refit=True).fit(X, y, groups=groups)
     model = calibrated_model(vectorize, chosen, list(folds.split(X, y, groups))).fit(rows, y)
@@ -168,7 +170,7 @@ def _text_of(example_letter: ParsedLetter, index: int, mode: str, drop_verdict: 
     item = letter.items[index]
     item_facts = example_letter.facts.items[index]
     drop = item_facts.verdict_sentences if drop_verdict else ()
-    return " ".join(" ".join(words(s.text)) for prefix in BASELINE_PARTS[mode]
+    return " ".join(" ".join(words(s.text, keep_numbers=True)) for prefix in BASELINE_PARTS[mode]
                     for s in part_spans(letter, item, prefix, item_facts, drop))
 
 

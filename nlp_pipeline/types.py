@@ -172,6 +172,58 @@ BASES = ("verdict", "rationale", "facts")
 
 
 @dataclass(frozen=True)
+class Edit(_ToDict):
+    """Replace ``letter.text[start:end]`` with ``replacement`` (offsets into the letter text as read)."""
+
+    start: int
+    end: int
+    replacement: str
+
+    def apply(self, text: str) -> str:
+        """``text`` with this edit made."""
+        return text[:self.start] + self.replacement + text[self.end:]
+
+    @property
+    def size(self) -> int:
+        """Characters removed plus characters written."""
+        return (self.end - self.start) + len(self.replacement)
+
+
+@dataclass(frozen=True)
+class WhatIf(_ToDict):
+    """One edit and what the model reads from the edited letter."""
+
+    kind: str  # amount / documentation / remove_sentence
+    change: str  # the edit as a plain sentence
+    edit: Edit
+    p_overturned: float  # the item's P(Overturned) read from the edited letter
+    delta: float  # p_overturned minus the item's P(Overturned) as the letter stands
+    flips: bool  # the edited reading falls on the other side of the model's cut
+
+
+@dataclass(frozen=True)
+class WhatIfPair(_ToDict):
+    """Two single edits made together."""
+
+    edits: tuple[int, int]  # indices into the item's what_if list
+    p_overturned: float
+    delta: float
+    flips: bool
+
+
+@dataclass(frozen=True)
+class WhatIfReport(_ToDict):
+    """An item's edits, sorted by how far each moves P(Overturned) toward the other outcome."""
+
+    reads: str  # "facts" (the facts model) or "rationale" (draft mode: the verdict-free rationale model)
+    p_base: float  # the item's P(Overturned) as the letter stands, by that model
+    threshold: float
+    edits: tuple[WhatIf, ...] = ()
+    pairs: tuple[WhatIfPair, ...] = ()
+    smallest_flip: int | tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class Prediction(_ToDict):
     """The predicted outcome of one item, with its explanation.
 
@@ -202,9 +254,20 @@ class Prediction(_ToDict):
     evidence: tuple[Evidence, ...] = ()
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    what_if: WhatIfReport | None = None  # with ``--what-if``: the edits that move this item (nlp_pipeline.what_if)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields; with a what-if report, its edits as ``what_if``, its pairs as ``what_if_pairs``,
+        ``smallest_flip`` and ``what_if_reads`` (which model the edits move: facts, or the rationale model)."""
+        out = super().to_dict()
+        report = out.pop("what_if")
+        if report is not None:
+            out.update(what_if=report["edits"], what_if_pairs=report["pairs"], smallest_flip=report["smallest_flip"],
+                       what_if_reads=report["reads"])
+        return out
 
 
-__all__ = ["DECISIONS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
+__all__ = ["DECISIONS", "Edit", "WhatIf", "WhatIfPair", "WhatIfReport", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
            "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "asdict"]
 
 

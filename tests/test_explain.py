@@ -16,7 +16,7 @@ _PT = {"category": "physical_therapy", "name": "physical therapy"}
                                              "condition": "myalgia", "citation": "MTUS pages 98-99"},
          "12 physical therapy visits requested; the guideline allows 9-10 (myalgia; MTUS pages 98-99) "
          "→ toward Upheld (-0.80)."),
-        (Evidence("allowance=within", 1.03), {"status": "within", "requested": 12, "allowed": [24, 24]},
+        (Evidence("allowance_applies", 1.03), {"status": "within", "requested": 12, "allowed": [24, 24]},
          "12 physical therapy visits requested, within the 24 the guideline allows → toward Overturned (+1.03)."),
         (Evidence("allowance=above", -1.2), {"status": "above", "requested": 2, "earlier": 6, "allowed": [3, 6],
                                              "condition": "trial", "citation": "MTUS"},
@@ -53,7 +53,7 @@ def test_findings_reason_quotes_the_finding():
         ("years_since_injury>=10", "Years from the injury to the review: 10 or more"),
         ("item_position=4", "Context, not a medical reason: item 5 or more of the review"),
         ("drug_class=nsaid", "Drug class: NSAID"),
-        ("allowance=unknown", "No guideline allowance to measure the requested amount against"),
+        ("allowance_applies", "A guideline allowance applies to the requested amount"),
         ("summary:treatment=physical_therapy=negated", "The case summary mentions physical therapy as not given"),
         ("rationale:cue:documentation=negated", "The rationale notes missing documentation"),
         ("rationale:cue:red_flags=affirmed", "The rationale states red flags"),

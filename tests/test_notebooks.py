@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ["01-corpus.ipynb", "02-train-evaluate.ipynb", "03-errors.ipynb"]
+NAMES = ["01-corpus.ipynb", "02-train-evaluate.ipynb", "03-errors.ipynb", "04-what-if.ipynb"]
 
 
 def test_all_notebooks_present():

@@ -27,6 +27,9 @@ def add_parser(subparsers) -> None:
                         help="draft: the whole letter but its decisions; facts: only what is known before review")
     parser.add_argument("--model", metavar="DIR", help="model folder (default: the shipped models/MODE)")
     parser.add_argument("--format", choices=("table", "jsonl", "html"), default="table")
+    parser.add_argument("--what-if", action="store_true",
+                        help="per item, the catalogue's edits to the letter text and how each moves P(Overturned), "
+                             "and the smallest one that flips the prediction (nlp_pipeline/data/what_if.jsonl)")
     parser.add_argument("--html-dir", metavar="DIR", default="imr-html",
                         help="with --format html: where the pages go (one per letter)")
     parser.set_defaults(run=run, parser=parser)
@@ -51,7 +54,7 @@ def _load_in_worker(model: str | None, mode: str) -> None:
         _LOAD_ERROR = f"model: {err}"
 
 
-def predict_one(path: Path, html_dir: str | None = None) -> list[dict]:
+def predict_one(path: Path, html_dir: str | None = None, what_if: bool = False) -> list[dict]:
     """Records for one file: one per item, or one error record; never raises for bad input."""
     from nlp_pipeline.letters import load_letter
 
@@ -62,6 +65,10 @@ def predict_one(path: Path, html_dir: str | None = None) -> list[dict]:
         predictions = _MODEL.predict_letter(letter)
         if not predictions:
             return [{"source": str(path), "error": "no items to predict"}]
+        if what_if:
+            from nlp_pipeline.what_if import with_what_if
+
+            predictions = with_what_if(_MODEL, letter, predictions)
         records = [p.to_dict() for p in predictions]
         if html_dir:
             page = _write_page(letter, predictions, Path(html_dir))
@@ -108,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
 
     stats = run_batch(
         iter_letter_paths(args.paths),
-        functools.partial(predict_one, html_dir=args.html_dir if args.format == "html" else None),
+        functools.partial(predict_one, html_dir=args.html_dir if args.format == "html" else None,
+                          what_if=args.what_if),
         write,
         output=args.output,
         resume=args.resume,
@@ -140,4 +148,27 @@ def _table(record: dict) -> str:
     lines += [f"    - {reason}\n" for reason in record["reasons"][:3]]
     for warning in record.get("warnings") or ():
         lines.append(f"    warning: {warning}\n")
+    if "what_if" in record:
+        lines.append(_what_if_lines(record))
+    return "".join(lines)
+
+
+def _what_if_lines(record: dict) -> str:
+    """The top three edits of an item's what-if report, and the smallest that flips it."""
+    reads = "the facts model" if record["what_if_reads"] == "facts" else "the rationale model, verdict left as is"
+    if not record["what_if"]:
+        return f"    what if ({reads}): no edit in the catalogue applies\n"
+    lines = [f"    what if ({reads}):\n"]
+    for entry in record["what_if"][:3]:
+        flip = "  flips" if entry["flips"] else ""
+        lines.append(f"      {entry['delta']:+.3f} -> {entry['p_overturned']:.3f}{flip}  {entry['change'][:90]}\n")
+    flip = record["smallest_flip"]
+    if flip is None:
+        lines.append("      no edit or pair of edits in the catalogue flips it\n")
+    elif isinstance(flip, int):
+        lines.append(f"      smallest flip: edit {flip + 1}\n")
+    else:
+        pair = next(p for p in record["what_if_pairs"] if list(p["edits"]) == list(flip))
+        lines.append(f"      smallest flip: edits {flip[0] + 1} and {flip[1] + 1} together "
+                     f"(P(Overturned) {pair['p_overturned']:.3f})\n")
     return "".join(lines)

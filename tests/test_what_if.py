@@ -1,0 +1,161 @@
+"""What if: edits are text, re-read from scratch; amounts only where the request exceeds its allowance;
+documentation only where a case summary is; the stated decision and the verdict never touched; and a request
+brought within its allowance never lowers P(Overturned) (a property of the models, over amounts)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlp_pipeline.cli import main
+from nlp_pipeline.letters import load_letter, parse_letter
+from nlp_pipeline.what_if import candidate_edits, what_if
+
+# an invented request: physical therapy for myalgia, whose MTUS allowance is 9-10 visits
+_REQUEST = """Case Number: CM26-0000009
+Date of Injury: 01/04/2025
+CLINICAL CASE SUMMARY
+The injured worker is a 51 year old female clerk (invented for this test) with myalgia of the neck and
+upper back after lifting boxes. Treatment to date has included medications.
+IMR ISSUES, DECISIONS AND RATIONALES
+Physical therapy for the cervical spine, {amount} sessions:
+Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment Guidelines, Physical Medicine.
+"""
+
+
+def _p(model, text: str, index: int = 0) -> float:
+    prediction = model.predict_letter(parse_letter(text))[index]
+    return prediction.p_overturned if prediction.mode == "facts" else prediction.p_rationale
+
+
+@pytest.mark.parametrize("mode", ["facts", "draft"])
+@settings(max_examples=25, deadline=None)
+@given(above=st.integers(min_value=11, max_value=60), within=st.integers(min_value=1, max_value=10))
+def test_a_request_brought_within_its_allowance_never_lowers_p_overturned(mode, above, within, draft_model,
+                                                                        facts_model):
+    model = facts_model if mode == "facts" else draft_model
+    assert _p(model, _REQUEST.format(amount=within)) >= _p(model, _REQUEST.format(amount=above))
+
+
+def test_the_models_keep_the_signs_the_features_declare(draft_model, facts_model):
+    from nlp_pipeline.features import SIGNS
+
+    for model in (draft_model, facts_model):
+        parts = model.parts
+        assert parts.slope < 0  # the sigmoid calibration rises with the decision function
+        for column, name in enumerate(parts.names):
+            if name in SIGNS:
+                assert SIGNS[name] * parts.classifier.coef_[0][column] >= 0, name
+
+
+def _letters(letters_dir, count=6):
+    return [load_letter(p) for p in sorted(letters_dir.glob("*.pdf"))[:count]]
+
+
+@pytest.mark.parametrize("mode", ["facts", "draft"])
+def test_each_edit_read_again_from_scratch_gives_its_listed_probability(mode, draft_model, facts_model,
+                                                                        letters_dir, example_draft):
+    model = facts_model if mode == "facts" else draft_model
+    checked = 0
+    for letter in [load_letter(example_draft), *_letters(letters_dir, 3)]:
+        predictions = model.predict_letter(letter)
+        for prediction, report in zip(predictions, what_if(model, letter, predictions)):
+            assert report.p_base == pytest.approx(prediction.p_overturned if mode == "facts"
+                                                  else prediction.p_rationale, abs=1e-6)
+            for entry in report.edits:
+                fresh = _p(model, entry.edit.apply(letter.text), prediction.item_index)
+                assert fresh == pytest.approx(entry.p_overturned, abs=1e-6), entry.change
+                assert entry.delta == pytest.approx(entry.p_overturned - report.p_base, abs=1e-6)
+                assert entry.flips == ((entry.p_overturned >= report.threshold) != (report.p_base >= report.threshold))
+                checked += 1
+    assert checked >= 10
+
+
+def test_amount_edits_only_where_the_request_exceeds_its_allowance(facts_model, letters_dir):
+    from nlp_pipeline.pipeline import extract_letter
+
+    seen = {"above": 0, "within": 0}
+    for letter in _letters(letters_dir, 60):
+        facts = extract_letter(letter)
+        predictions = facts_model.predict_letter(letter)
+        reports = what_if(facts_model, letter, predictions)
+        for item_facts, report in zip(facts.items, reports):
+            status = (item_facts.allowance or {}).get("status")
+            amounts = [e for e in report.edits if e.kind == "amount"]
+            if status == "above":
+                seen["above"] += 1
+                assert amounts and all(e.delta >= 0 for e in amounts)
+            else:
+                seen["within"] += status == "within"
+                assert not amounts
+    assert seen["above"] >= 3 and seen["within"] >= 3
+
+
+def test_an_item_without_a_case_summary_gets_no_documentation_edit(example_draft):
+    from nlp_pipeline.pipeline import extract_letter
+
+    text = example_draft.read_text(encoding="utf-8")
+    start = text.index("CLINICAL CASE SUMMARY")
+    letter = parse_letter(text[:start] + text[text.index("IMR ISSUES, DECISIONS AND RATIONALES"):])
+    assert letter.summary is None and letter.items
+    facts = extract_letter(letter)
+    for item in letter.items:
+        kinds = {kind for kind, _, _ in candidate_edits(letter, item.index, facts, "facts")}
+        assert "documentation" not in kinds
+    with_summary = parse_letter(text)
+    facts = extract_letter(with_summary)
+    assert any(kind == "documentation" for item in with_summary.items
+               for kind, _, _ in candidate_edits(with_summary, item.index, facts, "facts"))
+
+
+def test_edits_never_touch_the_stated_decision_or_the_verdict(draft_model, letters_dir):
+    from nlp_pipeline.pipeline import extract_letter
+
+    for letter in _letters(letters_dir, 8):
+        facts = extract_letter(letter)
+        for item in letter.items:
+            item_facts = facts.items[item.index]
+            decision = (item.title_end, item.heading.end)
+            for kind, _, edit in candidate_edits(letter, item.index, facts, "draft"):
+                assert edit.end <= decision[0] or edit.start >= decision[1], kind
+                assert not any(v.start < edit.end and edit.start < v.end for v in item_facts.verdict_sentences)
+                edited = parse_letter(edit.apply(letter.text), normalized=True)
+                assert [i.stated_decision for i in edited.items] == [i.stated_decision for i in letter.items]
+                again = extract_letter(edited).items[item.index].verdict
+                assert (again.value, again.kind) == (item_facts.verdict.value, item_facts.verdict.kind)
+
+
+def test_smallest_flip_names_an_edit_or_pair_that_flips(draft_model, letters_dir):
+    for letter in _letters(letters_dir, 10):
+        predictions = draft_model.predict_letter(letter)
+        for report in what_if(draft_model, letter, predictions):
+            flip = report.smallest_flip
+            if flip is None:
+                assert not any(e.flips for e in report.edits) and not any(p.flips for p in report.pairs)
+            elif isinstance(flip, int):
+                assert report.edits[flip].flips
+                assert all(report.edits[flip].edit.size <= e.edit.size for e in report.edits if e.flips)
+            else:
+                assert not any(e.flips for e in report.edits)
+                assert next(p for p in report.pairs if p.edits == flip).flips
+
+
+def test_predict_what_if_adds_its_report_to_every_record(capsys, example_draft):
+    assert main(["predict", "--mode", "facts", "--what-if", "--format", "jsonl", "--quiet", str(example_draft)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert records and all({"what_if", "smallest_flip", "what_if_pairs", "what_if_reads"} <= set(r) for r in records)
+    assert any(r["what_if"] for r in records)
+    for record in records:
+        for entry in record["what_if"]:
+            assert set(entry) == {"kind", "change", "edit", "p_overturned", "delta", "flips"}
+            assert set(entry["edit"]) == {"start", "end", "replacement"}
+    assert main(["predict", "--mode", "facts", "--what-if", "--quiet", str(example_draft)]) == 0
+    assert "what if (the facts model)" in capsys.readouterr().out
+
+
+def test_predict_without_what_if_writes_no_what_if_keys(capsys, example_draft):
+    assert main(["predict", "--format", "jsonl", "--quiet", str(example_draft)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert records and not any("what_if" in r for r in records)
