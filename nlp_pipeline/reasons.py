@@ -118,6 +118,9 @@ def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
         requested = f"{allowance.get('requested')} {_category(facts)} visits requested"
         if allowance.get("earlier"):
             requested += f" after {allowance['earlier']} authorized"
+        if name == "allowance_applies" and allowance.get("status") == "above":
+            return (f"A guideline allowance applies to the request: {_range(allowance['allowed'])} "
+                    f"({allowance['condition']}; {allowance['citation']})")
         if allowance.get("status") == "within":
             return f"{requested}, within the {_range(allowance['allowed'])} the guideline allows"
         return (f"{requested}; the guideline allows {_range(allowance['allowed'])} ({allowance['condition']}; "

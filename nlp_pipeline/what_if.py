@@ -16,8 +16,10 @@ same pipeline and model, never a feature set by hand. Three kinds:
 In facts mode the edits move the facts model's P(Overturned); in draft mode they move the verdict-free
 rationale model's (``p_rationale``): an edit never touches the stated decision or the verdict, so the
 verdict, where the rationale states one, stays what decides. Each single edit is scored, then every pair
-of the most effective ones; ``smallest_flip`` is the smallest edit (fewest edits, then fewest characters
-changed) whose reading crosses the model's cut, or None when none in the catalogue does.
+of the most effective ones; ``smallest_flip`` is the smallest edit whose reading crosses the model's cut, or
+None when none in the catalogue does. Smallest: fewest edits; then the kind in catalogue order (the
+request's own amount, then added documentation, then left-out reasoning); then the least change within the
+kind (the fewest units taken off the request; the fewest characters).
 """
 from __future__ import annotations
 
@@ -26,16 +28,23 @@ import json
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nlp_pipeline.facts import requested_entity
 from nlp_pipeline.letters import parse_letter
-from nlp_pipeline.types import Edit, Letter, Prediction, WhatIf, WhatIfPair, WhatIfReport
+from nlp_pipeline.types import (
+    Edit,
+    Letter,
+    Prediction,
+    WhatIf,
+    WhatIfPair,
+    WhatIfReport,
+)
 
 if TYPE_CHECKING:
     from nlp_pipeline.model import OutcomeModel
 
-TOP_FOR_PAIRS = 3  # pairs are formed from this many of the most effective single edits
+TOP_FOR_PAIRS = 3  # pairs are formed from this many of the most effective single edits (those that move it)
 
 
 @lru_cache(maxsize=1)
@@ -45,11 +54,21 @@ def catalogue() -> tuple[dict[str, Any], ...]:
     return tuple(json.loads(line) for line in text.splitlines() if line.strip())
 
 
-def candidate_edits(letter: Letter, item_index: int, facts, mode: str) -> list[tuple[str, str, Edit]]:
-    """``(kind, change, edit)`` of every catalogue edit that applies to one item."""
+class Candidate(NamedTuple):
+    """A catalogue edit that applies to an item, before it is read: ``magnitude`` is how much it changes
+    (units taken off the request for an amount, characters for a text edit)."""
+
+    kind: str
+    change: str
+    edit: Edit
+    magnitude: int
+
+
+def candidate_edits(letter: Letter, item_index: int, facts, mode: str) -> list[Candidate]:
+    """Every catalogue edit that applies to one item."""
     item = letter.items[item_index]
     item_facts = facts.items[item_index]
-    out: list[tuple[str, str, Edit]] = []
+    out: list[Candidate] = []
     for row in catalogue():
         if row["kind"] == "amount":
             out.extend(_amount_edits(row, letter, item, item_facts, facts))
@@ -62,15 +81,15 @@ def candidate_edits(letter: Letter, item_index: int, facts, mode: str) -> list[t
                 if sentence.value["role"] == "case" and not item_facts.in_verdict(sentence.start):
                     shown = " ".join(sentence.text.split())
                     shown = shown if len(shown) <= 90 else shown[:89] + "…"
-                    out.append(("remove_sentence", row["change"].format(sentence=shown),
-                                Edit(sentence.start, sentence.end, "")))
-    unique: dict[tuple[int, int, str], tuple[str, str, Edit]] = {}
-    for kind, change, edit in out:
-        unique.setdefault((edit.start, edit.end, edit.replacement), (kind, change, edit))
+                    edit = Edit(sentence.start, sentence.end, "")
+                    out.append(Candidate("remove_sentence", row["change"].format(sentence=shown), edit, edit.size))
+    unique: dict[tuple[int, int, str], Candidate] = {}
+    for candidate in out:
+        unique.setdefault((candidate.edit.start, candidate.edit.end, candidate.edit.replacement), candidate)
     return list(unique.values())
 
 
-def _amount_edits(row, letter: Letter, item, item_facts, facts) -> list[tuple[str, str, Edit]]:
+def _amount_edits(row, letter: Letter, item, item_facts, facts) -> list[Candidate]:
     allowance = item_facts.allowance or {}
     if allowance.get("status") != "above" or not allowance.get("allowed"):
         return []
@@ -88,10 +107,11 @@ def _amount_edits(row, letter: Letter, item, item_facts, facts) -> list[tuple[st
     change = row["change"].format(amount=amount, unit=unit, requested=" ".join(entity.text.split()),
                                   allowed=f"{low}-{high}" if low != high else str(high),
                                   citation=allowance.get("citation") or "the guideline")
-    return [("amount", change, Edit(entity.start, entity.end, f"{amount} {unit}"))]
+    return [Candidate("amount", change, Edit(entity.start, entity.end, f"{amount} {unit}"),
+                      allowance["requested"] - amount)]
 
 
-def _documentation_edit(row, letter: Letter, item_facts) -> tuple[str, str, Edit] | None:
+def _documentation_edit(row, letter: Letter, item_facts) -> Candidate | None:
     if letter.summary is None:
         return None
     treatment = item_facts.treatment or {}
@@ -107,7 +127,8 @@ def _documentation_edit(row, letter: Letter, item_facts) -> tuple[str, str, Edit
         words["body_part"] = " ".join(part.text.lower().split())
     sentence = row["sentence"].format(**words)
     end = letter.summary.end
-    return ("documentation", row["change"].format(**words), Edit(end, end, " " + sentence))
+    edit = Edit(end, end, " " + sentence)
+    return Candidate("documentation", row["change"].format(**words), edit, edit.size)
 
 
 def _treatment_words(treatment: dict[str, Any]) -> str:
@@ -118,7 +139,7 @@ def _treatment_words(treatment: dict[str, Any]) -> str:
 def overlapping(edits: list[Edit]) -> bool:
     """Whether two of ``edits`` touch the same text (or insert at the same place)."""
     ordered = sorted(edits, key=lambda e: (e.start, e.end))
-    return any(a.end > b.start or a.start == b.start for a, b in zip(ordered, ordered[1:]))
+    return any(a.end > b.start or a.start == b.start for a, b in itertools.pairwise(ordered))
 
 
 def apply_all(text: str, edits: list[Edit]) -> str:
@@ -165,16 +186,20 @@ def what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction]) 
         threshold = prediction.threshold
         overturned = base >= threshold
         toward = 1.0 if not overturned else -1.0  # the other outcome's direction
-        singles = []
-        for kind, change, edit in candidate_edits(letter, index, facts, model.mode):
-            read = reader.probability(edit.apply(letter.text), index)
+        scored = []
+        for candidate in candidate_edits(letter, index, facts, model.mode):
+            read = reader.probability(candidate.edit.apply(letter.text), index)
             if read is None or _verdict_changed(read[1], prediction):
                 continue
             p = read[0]
-            singles.append(WhatIf(kind, change, edit, round(p, 6), round(p - base, 6), (p >= threshold) != overturned))
-        singles.sort(key=lambda w: (-toward * w.delta, w.edit.size))
+            scored.append((WhatIf(candidate.kind, candidate.change, candidate.edit, round(p, 6), round(p - base, 6),
+                                  (p >= threshold) != overturned), _cost(candidate)))
+        scored.sort(key=lambda pair: (-toward * pair[0].delta, pair[1]))
+        singles = [entry for entry, _ in scored]
+        costs = [cost for _, cost in scored]
         pairs = []
-        for i, j in itertools.combinations(range(min(TOP_FOR_PAIRS, len(singles))), 2):
+        helpful = [i for i, w in enumerate(singles) if toward * w.delta > 0][:TOP_FOR_PAIRS]
+        for i, j in itertools.combinations(helpful, 2):
             edits = [singles[i].edit, singles[j].edit]
             if overlapping(edits):
                 continue
@@ -184,7 +209,7 @@ def what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction]) 
             p = read[0]
             pairs.append(WhatIfPair((i, j), round(p, 6), round(p - base, 6), (p >= threshold) != overturned))
         reports.append(WhatIfReport("facts" if model.mode == "facts" else "rationale", round(base, 6),
-                                    threshold, tuple(singles), tuple(pairs), _smallest_flip(singles, pairs)))
+                                    threshold, tuple(singles), tuple(pairs), _smallest_flip(singles, costs, pairs)))
     return reports
 
 
@@ -196,11 +221,18 @@ def _verdict_changed(edited: Prediction, original: Prediction) -> bool:
     return original.mode != "facts" and reading(edited) != reading(original)
 
 
-def _smallest_flip(singles: list[WhatIf], pairs: list[WhatIfPair]) -> int | tuple[int, int] | None:
-    flipping = [(w.edit.size, i) for i, w in enumerate(singles) if w.flips]
+def _cost(candidate: Candidate) -> tuple[int, int]:
+    """How big an edit is, for "smallest": its kind's place in the catalogue, then its magnitude."""
+    kinds = list(dict.fromkeys(row["kind"] for row in catalogue()))
+    return kinds.index(candidate.kind), candidate.magnitude
+
+
+def _smallest_flip(singles: list[WhatIf], costs: list[tuple[int, int]],
+                   pairs: list[WhatIfPair]) -> int | tuple[int, int] | None:
+    flipping = [(costs[i], i) for i, w in enumerate(singles) if w.flips]
     if flipping:
         return min(flipping)[1]
-    flipping_pairs = [(singles[p.edits[0]].edit.size + singles[p.edits[1]].edit.size, p.edits) for p in pairs if p.flips]
+    flipping_pairs = [(sorted((costs[p.edits[0]], costs[p.edits[1]]), reverse=True), p.edits) for p in pairs if p.flips]
     return min(flipping_pairs)[1] if flipping_pairs else None
 
 

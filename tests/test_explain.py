@@ -18,6 +18,9 @@ _PT = {"category": "physical_therapy", "name": "physical therapy"}
          "→ toward Upheld (-0.80)."),
         (Evidence("allowance_applies", 1.03), {"status": "within", "requested": 12, "allowed": [24, 24]},
          "12 physical therapy visits requested, within the 24 the guideline allows → toward Overturned (+1.03)."),
+        (Evidence("allowance_applies", 0.7), {"status": "above", "requested": 12, "allowed": [9, 10],
+                                              "condition": "myalgia", "citation": "MTUS pages 98-99"},
+         "A guideline allowance applies to the request: 9-10 (myalgia; MTUS pages 98-99) → toward Overturned (+0.70)."),
         (Evidence("allowance=above", -1.2), {"status": "above", "requested": 2, "earlier": 6, "allowed": [3, 6],
                                              "condition": "trial", "citation": "MTUS"},
          "2 physical therapy visits requested after 6 authorized; the guideline allows 3-6 (trial; MTUS) "

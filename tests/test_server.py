@@ -175,3 +175,22 @@ def test_pasted_json_request(client, models):
         p.p_overturned for p in models["facts"].predict(ROOT / "examples" / "facts_request.json")]
     bad = client.post("/api/predict", json={"text": '{"items": []}', "mode": "facts"})
     assert bad.status_code == 400 and "case_summary" in bad.text
+
+
+def test_what_if_is_asked_for_by_query_json_or_form_and_equals_the_library(client, models, draft_bytes):
+    from nlp_pipeline.what_if import with_what_if
+
+    text = draft_bytes.decode("utf-8")
+    letter = parse_letter(text)
+    expected = json.loads(json.dumps([p.to_dict() for p in
+                                      with_what_if(models["facts"], letter, models["facts"].predict_letter(letter))]))
+    by_query = client.post("/api/predict?what_if=true", json={"text": text, "mode": "facts"})
+    by_json = client.post("/api/predict", json={"text": text, "mode": "facts", "what_if": True})
+    by_form = client.post("/api/predict", data={"text": text, "mode": "facts", "what_if": "true"})
+    assert by_query.status_code == by_json.status_code == by_form.status_code == 200
+    assert by_query.json() == by_json.json() == by_form.json() == expected
+    assert all("what_if" in r for r in expected) and any(r["what_if"] for r in expected)
+    plain = client.post("/api/predict", json={"text": text, "mode": "facts"}).json()
+    assert not any("what_if" in r for r in plain)
+    page = client.post("/predict", data={"text": text, "mode": "facts", "what_if": "true"})
+    assert page.status_code == 200 and "What if" in page.text and "what-if" in page.text
