@@ -208,19 +208,21 @@ def _decided_by(prediction) -> str:
     return f"facts model (Overturned from {prediction.threshold:.3f})"
 
 
-def what_if_html(report) -> str:
+def what_if_html(prediction) -> str:
     """An item's what-if edits (numbered as marked in its text), most effective first, and the smallest flip."""
-    if report is None:
+    if prediction.what_if is None:
         return ""
-    reads = "the facts model" if report.reads == "facts" else "the rationale model (the verdict left as it is)"
+    facts = prediction.what_if_reads == "facts"
+    reads = "the facts model" if facts else "the rationale model (the verdict left as it is)"
+    base = prediction.p_overturned if facts else prediction.p_rationale
     head = (f'<p class="meta">What if — edits to the letter, each read again from scratch by {reads}; '
-            f"P(Overturned) {report.p_base:.3f} as the letter stands, cut {report.threshold:.3f}:</p>")
-    if not report.edits:
+            f"P(Overturned) {base:.3f} as the letter stands, cut {prediction.threshold:.3f}:</p>")
+    if not prediction.what_if:
         return head + "<p>No edit in the catalogue applies to this item.</p>"
     rows = "".join(
         f'<li class="{"flips" if w.flips else ""}">{escape(w.change)} → P(Overturned) {w.p_overturned:.3f} '
-        f'({w.delta:+.3f}){" · flips the prediction" if w.flips else ""}</li>' for w in report.edits)
-    flip = report.smallest_flip
+        f'({w.delta:+.3f}){" · flips the prediction" if w.flips else ""}</li>' for w in prediction.what_if)
+    flip = prediction.smallest_flip
     if flip is None:
         smallest = "No edit or pair of edits in the catalogue flips the prediction."
     elif isinstance(flip, int):
@@ -259,7 +261,7 @@ def predictions_html(letter, predictions) -> str:
         if prediction.what_if is not None:
             spans += [{"start": w.edit.start - item.start, "end": w.edit.end - item.start, "label": f"WHAT-IF {n}",
                        "title": w.change, "css": "what-if"}
-                      for n, w in enumerate(prediction.what_if.edits, 1)
+                      for n, w in enumerate(prediction.what_if, 1)
                       if item.start <= w.edit.start and w.edit.end <= item.end and w.edit.end > w.edit.start]
         reasons = "".join(f"<li>{escape(r)}</li>" for r in prediction.reasons)
         qa_class = "qa-contradiction" if prediction.agrees_with_stated is False else "qa-question"
@@ -271,7 +273,7 @@ def predictions_html(letter, predictions) -> str:
             f" · {escape(_decided_by(prediction))}"
             f" · stated: {escape(prediction.stated_decision or '–')} ({escape(agreement)})</p>"
             f"{qa}<ul class=\"reasons\">{reasons}</ul>"
-            + what_if_html(prediction.what_if)
+            + what_if_html(prediction)
             + highlight_html(letter.text[item.start:item.end], spans)
             + "</section>"
         )

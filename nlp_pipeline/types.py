@@ -254,20 +254,26 @@ class Prediction(_ToDict):
     evidence: tuple[Evidence, ...] = ()
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-    what_if: WhatIfReport | None = None  # with ``--what-if``: the edits that move this item (nlp_pipeline.what_if)
+    # with ``--what-if`` (nlp_pipeline.what_if): the edits that move this item, sorted toward the other outcome,
+    # the pairs tried, the smallest flip (an index into what_if or a pair of them) and which model they move
+    what_if: tuple[WhatIf, ...] | None = None
+    what_if_pairs: tuple[WhatIfPair, ...] | None = None
+    smallest_flip: int | tuple[int, int] | None = None
+    what_if_reads: Literal["facts", "rationale"] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields; with a what-if report, its edits as ``what_if``, its pairs as ``what_if_pairs``,
-        ``smallest_flip`` and ``what_if_reads`` (which model the edits move: facts, or the rationale model)."""
+        """JSON-ready fields; the what-if fields only when the what-if edits were asked for."""
         out = super().to_dict()
-        report = out.pop("what_if")
-        if report is not None:
-            out.update(what_if=report["edits"], what_if_pairs=report["pairs"], smallest_flip=report["smallest_flip"],
-                       what_if_reads=report["reads"])
+        if self.what_if is None:
+            for name in WHAT_IF_FIELDS:
+                out.pop(name)
         return out
 
 
-__all__ = ["DECISIONS", "Edit", "WhatIf", "WhatIfPair", "WhatIfReport", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
+WHAT_IF_FIELDS = ("what_if", "what_if_pairs", "smallest_flip", "what_if_reads")
+
+
+__all__ = ["DECISIONS", "Edit", "WhatIf", "WhatIfPair", "WhatIfReport", "WHAT_IF_FIELDS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
            "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "asdict"]
 
 

@@ -179,38 +179,38 @@ def what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction]) 
 
     reader = _Reader(model, letter)
     facts = extract_letter(letter, docs=reader.docs)
-    reports = []
-    for prediction in predictions:
-        index = prediction.item_index
-        base = _read(prediction)
-        threshold = prediction.threshold
-        overturned = base >= threshold
-        toward = 1.0 if not overturned else -1.0  # the other outcome's direction
-        scored = []
-        for candidate in candidate_edits(letter, index, facts, model.mode):
-            read = reader.probability(candidate.edit.apply(letter.text), index)
-            if read is None or _verdict_changed(read[1], prediction):
-                continue
-            p = read[0]
-            scored.append((WhatIf(candidate.kind, candidate.change, candidate.edit, round(p, 6), round(p - base, 6),
-                                  (p >= threshold) != overturned), _cost(candidate)))
-        scored.sort(key=lambda pair: (-toward * pair[0].delta, pair[1]))
-        singles = [entry for entry, _ in scored]
-        costs = [cost for _, cost in scored]
-        pairs = []
-        helpful = [i for i, w in enumerate(singles) if toward * w.delta > 0][:TOP_FOR_PAIRS]
-        for i, j in itertools.combinations(helpful, 2):
-            edits = [singles[i].edit, singles[j].edit]
-            if overlapping(edits):
-                continue
-            read = reader.probability(apply_all(letter.text, edits), index)
-            if read is None or _verdict_changed(read[1], prediction):
-                continue
-            p = read[0]
-            pairs.append(WhatIfPair((i, j), round(p, 6), round(p - base, 6), (p >= threshold) != overturned))
-        reports.append(WhatIfReport("facts" if model.mode == "facts" else "rationale", round(base, 6),
-                                    threshold, tuple(singles), tuple(pairs), _smallest_flip(singles, costs, pairs)))
-    return reports
+    return [_report(reader, prediction, candidate_edits(letter, prediction.item_index, facts, model.mode))
+            for prediction in predictions]
+
+
+def _report(reader: _Reader, prediction: Prediction, candidates: list[Candidate]) -> WhatIfReport:
+    """Every candidate read, sorted toward the other outcome; then the pairs of the most effective."""
+    base, threshold, index = _read(prediction), prediction.threshold, prediction.item_index
+    overturned = base >= threshold
+    toward = -1.0 if overturned else 1.0  # the other outcome's direction
+
+    def scored(edits: list[Edit]) -> tuple[float, float, bool] | None:
+        read = reader.probability(apply_all(reader.letter.text, edits), index)
+        if read is None or _verdict_changed(read[1], prediction):
+            return None
+        p = read[0]
+        return round(p, 6), round(p - base, 6), (p >= threshold) != overturned
+
+    singles = []
+    for candidate in candidates:
+        result = scored([candidate.edit])
+        if result is not None:
+            singles.append((WhatIf(candidate.kind, candidate.change, candidate.edit, *result), _cost(candidate)))
+    singles.sort(key=lambda pair: (-toward * pair[0].delta, pair[1]))
+    edits, costs = [entry for entry, _ in singles], [cost for _, cost in singles]
+    helpful = [i for i, w in enumerate(edits) if toward * w.delta > 0][:TOP_FOR_PAIRS]
+    pairs = []
+    for i, j in itertools.combinations(helpful, 2):
+        result = None if overlapping([edits[i].edit, edits[j].edit]) else scored([edits[i].edit, edits[j].edit])
+        if result is not None:
+            pairs.append(WhatIfPair((i, j), *result))
+    return WhatIfReport("facts" if prediction.mode == "facts" else "rationale", round(base, 6), threshold,
+                        tuple(edits), tuple(pairs), _smallest_flip(edits, costs, pairs))
 
 
 def _verdict_changed(edited: Prediction, original: Prediction) -> bool:
@@ -237,8 +237,9 @@ def _smallest_flip(singles: list[WhatIf], costs: list[tuple[int, int]],
 
 
 def with_what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction]) -> list[Prediction]:
-    """The predictions with their ``what_if`` report attached."""
-    return [replace(p, what_if=report) for p, report in zip(predictions, what_if(model, letter, predictions))]
+    """The predictions with their what-if fields filled in."""
+    return [replace(p, what_if=r.edits, what_if_pairs=r.pairs, smallest_flip=r.smallest_flip, what_if_reads=r.reads)
+            for p, r in zip(predictions, what_if(model, letter, predictions))]
 
 
 def edit_label(entry: WhatIf) -> str:

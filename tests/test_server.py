@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from nlp_pipeline.letters import parse_letter  # noqa: E402
 from nlp_pipeline.reading import MAX_FILE_BYTES, decode_letter_bytes  # noqa: E402
 from nlp_pipeline.server import create_app  # noqa: E402
+from nlp_pipeline.types import WHAT_IF_FIELDS  # noqa: E402
 
 MODES = ("draft", "facts")
 
@@ -150,7 +151,9 @@ def test_openapi_documents_the_api(client, draft_bytes):
     assert "/predict" not in schema["paths"]
     documented = schema["components"]["schemas"]["Prediction"]["properties"]
     records = client.post("/api/predict", json={"text": draft_bytes.decode()}).json()
-    assert set(documented) == set(records[0])
+    assert set(documented) == set(records[0]) | set(WHAT_IF_FIELDS)  # those only when what_if is asked for
+    with_what_if = client.post("/api/predict?what_if=true", json={"text": draft_bytes.decode()}).json()
+    assert set(documented) == set(with_what_if[0])
     assert documented["predicted"]["enum"] == ["Upheld", "Overturned"]
 
 
