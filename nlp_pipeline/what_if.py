@@ -7,9 +7,10 @@ same pipeline and model, never a feature set by hand. Three kinds:
 - ``amount``: the requested amount rewritten to the upper and to the lower end of its guideline allowance,
   where one applies and the request exceeds it (an authorized portion of a modified request counts
   against the allowance, as the extraction counts it);
-- ``documentation``: one sentence added to the end of the case summary, documenting what the guideline
-  asks for (functional improvement from earlier sessions, an objective finding of the item's body part,
-  failed conservative care, a completed trial), worded by the catalogue per treatment category;
+- ``documentation`` (facts mode: draft mode's rationale model does not read the case summary): one
+  sentence added to the end of the case summary, documenting what the guideline asks for (functional
+  improvement from earlier sessions, an objective finding of the item's body part, failed conservative
+  care, a completed trial), worded by the catalogue per treatment category;
 - ``remove_sentence`` (draft mode): each case sentence of the rationale left out in turn, its verdict
   sentences never, so a reviewer sees which sentences the reasoning hinges on.
 
@@ -70,13 +71,15 @@ def candidate_edits(letter: Letter, item_index: int, facts, mode: str) -> list[C
     item_facts = facts.items[item_index]
     out: list[Candidate] = []
     for row in catalogue():
+        if row.get("mode", mode) != mode:  # a row for one mode only
+            continue
         if row["kind"] == "amount":
             out.extend(_amount_edits(row, letter, item, item_facts, facts))
         elif row["kind"] == "documentation":
             edit = _documentation_edit(row, letter, item_facts)
             if edit is not None:
                 out.append(edit)
-        elif row["kind"] == "remove_sentence" and mode == row.get("mode", mode):
+        elif row["kind"] == "remove_sentence":
             for sentence in item_facts.sentences:
                 if sentence.value["role"] == "case" and not item_facts.in_verdict(sentence.start):
                     shown = " ".join(sentence.text.split())
