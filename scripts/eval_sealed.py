@@ -14,11 +14,14 @@ It never prints a sealed letter's text, name or item: only counts and metrics.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
+from _figures import (  # scripts/ is on the path when a script runs
+    add_output_arguments,
+    publish,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
@@ -28,7 +31,12 @@ METRIC_NAMES = ("roc_auc", "balanced_accuracy", "overturned_recall", "overturned
 def sealed_report(mode: str, paths: list[str | Path], reps: int = 1000, seed: int = 0) -> dict:
     """Train on the study letters of ``paths`` and score the sealed ones: the evaluation report, aggregate only."""
     from nlp_pipeline.sealed import is_sealed
-    from nlp_pipeline.training import arrays, evaluate_splits, labelled_examples, load_corpus
+    from nlp_pipeline.training import (
+        arrays,
+        evaluate_splits,
+        labelled_examples,
+        load_corpus,
+    )
 
     corpus = load_corpus(paths, progress=False)
     examples = labelled_examples(corpus, mode)
@@ -50,15 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", default=[str(SHARED / "letters"), str(SHARED / "seeds")])
     parser.add_argument("--mode", choices=("draft", "facts", "both"), default="both")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for the CIs")
-    parser.add_argument("--json", action="store_true", help="print the reports as JSON")
-    parser.add_argument("--write", action="store_true", help="save the reports to models/sealed_report.json")
+    add_output_arguments(parser, "sealed_report.json")
     args = parser.parse_args(argv)
     modes = ("draft", "facts") if args.mode == "both" else (args.mode,)
     reports = {mode: sealed_report(mode, args.paths, args.bootstrap) for mode in modes}
-    if args.write:
-        (ROOT / "models" / "sealed_report.json").write_text(json.dumps(reports, indent=2) + "\n", encoding="utf-8")
-    if args.json:
-        print(json.dumps(reports, indent=2))
+    if publish(reports, args, "sealed_report.json"):
         return 0
     for mode, report in reports.items():
         study = report["study"]

@@ -15,10 +15,14 @@ Without LETTERS it reads ``../shared/data/letters`` and ``../shared/data/seeds``
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from _figures import (  # scripts/ is on the path when a script runs
+    add_output_arguments,
+    publish,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATHS = [ROOT / ".." / "shared" / "data" / "letters", ROOT / ".." / "shared" / "data" / "seeds"]
@@ -64,16 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", default=[str(p) for p in DEFAULT_PATHS], metavar="LETTERS")
     parser.add_argument("--quiet", action="store_true", help="do not list the study items that do not agree")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--write", action="store_true", help="save the figures to models/verdict_agreement.json")
+    add_output_arguments(parser, "verdict_agreement.json")
     args = parser.parse_args(argv)
     rows = verdict_rows(args.paths)
     figures = {side: summary([r for r in rows if r["sealed"] == (side == "sealed")]) for side in ("study", "sealed")}
     figures["all"] = summary(rows)
-    if args.write:
-        (ROOT / "models" / "verdict_agreement.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    if args.json:
-        print(json.dumps(figures, indent=2))
+    if publish(figures, args, "verdict_agreement.json"):
         return 0
     for side, f in figures.items():
         share = f["agree"] / f["items"] if f["items"] else float("nan")
