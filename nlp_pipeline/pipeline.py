@@ -84,12 +84,12 @@ def extract_letter(letter: Letter, nlp: Language | None = None, docs: dict | Non
     of the original gives what reading it from scratch gives (:mod:`nlp_pipeline.what_if`)."""
     nlp = nlp or build_nlp()
     regions = letter_regions(letter)
-    docs = _processed(nlp, regions) if docs is None else _processed_once(nlp, regions, docs)
+    processed = _processed(nlp, regions) if docs is None else _processed_once(nlp, regions, docs)
     by_item: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
     verdicts: dict[int, tuple[Verdict, tuple[TextSpan, ...]]] = {}
     sentences: dict[int, list[Entity]] = {item.index: [] for item in letter.items}
     summary: list[Entity] = []
-    for (region, index, span), doc in zip(regions, docs):
+    for (region, index, span), doc in zip(regions, processed):
         entities = doc_entities(doc, span, region)
         if index is None:
             summary.extend(entities)

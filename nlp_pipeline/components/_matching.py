@@ -155,15 +155,8 @@ def spelled_out(pattern: list[dict[str, Any]]) -> tuple[str, list[list[str]]] | 
     (attr,) = attrs
     choices: list[list[str | None]] = []
     for token in pattern:
-        value, op = token.get(attr), token.get("OP")
-        if op not in (None, "?") or value is None:
-            return None
-        if isinstance(value, dict):
-            if set(value) != {"IN"}:
-                return None
-            value = value["IN"]
-        words = [value] if isinstance(value, str) else value
-        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+        words, op = _words(token.get(attr)), token.get("OP")
+        if op not in (None, "?") or not words or not all(words):
             return None
         if attr == "LOWER" and any(w != w.lower() for w in words):
             return None  # a LOWER value with capitals never matches; leave such a pattern as it is
