@@ -208,28 +208,42 @@ def _decided_by(prediction) -> str:
     return f"facts model (Overturned from {prediction.threshold:.3f})"
 
 
+def what_if_reads(reads: str) -> str:
+    """Which model a what-if report's edits move, in words (the table and the page say it alike)."""
+    return "the facts model" if reads == "facts" else "the rationale model, the verdict left as it is"
+
+
+def smallest_flip_text(flip, pairs) -> str:
+    """The smallest flip of a what-if report in words (``flip``: an index, a pair of indices or None; edits are
+    numbered from 1 as they are listed)."""
+    if flip is None:
+        return "no edit or pair of edits in the catalogue flips the prediction"
+    if isinstance(flip, int):
+        return f"the smallest edit that flips the prediction: {flip + 1}"
+    pair = next(p for p in pairs if list(_field(p, "edits")) == list(flip))
+    return (f"the smallest change that flips the prediction: edits {flip[0] + 1} and {flip[1] + 1} together "
+            f"(P(Overturned) {_field(pair, 'p_overturned'):.3f})")
+
+
+def _field(record, name: str):
+    return record[name] if isinstance(record, dict) else getattr(record, name)
+
+
 def what_if_html(prediction) -> str:
     """An item's what-if edits (numbered as marked in its text), most effective first, and the smallest flip."""
     if prediction.what_if is None:
         return ""
-    facts = prediction.what_if_reads == "facts"
-    reads = "the facts model" if facts else "the rationale model (the verdict left as it is)"
-    base = prediction.p_overturned if facts else prediction.p_rationale
-    head = (f'<p class="meta">What if — edits to the letter, each read again from scratch by {reads}; '
-            f"P(Overturned) {base:.3f} as the letter stands, cut {prediction.threshold:.3f}:</p>")
+    base = prediction.p_overturned if prediction.what_if_reads == "facts" else prediction.p_rationale
+    head = (f'<p class="meta">What if — edits to the letter, each read again from scratch by '
+            f"{what_if_reads(prediction.what_if_reads)}; P(Overturned) {base:.3f} as the letter stands, "
+            f"cut {prediction.threshold:.3f}:</p>")
     if not prediction.what_if:
         return head + "<p>No edit in the catalogue applies to this item.</p>"
     rows = "".join(
         f'<li class="{"flips" if w.flips else ""}">{escape(w.change)} → P(Overturned) {w.p_overturned:.3f} '
         f'({w.delta:+.3f}){" · flips the prediction" if w.flips else ""}</li>' for w in prediction.what_if)
-    flip = prediction.smallest_flip
-    if flip is None:
-        smallest = "No edit or pair of edits in the catalogue flips the prediction."
-    elif isinstance(flip, int):
-        smallest = f"The smallest edit that flips the prediction: {flip + 1}."
-    else:
-        smallest = f"The smallest change that flips the prediction: edits {flip[0] + 1} and {flip[1] + 1} together."
-    return head + f'<ol class="what-if">{rows}</ol><p class="meta">{escape(smallest)}</p>'
+    smallest = smallest_flip_text(prediction.smallest_flip, prediction.what_if_pairs)
+    return head + f'<ol class="what-if">{rows}</ol><p class="meta">{escape(smallest[0].upper() + smallest[1:])}.</p>'
 
 
 def predictions_html(letter, predictions) -> str:

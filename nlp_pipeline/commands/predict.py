@@ -12,7 +12,7 @@ from nlp_pipeline.commands._common import (
 )
 from nlp_pipeline.errors import LetterError, ModelError
 from nlp_pipeline.qa import short_flag
-from nlp_pipeline.render import disagreement, page, predictions_html
+from nlp_pipeline.render import disagreement, page, predictions_html, smallest_flip_text, what_if_reads
 
 _MODEL = None  # one loaded model per process (set by _load)
 _LOADED = None  # the (model, mode) _MODEL was loaded from
@@ -155,20 +155,12 @@ def _table(record: dict) -> str:
 
 def _what_if_lines(record: dict) -> str:
     """The top three edits of an item's what-if report, and the smallest that flips it."""
-    reads = "the facts model" if record["what_if_reads"] == "facts" else "the rationale model, verdict left as is"
+    reads = what_if_reads(record["what_if_reads"])
     if not record["what_if"]:
         return f"    what if ({reads}): no edit in the catalogue applies\n"
     lines = [f"    what if ({reads}):\n"]
     for entry in record["what_if"][:3]:
         flip = "  flips" if entry["flips"] else ""
         lines.append(f"      {entry['delta']:+.3f} -> {entry['p_overturned']:.3f}{flip}  {entry['change'][:90]}\n")
-    flip = record["smallest_flip"]
-    if flip is None:
-        lines.append("      no edit or pair of edits in the catalogue flips it\n")
-    elif isinstance(flip, int):
-        lines.append(f"      smallest flip: edit {flip + 1}\n")
-    else:
-        pair = next(p for p in record["what_if_pairs"] if list(p["edits"]) == list(flip))
-        lines.append(f"      smallest flip: edits {flip[0] + 1} and {flip[1] + 1} together "
-                     f"(P(Overturned) {pair['p_overturned']:.3f})\n")
+    lines.append(f"      {smallest_flip_text(record['smallest_flip'], record['what_if_pairs'])}\n")
     return "".join(lines)
