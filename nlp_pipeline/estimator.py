@@ -2,9 +2,9 @@
 
 ``DictVectorizer`` → ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` around
 ``FamilyWeights`` (how much each feature family weighs; 0 leaves it out) → ``LogisticRegression``
-(class-weighted for the ~12% Overturned; the few features of ``features.SIGNS`` held to one sign): one linear model fit on all rows and one sigmoid fit on
-its out-of-fold scores, so each feature's contribution to the calibrated log-odds is exact
-(slope × coefficient × weighted value).
+(class-weighted for the ~12% Overturned; the few features of ``features.SIGNS`` held to one sign): one
+linear model fit on all rows and one sigmoid fit on its out-of-fold scores, so each feature's contribution
+to the calibrated log-odds is exact (slope × coefficient × weighted value).
 
 The family weights and ``C`` are not set by hand: ``SEARCH`` lists the candidates, and
 :func:`nlp_pipeline.training.fit_model` picks among them with a grouped ``GridSearchCV`` on the

@@ -37,34 +37,35 @@ _FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:(?:a|per)\s+
 _WEEK = r"w(?:ee)?k"
 _UNIT_WORD = r"session|visit|treatment|appointment|injection|unit|trip"
 _TIMES_NUMBER = rf"(?:times|x)\s*{_NUM}"
-# what a match's first character must be, put before a pattern as a lookahead: Python's re then skips ahead
-# to such characters instead of trying the whole pattern at every position (half the time or less); a number
-# starts with a digit or a number word's first letter, a unit phrase with a letter
+# what a match's first character must be (each pattern's third field), put before the pattern as a lookahead:
+# Python's re then skips ahead to such characters instead of trying the whole pattern at every position (half
+# the time or less); a number starts with a digit or a number word's first letter, a unit phrase with a letter;
+# None for a pattern that starts with "#", "(" or a rarer word
 _FIRST = {"number": "(?=[" + "".join(sorted({w[0] for w in _WORDS})) + r"\d])", "letter": "(?=[a-z])"}
 _PATTERNS = [
     # "3 times a week for 2 weeks", "two times a week times six weeks", "2x/week x 6 weeks"
-    ("freq_weeks", _WEEK, rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times|over)?\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"
+    ("freq_weeks", _WEEK, "number", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times|over)?\s*(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"
                    rf"(?:\s*\((?P<paren>\d{{1,3}})(?:\s+{_UNIT})?\))?"),
     # "1 time a week for 20 sessions"
-    ("freq_count", _WEEK, rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times)\s*(?P<n>{_RANGE})\s*{_UNIT}"),
+    ("freq_count", _WEEK, "number", rf"\b{_FREQ}\s*(?:,\s*)?(?:for|x|times)\s*(?P<n>{_RANGE})\s*{_UNIT}"),
     # "6-10 visits over 5-6 weeks", "24 visits over 16 weeks"
-    ("count_weeks", _WEEK, rf"\b(?P<n>{_RANGE})\s*{_UNIT}\s+(?:over|in|for|within)\s+(?:a\s+period\s+of\s+)?"
+    ("count_weeks", _WEEK, "number", rf"\b(?P<n>{_RANGE})\s*{_UNIT}\s+(?:over|in|for|within)\s+(?:a\s+period\s+of\s+)?"
                     rf"(?P<w>{_RANGE})\s*(?:weeks?|wks?)\b"),
     # "two times four (8)", "2 x 4 visits", "2 x 6 weeks" (so many a week for so many weeks)
-    ("times", _TIMES_NUMBER, rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
+    ("times", _TIMES_NUMBER, "number", rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
               rf"(?:\s*(?:weeks?|wks?)\b|(?!\s*(?:months?|days?|hours?|%|mg)))"
               rf"(?:\s*{_UNIT})?(?:\s*\((?P<paren>\d{{1,3}})\))?"),
     # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"
-    ("count", _UNIT_WORD, rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
+    ("count", _UNIT_WORD, "number", rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
     # "x8 visits", "X16 visits", "times 12", "sessions #8", "#6"
-    ("marked", None, rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|cm|mm|inch|in\b))"
+    ("marked", None, None, rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|cm|mm|inch|in\b))"
                rf"(?:\s*{_UNIT})?"),
     # the count after the noun: "Physical therapy sessions, 12", "Psychotherapy sessions, six"
-    ("count_after", _UNIT_WORD, rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b(?!\s*(?:weeks?|wks?|months?|days?|mg|%))"),
+    ("count_after", _UNIT_WORD, "letter", rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b(?!\s*(?:weeks?|wks?|months?|days?|mg|%))"),
     # "QTY: 8", "quantity 30", "(quantity: 12)"
-    ("qty", None, r"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{1,3})\b"),
+    ("qty", None, None, r"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{1,3})\b"),
     # a bare "(12)" after a request
-    ("paren", None, r"\((?P<n>\d{1,3})\)"),
+    ("paren", None, None, r"\((?P<n>\d{1,3})\)"),
 ]
 _DRUG = re.compile(
     r"(?P<strength>\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?){0,2})\s*(?P<sunit>mg|mcg|gm|g|ml|%)(?![a-z])"
@@ -90,12 +91,9 @@ _COUNTED = re.compile(r"\b(?P<qty>\d{1,4})\s*(?:tab(?:let)?s?|cap(?:sule)?s?|pat
 # what makes "QTY: 60" a drug amount: a strength or a dosage form before it
 _DRUG_BEFORE = re.compile(rf"\d\s*(?:mg|mcg|%|ml)(?![a-z])|\b(?:{_FORMS}|creams?|gels?|ointments?|lotions?)\b",
                           re.IGNORECASE)
-# the first character of each pattern's matches (see _FIRST); the others start with "#", "(" or a rarer word
-_STARTS = {"freq_weeks": "number", "freq_count": "number", "count_weeks": "number", "times": "number",
-           "count": "number", "count_after": "letter"}
 _COMPILED = [(name, guard and re.compile(guard, re.IGNORECASE),
-              re.compile(_FIRST[_STARTS[name]] + p if name in _STARTS else p, re.IGNORECASE))
-             for name, guard, p in _PATTERNS]
+              re.compile((_FIRST[start] if start else "") + p, re.IGNORECASE))
+             for name, guard, start, p in _PATTERNS]
 
 
 @dataclass(frozen=True)
