@@ -48,10 +48,11 @@ SEARCH = {
 
 class FamilyWeights(BaseEstimator, TransformerMixin):
     """Scales each column of a vectorized feature matrix by its family's weight; ``families`` names the family
-    of every column (:func:`nlp_pipeline.features.family_of` of the vectorizer's feature names). A family
-    missing from ``weights`` weighs 1; a weight of 0 leaves the family out. Stateless."""
+    of every column (:func:`nlp_pipeline.features.family_of` of the vectorizer's feature names), as one string
+    array: a model file then stores it as one array, not tens of thousands of strings to rebuild one by one.
+    A family missing from ``weights`` weighs 1; a weight of 0 leaves the family out. Stateless."""
 
-    def __init__(self, families: tuple[str, ...] = (), weights: dict[str, float] | None = None):
+    def __init__(self, families: np.ndarray | tuple[str, ...] = (), weights: dict[str, float] | None = None):
         self.families = families
         self.weights = weights
 
@@ -66,7 +67,11 @@ class FamilyWeights(BaseEstimator, TransformerMixin):
     def scale(self) -> np.ndarray:
         """Each column's weight."""
         weights = self.weights or {}
-        return np.array([weights.get(family, 1.0) for family in self.families], dtype=float)
+        families = np.asarray(self.families, dtype=str)
+        scale = np.ones(len(families))
+        for family, weight in weights.items():
+            scale[families == family] = weight
+        return scale
 
 
 def scaled(X, scale: np.ndarray):
@@ -83,7 +88,7 @@ class SignConstrainedLogisticRegression(LogisticRegression):
     the best regularized fit among those that keep the signs on the columns it uses."""
 
     def __init__(self, C: float = 1.0, class_weight=None, solver: str = "lbfgs", random_state=None,
-                 signs: tuple[int, ...] = ()):
+                 signs: np.ndarray | tuple[int, ...] = ()):
         super().__init__(C=C, class_weight=class_weight, solver=solver, random_state=random_state)
         self.signs = signs
 
@@ -101,19 +106,40 @@ class SignConstrainedLogisticRegression(LogisticRegression):
         return self
 
 
-def vectorizer(rows) -> tuple[DictVectorizer, tuple[str, ...]]:
+class NamedColumns(DictVectorizer):
+    """A ``DictVectorizer`` whose saved state holds its column names as one string array and no vocabulary:
+    a model file otherwise stores every name twice, each as its own node that loading rebuilds one by one
+    (tens of thousands). The vocabulary is rebuilt from the names when the state is restored."""
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: for a class outside sklearn it is the instance's own __dict__
+        if "feature_names_" in state:
+            state["feature_names_"] = np.array(state["feature_names_"], dtype=str)
+            state.pop("vocabulary_", None)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if "feature_names_" in state:
+            names = [str(name) for name in state["feature_names_"]]
+            state["feature_names_"] = names
+            state["vocabulary_"] = {name: column for column, name in enumerate(names)}
+        super().__setstate__(state)
+
+
+def vectorizer(rows) -> tuple[DictVectorizer, np.ndarray]:
     """A vectorizer fit on feature dicts (the vocabulary only; no labels), and the family of each column."""
-    fitted = DictVectorizer(sort=True).fit(rows)
-    return fitted, tuple(family_of(name) for name in fitted.get_feature_names_out())
+    fitted = NamedColumns(sort=True).fit(rows)
+    return fitted, np.array([family_of(name) for name in fitted.get_feature_names_out()], dtype=str)
 
 
-def column_signs(vectorize: DictVectorizer) -> tuple[int, ...]:
-    """The sign each column's coefficient must keep (:data:`nlp_pipeline.features.SIGNS`)."""
-    return tuple(sign_of(name) for name in vectorize.get_feature_names_out())
+def column_signs(vectorize: DictVectorizer) -> np.ndarray:
+    """The sign each column's coefficient must keep (:data:`nlp_pipeline.features.SIGNS`), one int8 array."""
+    return np.array([sign_of(name) for name in vectorize.get_feature_names_out()], dtype=np.int8)
 
 
-def linear_pipeline(families: tuple[str, ...] = (), C: float = 1.0, seed: int = 0,
-                    weights: dict[str, float] | None = None, signs: tuple[int, ...] = ()) -> Pipeline:
+def linear_pipeline(families: np.ndarray | tuple[str, ...] = (), C: float = 1.0, seed: int = 0,
+                    weights: dict[str, float] | None = None, signs: np.ndarray | tuple[int, ...] = ()) -> Pipeline:
     """Family weights + class-weighted, sign-constrained logistic regression, on vectorized features."""
     return Pipeline([
         ("weights", FamilyWeights(families, weights)),

@@ -34,6 +34,7 @@ TRUSTED_TYPES = [
     "sklearn.calibration._SigmoidCalibration", "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
     "sklearn.linear_model._logistic.LogisticRegression", "sklearn.pipeline.Pipeline",
     "nlp_pipeline.estimator.FamilyWeights", "nlp_pipeline.estimator.SignConstrainedLogisticRegression",
+    "nlp_pipeline.estimator.NamedColumns",
 ]
 TOP_EVIDENCE = 8
 

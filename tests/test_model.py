@@ -67,6 +67,22 @@ def test_save_load_round_trip(tmp_path, draft_model, example_draft):
         p.p_overturned for p in draft_model.predict(example_draft)]
 
 
+def test_a_saved_model_keeps_its_column_names_as_one_array_and_reads_the_same_after(tmp_path, draft_model):
+    import skops.io
+
+    vectorize = draft_model.estimator.named_steps["vectorize"]
+    state = vectorize.__getstate__()
+    assert isinstance(state["feature_names_"], np.ndarray) and "vocabulary_" not in state
+    skops.io.dump(vectorize, tmp_path / "columns.skops")
+    again = skops.io.load(tmp_path / "columns.skops", trusted=model_module.TRUSTED_TYPES)
+    assert again.vocabulary_ == vectorize.vocabulary_
+    assert list(again.get_feature_names_out()) == list(vectorize.get_feature_names_out())
+    rows = [{"allowance_applies": 1.0, "category=medication": 1.0, "not a column": 3.0}]
+    assert (again.transform(rows) != vectorize.transform(rows)).nnz == 0
+    assert pickle.loads(pickle.dumps(vectorize)).vocabulary_ == vectorize.vocabulary_
+    assert len(vectorize.vocabulary_) == len(vectorize.feature_names_) > 0  # saving leaves the fitted one whole
+
+
 def _copy_shipped(tmp_path):
     target = tmp_path / "model"
     shutil.copytree(MODELS_DIR / "draft", target)

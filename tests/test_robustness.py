@@ -117,3 +117,28 @@ def test_killed_batch_leaves_old_or_complete_output(letters_dir, tmp_path):
     assert len(records) == len(list(letters_dir.glob("*.pdf"))) + kept
     assert len({r["source"] for r in records}) == len(records)
     assert not journal.exists()
+
+
+def test_a_batch_process_start_up_is_frozen_and_earlier_garbage_collected_first():
+    import gc
+    import weakref
+
+    from nlp_pipeline.batch import long_lived
+
+    class Node:
+        pass
+
+    before = Node()
+    before.self = before  # a cycle only the cyclic collector frees
+    gone = weakref.ref(before)
+    del before
+    frozen = gc.get_freeze_count()
+    try:
+        with long_lived():
+            assert not gc.isenabled()
+            kept = [Node() for _ in range(100)]
+        assert gc.isenabled()
+        assert gone() is None  # collected, not frozen
+        assert gc.get_freeze_count() >= frozen + len(kept)
+    finally:
+        gc.unfreeze()

@@ -6,7 +6,7 @@ import functools
 import re
 from pathlib import Path
 
-from nlp_pipeline.batch import atomic_writer, iter_letter_paths, run_batch
+from nlp_pipeline.batch import atomic_writer, iter_letter_paths, long_lived, run_batch
 from nlp_pipeline.commands._common import (
     NORMAL, add_batch_arguments, check_batch_arguments, dump_json_lines, error_record, report,
 )
@@ -36,12 +36,16 @@ def add_parser(subparsers) -> None:
 
 
 def _load(model: str | None, mode: str) -> None:
-    """Load the model once per process (with one job ``run`` has loaded it already)."""
+    """Load the model and build the pipeline once per process (with one job ``run`` has loaded them already)."""
     global _MODEL, _LOADED
-    from nlp_pipeline.model import load_model
 
     if _MODEL is None or _LOADED != (model, mode):
-        _MODEL, _LOADED = load_model(model, mode), (model, mode)
+        with long_lived():
+            from nlp_pipeline.model import load_model
+            from nlp_pipeline.pipeline import build_nlp
+
+            _MODEL, _LOADED = load_model(model, mode), (model, mode)
+            build_nlp()
 
 
 def _load_in_worker(model: str | None, mode: str) -> None:
