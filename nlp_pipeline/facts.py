@@ -110,6 +110,15 @@ def requested_entity(item: Item, heading: list[Entity], summary: list[Entity], c
     return None
 
 
+def earlier_amount(item_facts: ItemFacts) -> int | None:
+    """Visits of the requested treatment the case had before (the letter's COUNTs with the prior role), None
+    when the letter states none. A course is its amount and when it happened: the summary and the rationale
+    often state the same course ("has completed 12 sessions"), which counts once, while courses of other
+    years add up ("8 sessions in 2013 and 12 sessions in 2015")."""
+    courses = {(p["max"], p.get("year"), p.get("date")) for p in item_facts.prior}
+    return sum(amount for amount, _, _ in courses) if courses else None
+
+
 def earlier_visits(item: Item, heading: list[Entity]) -> int:
     """Visits of the same request already authorized: the claims administrator's portion of a modified
     request ("Acupuncture for 6 sessions was authorized"), which the remaining portion adds to. (Courses the

@@ -24,6 +24,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from nlp_pipeline.facts import earlier_amount
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
 
 MODES = ("draft", "facts")
@@ -251,7 +252,7 @@ def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
     elif requested and requested.get("kind") == "drug":
         add("requested_drug_quantity", requested["quantity"], span=title)
     if item_facts.prior:
-        add("prior_visits", sum(p["max"] for p in item_facts.prior))
+        add("prior_visits", earlier_amount(item_facts))
         add("has_prior_same_treatment")
     allowance = item_facts.allowance or {}
     if allowance.get("excess"):

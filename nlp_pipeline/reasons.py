@@ -2,6 +2,7 @@
 can check against the letter, ending with the direction it pushes and its log-odds."""
 from __future__ import annotations
 
+from nlp_pipeline.facts import earlier_amount
 from nlp_pipeline.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
                                    MAX_WEEKS_TO_REVIEW, TEXT_PARTS, TYPICAL_WEEKS_TO_REVIEW)
 from nlp_pipeline.types import Evidence, ItemFacts, LetterFacts
@@ -131,7 +132,7 @@ def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     if name == "requested_drug_quantity" and asked.get("quantity"):
         return f"Quantity requested: {asked['quantity']:g}"
     if name == "prior_visits" and facts.prior:
-        return f"{sum(p['max'] for p in facts.prior):g} earlier visits of the same treatment"
+        return f"{earlier_amount(facts):g} earlier visits of the same treatment"
     return None
 
 

@@ -76,3 +76,19 @@ def test_at_most_one_percent_of_shared_items_without_a_category(letters_dir, see
     rows = script("report_unknowns").unknown_rows([letters_dir, seeds_dir])
     assert len(rows) >= 290
     assert sum(not r["category"] for r in rows) / len(rows) <= 0.01
+
+
+EARLIER = [__import__("json").loads(line) for line in (ROOT / "tests" / "data" / "earlier_gold.jsonl").read_text()
+           .splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("row", EARLIER, ids=[(r.get("rationale") or r["summary"])[:40] for r in EARLIER])
+def test_invented_earlier_amounts(row, script):
+    # how many visits of the requested treatment came before, from a case summary or rationale sentence
+    assert script("eval_earlier").read_earlier([row]) == [row["earlier"]]
+
+
+def test_one_course_stated_twice_counts_once_and_courses_of_two_years_add_up(script):
+    twice = next(r for r in EARLIER if r.get("rationale", "").startswith("The injured worker has already completed 12"))
+    years = next(r for r in EARLIER if "in 2013 and 12 sessions" in r["summary"])
+    assert script("eval_earlier").read_earlier([twice, years]) == [12, 20]

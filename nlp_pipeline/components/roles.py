@@ -91,6 +91,7 @@ def linked_treatment(count: Span, treatments: list[Span]) -> str | None:
     sentence = count.sent if count.doc.has_annotation("SENT_START") else count.doc[:]
     same = [t for t in treatments if sentence.start <= t.start < sentence.end]
     inside = [t for t in same if count.start <= t.start and t.end <= count.end]
+    inside = [t for t in inside if t.id_.partition("|")[0] not in _CONTEXT] or inside  # "24 postoperative PT visits"
     if inside:
         return inside[0].id_
     after = [t for t in same if 0 <= t.start - count.end <= 4]
