@@ -36,6 +36,13 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+def made_from(doc: Doc, text: str) -> Doc:
+    """``doc`` with ``text``, the text it was tokenized from, kept as its :func:`doc_text` (spaCy's tokenizer
+    loses no character, so that text is ``doc.text``, and no join is needed)."""
+    doc.user_data[_TEXT] = text
+    return doc
+
+
 def register_extensions() -> None:
     """Register the extensions (idempotent: a second call changes nothing)."""
     for name, default in _SPAN_EXTENSIONS.items():

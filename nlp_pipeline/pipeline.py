@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 
 import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
 from nlp_pipeline.extensions import (CUES_KEY, FINDINGS_KEY, REPORTED_KEYS, SENTENCES_KEY, SPANS_KEY, STANCE_KEY,
-                                     TRIGGERS_KEY)
+                                     TRIGGERS_KEY, made_from)
 from nlp_pipeline.negation import trigger_patterns
 from nlp_pipeline.facts import (derive_item_facts, injury_to_review_spans, letter_procedures, weeks_injury_to_review,
                                 years_since_injury)
@@ -124,7 +124,8 @@ def _processed_once(nlp: Language, regions: list[tuple[str, int | None, TextSpan
 def _prepared(nlp: Language, regions: list[tuple[str, int | None, TextSpan]]) -> Iterable[Doc]:
     for region, _, span in regions:
         # one-for-one replacement keeps offsets and lets phrases match across PDF line breaks
-        doc = nlp.make_doc(span.text.replace("\n", " "))
+        text = span.text.replace("\n", " ")
+        doc = made_from(nlp.make_doc(text), text)
         doc._.imr_region = region
         yield doc
 

@@ -504,3 +504,16 @@ def test_a_surgeons_evaluation_is_a_visit_not_a_surgery(heading, expected):
                            "Claims Administrator guideline: Decision based on MTUS.\n")
     treatment = extract_letter(parse_letter(text)).items[0].treatment
     assert {k: treatment.get(k) for k in expected} == expected and ("context" in treatment) == ("context" in expected)
+
+
+def test_every_part_read_keeps_the_text_it_was_made_from(letters_dir):
+    # the components read doc_text (the kept text) instead of joining the tokens; it must be doc.text itself
+    from nlp_pipeline.extensions import doc_text
+    from nlp_pipeline.letters import load_letter
+    from nlp_pipeline.pipeline import _processed, letter_regions, build_nlp
+
+    paths = sorted(letters_dir.glob("*.pdf"))[:3]
+    assert len(paths) == 3
+    for path in paths:
+        docs = list(_processed(build_nlp(), letter_regions(load_letter(path))))
+        assert docs and all(doc_text(doc) == "".join(t.text_with_ws for t in doc) for doc in docs)
