@@ -187,9 +187,18 @@ class LinearParts:
         """Column → its family's weight (computed once: a model's columns run to tens of thousands)."""
         return self.weights.scale()
 
-    def transform(self, rows):
-        """Feature dicts → the weighted matrix the logistic regression reads."""
-        return scaled(self.vectorize.transform(rows), self.scale)
+    def contributions(self, rows) -> list[dict[int, float]]:
+        """Per feature dict, column → its contribution to the calibrated log-odds (toward Overturned):
+        -slope × coefficient × weighted value, for the columns the row has, read off the vectorized rows'
+        arrays (the same products, in the same order, as the fitted pipeline's own weighted matrix gives)."""
+        matrix = self.vectorize.transform(rows).tocsr()
+        factor = -self.slope * self.classifier.coef_[0]
+        out = []
+        for start, end in zip(matrix.indptr[:-1].tolist(), matrix.indptr[1:].tolist()):
+            columns = matrix.indices[start:end]
+            shares = factor[columns] * (matrix.data[start:end] * self.scale[columns])
+            out.append(dict(zip(columns.tolist(), shares.tolist())))
+        return out
 
 
 def linear_parts(model: Pipeline) -> LinearParts:

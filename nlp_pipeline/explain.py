@@ -1,19 +1,11 @@
-"""Explanations: each feature's exact contribution to an item's calibrated log-odds and the letter words
-behind it (:mod:`nlp_pipeline.reasons` words them)."""
+"""Explanations: the letter words behind each feature's exact contribution to an item's calibrated log-odds
+(:meth:`nlp_pipeline.estimator.LinearParts.contributions` computes it; :mod:`nlp_pipeline.reasons` words it)."""
 from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from nlp_pipeline.features import NUMBER, ItemFeatures, part_spans
 from nlp_pipeline.types import Evidence, Item, ItemFacts, Letter
-
-
-def contributions(vector, coef: np.ndarray, slope: float) -> dict[int, float]:
-    """Column → contribution to the calibrated log-odds (toward Overturned) for one row."""
-    row = vector.tocsr()
-    return {int(j): float(-slope * coef[j] * x) for j, x in zip(row.indices, row.data)}
 
 
 _NUMBER = r"\d+(?:\.\d+)?"  # what a NUMBER word of an n-gram stands for in the text
@@ -49,4 +41,4 @@ def _locate(letter: Letter, item: Item, prefix: str, gram: str, item_facts: Item
     return ()
 
 
-__all__ = ["contributions", "evidence_for"]
+__all__ = ["evidence_for"]

@@ -17,7 +17,7 @@ from scipy.special import expit
 
 from nlp_pipeline.case_request import request_text
 from nlp_pipeline.errors import ModelError
-from nlp_pipeline.explain import contributions, evidence_for
+from nlp_pipeline.explain import evidence_for
 from nlp_pipeline.facts import unread_warnings
 from nlp_pipeline.features import family_of, item_features
 from nlp_pipeline.letters import load_letter, parse_letter
@@ -126,13 +126,11 @@ class OutcomeModel:
             return []
         facts = extract_letter(letter, docs=docs)
         parts = self.parts
-        names, coef, slope = parts.names, parts.classifier.coef_[0], parts.slope
-        intercept = float(-(slope * parts.classifier.intercept_[0] + parts.offset))
+        names = parts.names
+        intercept = float(-(parts.slope * parts.classifier.intercept_[0] + parts.offset))
         rows = [item_features(letter, item, facts, self.mode) for item in letter.items]
-        vectors = parts.transform([row.values for row in rows])
         out = []
-        for item, row, vector in zip(letter.items, rows, vectors):
-            shares = contributions(vector, coef, slope)
+        for item, row, shares in zip(letter.items, rows, parts.contributions([row.values for row in rows])):
             score = intercept + sum(shares.values())
             p_model = float(expit(score))  # the calibrated probability: the sigmoid of the summed log-odds
             top = sorted(shares.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]

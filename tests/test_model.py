@@ -410,3 +410,19 @@ def test_a_model_the_workers_cannot_load_gives_error_records_not_a_hang(tmp_path
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 1 and len(records) == 2
     assert all("not trusted" in r["error"] for r in records)
+
+
+@pytest.mark.parametrize("mode", ["draft", "facts"])
+def test_the_probability_explained_is_the_saved_estimators_own(mode, letters_dir):
+    # the contributions are computed from the model's parts; their sigmoid must be what the saved pipeline says
+    from nlp_pipeline.features import item_features
+    from nlp_pipeline.pipeline import extract_letter
+
+    model = load_model(mode=mode)
+    for path in sorted(letters_dir.glob("*.pdf"))[:4]:
+        letter = load_letter(path)
+        facts = extract_letter(letter)
+        rows = [item_features(letter, item, facts, mode).values for item in letter.items]
+        expected = model.estimator.predict_proba(rows)[:, 1]
+        got = [p.p_rationale if mode == "draft" else p.p_overturned for p in model.predict_letter(letter)]
+        assert got == pytest.approx(expected.tolist(), abs=2e-6)
