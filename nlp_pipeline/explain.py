@@ -7,7 +7,6 @@ import re
 from nlp_pipeline.features import NUMBER, ItemFeatures, part_spans
 from nlp_pipeline.types import Evidence, Item, ItemFacts, Letter
 
-
 _NUMBER = r"\d+(?:\.\d+)?"  # what a NUMBER word of an n-gram stands for in the text
 
 

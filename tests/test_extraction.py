@@ -7,10 +7,10 @@ import pytest
 
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance
 from nlp_pipeline.dates import find_dates
+from nlp_pipeline.extensions import CUES_KEY, FINDINGS_KEY, SPANS_KEY
 from nlp_pipeline.facts import weeks_injury_to_review
 from nlp_pipeline.letters import parse_letter
 from nlp_pipeline.pipeline import extract_letter
-from nlp_pipeline.extensions import CUES_KEY, FINDINGS_KEY, SPANS_KEY
 from nlp_pipeline.quantities import find_quantities
 
 
@@ -416,7 +416,11 @@ def test_weeks_beyond_the_corpus_are_not_extrapolated():
     """Requests years after the injury read as the cap: the corpus only spans weeks 1-15."""
     import math
 
-    from nlp_pipeline.features import MAX_WEEKS_TO_REVIEW, TYPICAL_WEEKS_TO_REVIEW, item_features
+    from nlp_pipeline.features import (
+        MAX_WEEKS_TO_REVIEW,
+        TYPICAL_WEEKS_TO_REVIEW,
+        item_features,
+    )
 
     letter = parse_letter(_minimal_letter("Date of Injury: 01/05/2010\nUR Denial Date: 12/13/2016\n", "Neck pain."))
     facts = extract_letter(letter)
@@ -510,7 +514,7 @@ def test_every_part_read_keeps_the_text_it_was_made_from(letters_dir):
     # the components read doc_text (the kept text) instead of joining the tokens; it must be doc.text itself
     from nlp_pipeline.extensions import doc_text
     from nlp_pipeline.letters import load_letter
-    from nlp_pipeline.pipeline import _processed, letter_regions, build_nlp
+    from nlp_pipeline.pipeline import _processed, build_nlp, letter_regions
 
     paths = sorted(letters_dir.glob("*.pdf"))[:3]
     assert len(paths) == 3
