@@ -225,11 +225,11 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
 
             def run():
                 try:
-                    predictions = []
+                    predictions, docs = [], {} if what_if else None  # docs: the parts read, for the edits
                     for mode in modes:
                         model = registry.get(mode)
-                        found = model.predict_letter(letter)
-                        predictions += with_what_if(model, letter, found) if what_if and found else found
+                        found = model.predict_letter(letter, docs=docs)
+                        predictions += with_what_if(model, letter, found, docs) if what_if and found else found
                     return letter, predictions
                 except ModelError as err:
                     raise InputProblem(503, f"model not available: {err}") from None

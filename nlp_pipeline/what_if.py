@@ -156,10 +156,10 @@ class _Reader:
     """Re-reads edited versions of one letter; regions whose text an edit leaves alone are not processed
     again (the pipeline reads each region on its own, so their results are the same by construction)."""
 
-    def __init__(self, model: OutcomeModel, letter: Letter):
+    def __init__(self, model: OutcomeModel, letter: Letter, docs: dict | None = None):
         self.model = model
         self.letter = letter
-        self.docs: dict = {}
+        self.docs: dict = {} if docs is None else docs
 
     def probability(self, text: str, item_index: int) -> tuple[float, Prediction] | None:
         edited = parse_letter(text, source=self.letter.source, normalized=True)
@@ -176,11 +176,13 @@ def _read(prediction: Prediction) -> float:
     return prediction.p_overturned if prediction.mode == "facts" else float(prediction.p_rationale)
 
 
-def what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction]) -> list[WhatIfReport]:
-    """One report per prediction (item) of ``letter``."""
+def what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction],
+            docs: dict | None = None) -> list[WhatIfReport]:
+    """One report per prediction (item) of ``letter``; ``docs``: the parts the predictions were read from
+    (``model.predict_letter(letter, docs=docs)``), which are then not processed again."""
     from nlp_pipeline.pipeline import extract_letter
 
-    reader = _Reader(model, letter)
+    reader = _Reader(model, letter, docs)
     facts = extract_letter(letter, docs=reader.docs)
     return [_report(reader, prediction, candidate_edits(letter, prediction.item_index, facts, model.mode))
             for prediction in predictions]
@@ -239,10 +241,11 @@ def _smallest_flip(singles: list[WhatIf], costs: list[tuple[int, int]],
     return min(flipping_pairs)[1] if flipping_pairs else None
 
 
-def with_what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction]) -> list[Prediction]:
-    """The predictions with their what-if fields filled in."""
+def with_what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction],
+                 docs: dict | None = None) -> list[Prediction]:
+    """The predictions with their what-if fields filled in (``docs``: see :func:`what_if`)."""
     return [replace(p, what_if=r.edits, what_if_pairs=r.pairs, smallest_flip=r.smallest_flip, what_if_reads=r.reads)
-            for p, r in zip(predictions, what_if(model, letter, predictions))]
+            for p, r in zip(predictions, what_if(model, letter, predictions, docs))]
 
 
 def edit_label(entry: WhatIf) -> str:

@@ -66,13 +66,14 @@ def predict_one(path: Path, html_dir: str | None = None, what_if: bool = False) 
         return [{"source": str(path), "error": _LOAD_ERROR or "no model loaded"}]
     try:
         letter = load_letter(path)
-        predictions = _MODEL.predict_letter(letter)
+        docs = {} if what_if else None  # the parts read, kept for the what-if edits' re-reading
+        predictions = _MODEL.predict_letter(letter, docs=docs)
         if not predictions:
             return [{"source": str(path), "error": "no items to predict"}]
         if what_if:
             from nlp_pipeline.what_if import with_what_if
 
-            predictions = with_what_if(_MODEL, letter, predictions)
+            predictions = with_what_if(_MODEL, letter, predictions, docs)
         records = [p.to_dict() for p in predictions]
         if html_dir:
             page = _write_page(letter, predictions, Path(html_dir))
