@@ -69,6 +69,16 @@ def test_negation_outside_the_phrase_never_flips_it():
             assert read_verdict(f"{clause} the request is not medically necessary{tail}.") == "not_necessary"
 
 
+@pytest.mark.parametrize("text", [
+    "Medical necessity for this request without a prior trial has been established.",
+    "The prior denial without a review of the records is overturned.",
+])
+def test_a_negation_word_between_a_phrases_subject_and_its_verb_never_flips_it(text):
+    # the words a phrase's gap may not hold are the negation vocabulary's: "without" inside the gap once made
+    # these read not_necessary (better unread than read backwards)
+    assert read_verdict(text) != "not_necessary"
+
+
 def test_the_last_verdict_about_the_case_wins():
     first, second = "The request is not medically necessary.", "On reconsideration, the request is medically necessary."
     assert read_verdict(f"{first} {second}") == "necessary"

@@ -1,7 +1,8 @@
 """``imr_verdict``: the reviewer's verdict on an item, read from the verdict phrase itself.
 
 The one place where a rationale's verdict is read. Its phrases and markers are data
-(``patterns/verdict.jsonl``), its negation words those of :mod:`nlp_pipeline.negation`.
+(``patterns/verdict.jsonl``), its negation words those of :mod:`nlp_pipeline.negation` (a phrase's
+polarity, and the words the gap inside a phrase may not hold).
 
 - **Polarity from the phrase alone.** A verdict phrase is a verb group and its predicate ("is not
   seen as medically necessary", "was determined not to be medically necessary", "has not been
@@ -42,7 +43,7 @@ from spacy.util import filter_spans
 from nlp_pipeline.components._matching import PatternMatcher
 from nlp_pipeline.components._spans import group
 from nlp_pipeline.extensions import VERDICTS_KEY
-from nlp_pipeline.negation import is_negated
+from nlp_pipeline.negation import is_negated, vocabulary
 
 NECESSARY, NOT_NECESSARY, NONE = "necessary", "not_necessary", "none"
 _CLAUSE_BREAKS = {",", ";", ":", "(", ")", "--"}
@@ -56,18 +57,26 @@ _RELATIVES = {"that", "which", "who", "whom", "whichever"}  # "... the medicatio
 
 @lru_cache(maxsize=1)
 def verdict_patterns() -> tuple[tuple[str, str, list[dict[str, Any]]], ...]:
-    """``(label, id, token pattern)`` rows of ``patterns/verdict.jsonl``, word lists (``"@NAME"``) expanded."""
+    """``(label, id, token pattern)`` rows of ``patterns/verdict.jsonl``, word lists (``"@NAME"``) expanded: a
+    list's ``"@NAME"`` item is replaced by the words it names. A word list defined by ``negation_kinds`` is
+    those kinds' words of the negation vocabulary (:func:`nlp_pipeline.negation.vocabulary`)."""
     text = resources.files("nlp_pipeline").joinpath("patterns/verdict.jsonl").read_text(encoding="utf-8")
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    words = {row["define"]: row["words"] for row in rows if "define" in row}
+    negation = vocabulary()
+    words = {row["define"]: row["words"] if "words" in row else sorted(set().union(*(negation[kind] for kind in
+                                                                                    row["negation_kinds"])))
+             for row in rows if "define" in row}
+
+    def named(value: Any) -> bool:
+        return isinstance(value, str) and value.startswith("@")
 
     def expand(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("@"):
+        if named(value):
             return words[value[1:]]
         if isinstance(value, dict):
             return {k: expand(v) for k, v in value.items()}
         if isinstance(value, list):
-            return [expand(v) for v in value]
+            return [w for v in value for w in (words[v[1:]] if named(v) else [expand(v)])]
         return value
 
     return tuple((row["label"], row["id"], expand(row["pattern"])) for row in rows if "pattern" in row)
