@@ -14,12 +14,21 @@ import re
 
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
 
 from nlp_pipeline.extensions import doc_text
 
 _CITATION = re.compile(r"\((?:[A-Z][\w'’-]*\.?\s*)+(?:(?:et al\.?|and|&)\s*(?:[A-Z][\w'’-]*\s*)?)?,?\s*(?:19|20)\d{2}[a-z]?\)")
 _CITATION_RUN = re.compile(rf"{_CITATION.pattern}(?:\s*{_CITATION.pattern})*")
+
+
+# what may come before a sentence's first word: list marks, brackets, quotes
+_LEADING = {"(", "\"", "'", "-", "*", "•", "|", "[", "]"}
+
+
+def first_word(sent: Span) -> Token | None:
+    """A sentence's first word, past the list marks, brackets and quotes before it (None when it has none)."""
+    return next((t for t in sent if t.text not in _LEADING and not t.is_space), None)
 
 
 @Language.factory("imr_sentences", requires=[], assigns=["token.is_sent_start"])

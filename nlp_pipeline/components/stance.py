@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp_pipeline.components._spans import group
+from nlp_pipeline.components.sentences import first_word
 from nlp_pipeline.extensions import SENTENCES_KEY, STANCE_KEY
 
 _CONCESSIVE = {"while", "although", "though", "whereas", "despite"}
@@ -28,7 +29,6 @@ _POLAR = {"STANCE_AGAINST", "STANCE_FOR"}
 # a negation inside a neutral phrase ("has not had") or a supportive one ("has not responded to conservative
 # care") does not argue against the request
 _SHIELDS = {"STANCE_AGAINST": ("STANCE_NEUTRAL", "STANCE_FOR"), "STANCE_FOR": ("STANCE_NEUTRAL",)}
-_LEADING = {"(", "\"", "'", "-", "*", "•", "|"}
 # a sentence saying so ("In this case"), or measuring the request against a limit ("would exceed"), is about
 # the case whatever guideline it also quotes
 _EXPLICIT = {"case_explicit", "case_excess"}
@@ -64,7 +64,8 @@ class StanceTagger:
     @staticmethod
     def classify(sent: Span, markers: list[Span]) -> dict[str, str]:
         """Role and polarity of one sentence from the stance markers inside it."""
-        first = next((t.i for t in sent if t.text not in _LEADING and not t.is_space), sent.start)
+        opening = first_word(sent)
+        first = sent.start if opening is None else opening.i
         comma = next((t.i for t in sent if t.text == ","), None)
         openers = {first} if comma is None else {first, comma + 1}
         explicit = any((m.label_ == "STANCE_CASE" and m.id_ in _EXPLICIT)

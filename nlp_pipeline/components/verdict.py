@@ -42,12 +42,12 @@ from spacy.util import filter_spans
 
 from nlp_pipeline.components._matching import PatternMatcher
 from nlp_pipeline.components._spans import group
+from nlp_pipeline.components.sentences import first_word
 from nlp_pipeline.extensions import VERDICTS_KEY
 from nlp_pipeline.negation import is_negated, vocabulary
 
 NECESSARY, NOT_NECESSARY, NONE = "necessary", "not_necessary", "none"
 _CLAUSE_BREAKS = {",", ";", ":", "(", ")", "--"}
-_LEADING = {"(", "\"", "'", "-", "*", "•", "|", "[", "]"}
 _HISTORY_AFTER = 3  # "... was non-certified by utilization review": an agent right after the phrase
 _PHRASES = {"VERDICT", "REVERSAL"}
 _COORDINATION = {",", "or", "and", "nor"}  # "not medically necessary, medically appropriate, or indicated"
@@ -116,7 +116,7 @@ class VerdictReader:
 
 def read_sentence(sent: Span, found: list[Span]) -> list[Span]:
     """The verdict phrases of one sentence that count, as ``VERDICT`` spans valued with their verdict."""
-    first = next((t for t in sent if t.text not in _LEADING and not t.is_space), None)
+    first = first_word(sent)
     markers = [s for s in found if s.label_ not in _PHRASES]
     # a condition word opening the sentence: "If ..., further sessions would be medically necessary"
     if first is None or any(m.label_ == "CONDITION" and m.start == first.i and len(m) == 1 for m in markers):
