@@ -65,6 +65,8 @@ _PATTERNS = [
     ("count_after", _UNIT_COMMA, "letter", rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b(?!\s*(?:weeks?|wks?|months?|days?|mg|%))"),
     # "QTY: 8", "quantity 30", "(quantity: 12)"
     ("qty", None, None, r"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{1,3})\b"),
+    # "series of 3", "a series of three injections": so many of the requested thing
+    ("series", "series", None, rf"\bseries\s+of\s+(?P<n>{_RANGE})\b(?:\s*{_UNIT})?"),
     # a bare "(12)" after a request
     ("paren", None, None, r"\((?P<n>\d{1,3})\)"),
 ]

@@ -3,7 +3,8 @@
 ``tests/data/title_gold.jsonl``: 64 titles of the kinds the unseen letters showed missing (drugs known only
 by their shape, supports and pads, transportation, initial exams and transfers of care, home care, counts
 after the noun, "QTY: n", "x n", "n units", ranges, frequencies in words), written before they were first
-run. Each becomes a before-review request (``nlp_pipeline.case_request``) and is read by the extraction
+run (set "first", since used to build the rules: a development set), and 47 more of every category (set
+"second"), written later, also before their first run. Figures are printed per set. Each becomes a before-review request (``nlp_pipeline.case_request``) and is read by the extraction
 pipeline; prints category and count accuracy and every miss.
 
     python scripts/eval_titles.py [--quiet]
@@ -43,9 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     gold = load_gold(GOLD)
     found = read_titles(gold)
-    for field in ("category", "count"):
-        right = sum(g[field] == f[field] for g, f in zip(gold, found))
-        print(f"{field:8s} {right}/{len(gold)} right ({right / len(gold):.3f})")
+    for name in dict.fromkeys(g.get("set", "first") for g in gold):
+        rows = [(g, f) for g, f in zip(gold, found) if g.get("set", "first") == name]
+        for field in ("category", "count"):
+            right = sum(g[field] == f[field] for g, f in rows)
+            print(f"{name:6s} {field:8s} {right}/{len(rows)} right ({right / len(rows):.3f})")
     if not args.quiet:
         for g, f in zip(gold, found):
             if (g["category"], g["count"]) != (f["category"], f["count"]):
