@@ -12,6 +12,7 @@ letters it is given (inside each outer fold when it is evaluated).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -109,7 +110,33 @@ class SignConstrainedLogisticRegression(LogisticRegression):
 class NamedColumns(DictVectorizer):
     """A ``DictVectorizer`` whose saved state holds its column names as one string array and no vocabulary:
     a model file otherwise stores every name twice, each as its own node that loading rebuilds one by one
-    (tens of thousands). The vocabulary is rebuilt from the names when the state is restored."""
+    (tens of thousands). The vocabulary is rebuilt from the names when the state is restored.
+
+    ``transform`` reads rows whose values are all floats (what :func:`nlp_pipeline.features.item_features`
+    makes) by vocabulary lookup alone, giving the matrix ``DictVectorizer.transform`` gives for them without
+    its per-value type tests; any other row goes to ``DictVectorizer.transform``."""
+
+    def transform(self, X):
+        """Feature dicts → a CSR matrix over the fitted columns (names not seen in fitting are ignored)."""
+        rows = [X] if isinstance(X, Mapping) else X
+        if not self.sparse or not isinstance(rows, list):
+            return super().transform(X)
+        vocabulary, columns, values, ends = self.vocabulary_, [], [], [0]
+        for row in rows:
+            for name, value in row.items():
+                if type(value) is not float:
+                    return super().transform(X)
+                column = vocabulary.get(name)
+                if column is not None:
+                    columns.append(column)
+                    values.append(value)
+            ends.append(len(columns))
+        if len(ends) == 1:
+            return super().transform(X)  # its own error for no rows
+        matrix = sparse.csr_matrix((np.array(values, dtype=self.dtype), np.array(columns, dtype=np.int64),
+                                    np.array(ends, dtype=np.int64)), shape=(len(ends) - 1, len(vocabulary)))
+        matrix.sort_indices()
+        return matrix
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: for a class outside sklearn it is the instance's own __dict__

@@ -183,3 +183,20 @@ def test_a_guard_read_on_the_lower_case_copy_answers_as_the_guard_on_ascii_text(
     # find_quantities reads each guard on an ASCII text's lower-case copy, case-sensitively
     text = data.draw(st.from_regex(guard, alphabet=_ASCII_TEXT) | st.text(_ASCII_TEXT, max_size=40))
     assert bool(quantities._LOWER[guard].search(text.lower())) == bool(guard.search(text))
+
+
+_NAMES = st.sampled_from(["a", "b", "c=x", "words:pain", "unseen", "z"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(_NAMES, st.floats(-1e6, 1e6) | st.integers(0, 5) | st.sampled_from(["x", "y"]),
+                                max_size=6), min_size=1, max_size=5))
+def test_named_columns_transform_gives_the_dict_vectorizers_matrix(rows):
+    # the float fast path and the fallback for any other value give what DictVectorizer.transform gives
+    from sklearn.feature_extraction import DictVectorizer
+
+    from nlp_pipeline.estimator import NamedColumns
+
+    fitted = NamedColumns(sort=True).fit([{"a": 1.0, "b": 2.0, "c": "x", "words:pain": 1.0, "z": 0.0}])
+    fast, plain = fitted.transform(rows), DictVectorizer.transform(fitted, rows)
+    assert fast.shape == plain.shape and (fast != plain).nnz == 0
