@@ -1,5 +1,6 @@
-"""What the gold-set scripts (``eval_extraction.py``, ``eval_stance.py``) share: reading a gold file,
-their command line, and each letter a gold file names read and extracted once."""
+"""What the gold-set scripts (``eval_extraction.py``, ``eval_stance.py``, ``eval_titles.py``,
+``eval_earlier.py``) share: reading a gold file, their command line, each letter a gold file names read and
+extracted once, and an invented request read as a one-item letter."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +28,23 @@ def gold_arguments(argv: list[str] | None, description: str, default_gold: Path)
     parser.add_argument("--gold", default=str(default_gold), help="gold JSONL file")
     parser.add_argument("--quiet", action="store_true", help="do not list the mismatches")
     return parser.parse_args(argv)
+
+
+def quiet_arguments(argv: list[str] | None, description: str) -> argparse.Namespace:
+    """``--quiet``, parsed (the invented-set scripts take nothing else)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quiet", action="store_true", help="do not list the misses")
+    return parser.parse_args(argv)
+
+
+def one_item_facts(summary: str, item: dict[str, Any]) -> Any:
+    """The extracted facts of an invented one-item request (``item``: ``request`` and optionally
+    ``rationale``, see :mod:`nlp_pipeline.case_request`), read as the pipeline reads a letter."""
+    from nlp_pipeline.case_request import request_text
+    from nlp_pipeline.letters import parse_letter
+
+    letter = parse_letter(request_text({"case_summary": summary, "items": [item]}))
+    return extract_letter(letter).items[0]
 
 
 def extracted_letters(gold: list[dict[str, Any]], letters_dir: Path) -> dict[str, tuple[Any, Any]]:

@@ -10,11 +10,10 @@ none is read). Prints how many are right and every miss.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from _gold import load_gold
+from _gold import load_gold, one_item_facts, quiet_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "data" / "earlier_gold.jsonl"
@@ -22,24 +21,18 @@ GOLD = ROOT / "tests" / "data" / "earlier_gold.jsonl"
 
 def read_earlier(gold: list[dict]) -> list[int | None]:
     """The earlier amount the pipeline reads for each row."""
-    from nlp_pipeline.case_request import request_text
     from nlp_pipeline.facts import earlier_amount
-    from nlp_pipeline.letters import parse_letter
-    from nlp_pipeline.pipeline import extract_letter
 
     out = []
     for row in gold:
         item = {"request": row["title"], **({"rationale": row["rationale"]} if row.get("rationale") else {})}
-        letter = parse_letter(request_text({"case_summary": row["summary"], "items": [item]}))
-        out.append(earlier_amount(extract_letter(letter).items[0]))
+        out.append(earlier_amount(one_item_facts(row["summary"], item)))
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print how many rows are read right, and the misses."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quiet", action="store_true", help="do not list the misses")
-    args = parser.parse_args(argv)
+    args = quiet_arguments(argv, __doc__)
     gold = load_gold(GOLD)
     found = read_earlier(gold)
     right = sum(g["earlier"] == f for g, f in zip(gold, found))

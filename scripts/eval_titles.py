@@ -11,11 +11,10 @@ pipeline; prints category and count accuracy and every miss.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from _gold import load_gold
+from _gold import load_gold, one_item_facts, quiet_arguments
 from eval_extraction import predicted_count
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,24 +23,16 @@ GOLD = ROOT / "tests" / "data" / "title_gold.jsonl"
 
 def read_titles(gold: list[dict]) -> list[dict]:
     """``{"category", "count"}`` as the pipeline reads each title."""
-    from nlp_pipeline.case_request import request_text
-    from nlp_pipeline.letters import parse_letter
-    from nlp_pipeline.pipeline import extract_letter
-
     out = []
     for row in gold:
-        letter = parse_letter(request_text({"case_summary": "The injured worker has chronic pain.",
-                                            "items": [{"request": row["title"]}]}))
-        facts = extract_letter(letter).items[0]
+        facts = one_item_facts("The injured worker has chronic pain.", {"request": row["title"]})
         out.append({"category": (facts.treatment or {}).get("category"), "count": predicted_count(facts.requested)})
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the accuracy of each field and the misses."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quiet", action="store_true", help="do not list the misses")
-    args = parser.parse_args(argv)
+    args = quiet_arguments(argv, __doc__)
     gold = load_gold(GOLD)
     found = read_titles(gold)
     for name in dict.fromkeys(g.get("set", "first") for g in gold):

@@ -1,4 +1,4 @@
-"""The review server under concurrent users: a real `imr serve` process on loopback, 200 PDF uploads from
+"""The review server under concurrent users: a real `imr serve` process on loopback, 240 PDF uploads from
 8 threads. Every request is answered (2xx, or 503 with Retry-After when the bounded queue is full, never a
 crash), the process is alive after, and the answers equal the library's on the same files."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tests.conftest import free_port
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("uvicorn")
 
-UPLOADS, CLIENTS = 200, 8
+UPLOADS, CLIENTS = 240, 8  # the issue's load: 240 uploads from 8 concurrent clients
 
 
 @pytest.fixture(scope="module")
