@@ -1,5 +1,5 @@
 """What the gold-set scripts (``eval_extraction.py``, ``eval_stance.py``, ``eval_titles.py``,
-``eval_earlier.py``) share: reading a gold file, their command line, each letter a gold file names read and
+``eval_amounts.py``) share: reading a gold file, their command line, each letter a gold file names read and
 extracted once, and an invented request read as a one-item letter."""
 from __future__ import annotations
 

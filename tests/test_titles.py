@@ -85,17 +85,29 @@ def test_at_most_one_percent_of_shared_items_without_a_category(letters_dir, see
     assert sum(not r["category"] for r in rows) / len(rows) <= 0.01
 
 
-EARLIER = [__import__("json").loads(line) for line in (ROOT / "tests" / "data" / "earlier_gold.jsonl").read_text()
-           .splitlines() if line.strip()]
+EARLIER, REQUESTED = ([__import__("json").loads(line) for line in (ROOT / "tests" / "data" / name).read_text()
+                       .splitlines() if line.strip()] for name in ("earlier_gold.jsonl", "requested_gold.jsonl"))
 
 
 @pytest.mark.parametrize("row", EARLIER, ids=[(r.get("rationale") or r["summary"])[:40] for r in EARLIER])
 def test_invented_earlier_amounts(row, script):
     # how many visits of the requested treatment came before, from a case summary or rationale sentence
-    assert script("eval_earlier").read_earlier([row]) == [row["earlier"]]
+    assert script("eval_amounts").read_earlier([row]) == [row["earlier"]]
 
 
 def test_one_course_stated_twice_counts_once_and_courses_of_two_years_add_up(script):
     twice = next(r for r in EARLIER if r.get("rationale", "").startswith("The injured worker has already completed 12"))
     years = next(r for r in EARLIER if "in 2013 and 12 sessions" in r["summary"])
-    assert script("eval_earlier").read_earlier([twice, years]) == [12, 20]
+    assert script("eval_amounts").read_earlier([twice, years]) == [12, 20]
+
+
+@pytest.mark.parametrize("row", REQUESTED, ids=[r["summary"][:40] for r in REQUESTED])
+def test_invented_requested_amounts(row, script):
+    # how much is requested, from the case summary, when the title states no amount
+    assert script("eval_amounts").read_requested([row]) == [row["requested"]]
+
+
+def test_a_physicians_recommendation_in_the_summary_is_a_request_and_a_guidelines_is_not(script):
+    rows = [{"title": "Acupuncture", "summary": "The treating physician recommended 6 additional acupuncture sessions."},
+            {"title": "Acupuncture", "summary": "The guidelines recommend 3 to 6 acupuncture treatments."}]
+    assert script("eval_amounts").read_requested(rows) == [6, None]

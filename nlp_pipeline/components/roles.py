@@ -3,6 +3,12 @@
 COUNT roles: requested, prior (completed / approved before), guideline (what a guideline allows); a
 COUNT is also linked to the treatment it counts and to the year or date it happened. DATE roles:
 injury, utilization_review, surgery, visit.
+
+A role word means what its part of the letter makes it mean: in the case summary, which narrates the case,
+"recommended" and "trial of" state the treating physician's plan (a request) unless the sentence names a
+guideline ("The guidelines recommend ..."), and the words that only shape a course ("up to", "over",
+"maximum", "allowed") name no one's rule; everywhere else they are a guideline's (``roles.jsonl`` gives those
+words the ids ``plan`` and ``course``, the words naming a guideline ``guideline``).
 """
 from __future__ import annotations
 
@@ -36,6 +42,8 @@ class RoleTagger:
     def __call__(self, doc: Doc) -> Doc:
         spans = list(group(doc, SPANS_KEY))
         triggers = [t for t in group(doc, TRIGGERS_KEY) if t.label_.startswith("ROLE_")]
+        if doc._.imr_region == "summary":
+            triggers = [t for t in triggers if t.id_ != "course"]
         treatments = [s for s in spans if s.label_ == "TREATMENT"]
         dates = [s for s in spans if s.label_ == "DATE"]
         for span in spans:
@@ -66,8 +74,11 @@ class RoleTagger:
         """The role of the nearest role word in the same sentence, within the reach."""
         best = None
         sentence = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+        # the summary narrates the physician's plan, unless the sentence names a guideline ("The guidelines recommend")
+        narrated = span.doc._.imr_region == "summary" and not any(
+            t.id_ == "guideline" and sentence.start <= t.start < sentence.end for t in triggers)
         for trigger in triggers:
-            role = trigger.label_[5:].lower()
+            role = "requested" if narrated and trigger.id_ == "plan" else trigger.label_[5:].lower()
             if role not in roles or not (sentence.start <= trigger.start < sentence.end):
                 continue
             if trigger.end <= span.start:
