@@ -134,10 +134,10 @@ def main() -> None:
         "They are split once by a fixed hash of the case number (`nlp_pipeline/sealed.py`) into study letters "
         "(two thirds: the only ones read while patterns and features are written) and sealed letters.", "",
         "## Published base rates", "",
-        "How often IMR overturned utilization review in the years of these letters, as published, beside the "
-        "shared letters' own items (by the requested treatment category the pipeline reads). The models do not use "
-        "the published rates: they exist for a few services only, and the models' category features learn the "
-        "letters' own rates (a fixed prior from them was not measured).", "",
+        ("How often IMR overturned utilization review in the years of these letters, as published, beside the "
+         "shared letters' own items (by the requested treatment category the pipeline reads). The models do not "
+         "use the published rates: they exist for a few services only, and the models' category features learn "
+         "the letters' own rates (a fixed prior from them was not measured)."), "",
         "| service | published share Overturned | shared letters: Overturned / items |",
         "|---|---|---|",
         *(f"| {service} | {published} | {rates[key][0]} / {rates[key][1]} ({rates[key][0] / rates[key][1]:.1%}) |"
