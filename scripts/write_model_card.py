@@ -100,8 +100,9 @@ def main() -> None:
         "- `models/facts` (before review): reads only what is known before an IMR review (case summary, item "
         "title, claims administrator guideline, the dates).", "",
         "Both: rule-based extraction (spaCy blank English + JSONL patterns, one sentence splitter, one negation "
-        "vocabulary) → a pure feature function → `NamedColumns` (a `DictVectorizer` saved as one array of names) → `FamilyWeights` (how much each feature family "
-        "weighs; 0 leaves it out) → class-weighted `LogisticRegression` (liblinear; "
+        "vocabulary) → a pure feature function → `NamedColumns` (a `DictVectorizer` saved as one array of names) "
+        "→ `FamilyWeights` (how much each feature family weighs; 0 leaves it out) → class-weighted "
+        "`LogisticRegression` (liblinear; "
         "`SignConstrainedLogisticRegression` holds the allowance features of `features.SIGNS` to their sign, so a "
         "request brought within its allowance never lowers P(Overturned); numbers are one word in the n-grams), "
         "calibrated with `CalibratedClassifierCV(method='sigmoid', ensemble=False)` on grouped out-of-fold scores, "
