@@ -24,14 +24,7 @@ def test_the_title_gold_set_covers_the_kinds(script):
     assert {"medication", "dme", "transportation", "office_visit", "home_health"} <= {r["category"] for r in GOLD}
 
 
-# the second set's rows read otherwise at their first reading and left so, each for the reason given
-_KNOWN = {"Cold therapy unit, 7 day rental": "the project files cold therapy under pre/post-operative services "
-          "(a study letter's 'Associated surgical service: Cold therapy'); this row, written before the first "
-          "run, says equipment: a category scheme question, left open"}
-
-
-@pytest.mark.parametrize("row", [pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=_KNOWN[r["title"]]))
-                                 if r["title"] in _KNOWN else r for r in GOLD], ids=[r["title"][:40] for r in GOLD])
+@pytest.mark.parametrize("row", GOLD, ids=[r["title"][:40] for r in GOLD])
 def test_invented_titles(row, script):
     found = script("eval_titles").read_titles([row])[0]
     assert found == {"category": row["category"], "count": row["count"]}
