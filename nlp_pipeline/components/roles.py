@@ -41,9 +41,7 @@ class RoleTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(group(doc, SPANS_KEY))
-        triggers = [t for t in group(doc, TRIGGERS_KEY) if t.label_.startswith("ROLE_")]
-        if doc._.imr_region == "summary":
-            triggers = [t for t in triggers if t.id_ != "course"]
+        triggers = role_readings(doc, [t for t in group(doc, TRIGGERS_KEY) if t.label_.startswith("ROLE_")])
         treatments = [s for s in spans if s.label_ == "TREATMENT"]
         dates = [s for s in spans if s.label_ == "DATE"]
         for span in spans:
@@ -55,7 +53,7 @@ class RoleTagger:
                 span._.imr_role = self.nearest_role(span, triggers, DATE_ROLES)
         return doc
 
-    def count_role(self, doc: Doc, span: Span, triggers: list[Span]) -> str | None:
+    def count_role(self, doc: Doc, span: Span, triggers: list[tuple[Span, str]]) -> str | None:
         """Role of a COUNT: a heading requests; a range over weeks in a guideline line is a guideline."""
         region = doc._.imr_region
         if region == "heading":
@@ -66,19 +64,15 @@ class RoleTagger:
         role = self.nearest_role(span, triggers, COUNT_ROLES)
         if role is None and region == "summary":
             sentence = span.sent
-            asked = any(t.label_ == "ROLE_REQUESTED" and sentence.start <= t.start < span.start for t in triggers)
+            asked = any(role == "requested" and sentence.start <= t.start < span.start for t, role in triggers)
             return "requested" if asked else "prior"
         return role
 
-    def nearest_role(self, span: Span, triggers: list[Span], roles: tuple[str, ...]) -> str | None:
+    def nearest_role(self, span: Span, triggers: list[tuple[Span, str]], roles: tuple[str, ...]) -> str | None:
         """The role of the nearest role word in the same sentence, within the reach."""
         best = None
         sentence = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
-        # the summary narrates the physician's plan, unless the sentence names a guideline ("The guidelines recommend")
-        narrated = span.doc._.imr_region == "summary" and not any(
-            t.id_ == "guideline" and sentence.start <= t.start < sentence.end for t in triggers)
-        for trigger in triggers:
-            role = "requested" if narrated and trigger.id_ == "plan" else trigger.label_[5:].lower()
+        for trigger, role in triggers:
             if role not in roles or not (sentence.start <= trigger.start < sentence.end):
                 continue
             if trigger.end <= span.start:
@@ -95,6 +89,21 @@ class RoleTagger:
             if best is None or distance < best[0]:
                 best = (distance, role)
         return best[1] if best else None
+
+
+def role_readings(doc: Doc, triggers: list[Span]) -> list[tuple[Span, str]]:
+    """Each role word of a doc with the role it gives there (see the module docstring): in the case summary a
+    ``plan`` word is the physician's request unless its sentence names a guideline ("The guidelines
+    recommend ..."), and a ``course`` word gives none."""
+    def role(trigger: Span) -> str:
+        return trigger.label_[5:].lower()
+
+    if doc._.imr_region != "summary":
+        return [(t, role(t)) for t in triggers]
+    sentenced = doc.has_annotation("SENT_START")
+    naming = {t.sent.start if sentenced else 0 for t in triggers if t.id_ == "guideline"}
+    return [(t, "requested" if t.id_ == "plan" and (t.sent.start if sentenced else 0) not in naming else role(t))
+            for t in triggers if t.id_ != "course"]
 
 
 def linked_treatment(count: Span, treatments: list[Span]) -> str | None:
