@@ -226,10 +226,15 @@ def _verdict_changed(edited: Prediction, original: Prediction) -> bool:
     return original.mode != "facts" and reading(edited) != reading(original)
 
 
+@lru_cache(maxsize=1)
+def _kind_order() -> dict[str, int]:
+    """Each edit kind's place in the catalogue (the order "smallest" ranks kinds by)."""
+    return {kind: place for place, kind in enumerate(dict.fromkeys(row["kind"] for row in catalogue()))}
+
+
 def _cost(candidate: Candidate) -> tuple[int, int]:
     """How big an edit is, for "smallest": its kind's place in the catalogue, then its magnitude."""
-    kinds = list(dict.fromkeys(row["kind"] for row in catalogue()))
-    return kinds.index(candidate.kind), candidate.magnitude
+    return _kind_order()[candidate.kind], candidate.magnitude
 
 
 def _smallest_flip(singles: list[WhatIf], costs: list[tuple[int, int]],
