@@ -14,6 +14,8 @@ from nlp_pipeline.letters import header_span
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan, Verdict
 
 _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
+_WORKUP = {"testing", "imaging", "electrodiagnostics"}  # a pre-operative one is part of the surgery's workup
+_MODIFIER = re.compile(r"-[a-z]", re.IGNORECASE)  # "wheelchair-accessible van": the first word of a compound adjective
 _GENERIC_SURGERY = {"surgery", "surgeries", "surgical"}  # words that name no procedure
 
 
@@ -60,14 +62,18 @@ def medication_shape(text: str) -> tuple[str, ...]:
     return tuple(kind for kind, pattern in _medication_shapes() if pattern.search(text))
 
 
-def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = "") -> dict[str, Any] | None:
+def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = "", text: str = ""
+                        ) -> dict[str, Any] | None:
     """The service an item requests: the first treatment named in its heading (a surgical-context word
-    such as "Associated surgical service" or "evaluation" yields to the service it qualifies); else, when
-    the title has the shape of a medication order (a strength or a dosage form, :func:`medication_shape`),
-    a medication whose name and class stay unknown; else the first treatment the claims administrator's
-    guideline line names. The IMR's own guideline line and rationale are never read here, so the request
-    reads the same before review as after."""
+    such as "Associated surgical service" or "evaluation" yields to the service it qualifies; a treatment word
+    that begins a compound adjective in ``text``, the letter, qualifies the noun after it: "wheelchair-accessible
+    van transportation"; a test, imaging or electrodiagnostic study named pre-operative is a service of the
+    surgery, "Pre-operative EKG"); else, when the title has the shape of a medication order (a strength or a
+    dosage form, :func:`medication_shape`), a medication whose name and class stay unknown; else the first
+    treatment the claims administrator's guideline line names. The IMR's own guideline line and rationale are
+    never read here, so the request reads the same before review as after."""
     named = [e for e in heading if e.label == "TREATMENT"]
+    named = [e for e in named if not _MODIFIER.match(text, e.end)] or named
     if not named:
         shape = medication_shape(title)
         if "strength" in shape or "form" in shape:
@@ -84,6 +90,9 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
     generic = main.value["category"] == "surgery" and main.text.lower().split()[-1] in _GENERIC_SURGERY
     if visit is not None and generic:  # "Spine surgery evaluation": a visit to a surgeon, no procedure named
         return {**visit.value, "context": "surgery"}
+    before_surgery = next((e for e in named if e.value["name"] == "pre-operative service"), None)
+    if before_surgery is not None and treatment["category"] in _WORKUP:
+        return dict(before_surgery.value)
     if context and context[0] != treatment["category"]:
         treatment["context"] = context[0]
     return treatment
@@ -142,7 +151,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
     """Everything the model and the explanations need to know about one item."""
     heading = [e for e in entities if e.region == "heading"]
     rest = [e for e in entities if e.region != "heading"]
-    treatment = requested_treatment(heading, rest, item.title)
+    treatment = requested_treatment(heading, rest, item.title, letter.text)
     category = treatment["category"] if treatment else None
     requested = requested_amount(item, heading, list(summary), category)
     prior = tuple(

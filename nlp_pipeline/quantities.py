@@ -16,19 +16,27 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "twenty-four": 24, "thirty": 30,
-    "once": 1, "twice": 2, "single": 1,
-}
-_NUM = r"(?:\d{1,3}(?!\d|/\d)|" + "|".join(sorted((w for w in _WORDS if w not in ("once", "twice", "single")),
-                                                      key=len, reverse=True)) + r")"
+_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+          "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_WORDS = {**_ONES, **_TEENS, **_TENS, "once": 1, "twice": 2, "single": 1}
+
+
+def _alternatives(words) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+# a number in words: "six", "fourteen", "twenty-four", "thirty six"; a number word may carry its figure after it,
+# as legal writing does ("six (6)", "twenty-four (24)"): the words are read, the figure is part of the number
+_WORD_NUM = (rf"(?:(?:{_alternatives(_TENS)})(?:[- ](?:{_alternatives(_ONES)}))?|{_alternatives(_TEENS)}|"
+             rf"{_alternatives(_ONES)})\b(?:\s*\(\d{{1,3}}\))?")
+_NUM = rf"(?:\d{{1,3}}(?!\d|/\d)|{_WORD_NUM})"
 _RANGE = rf"{_NUM}(?:\s*(?:-|to|–)\s*{_NUM})?"
-_UNIT = r"(?:(?:additional|more|further|physical\s+therapy|PT|acupuncture|chiropractic|psychotherapy|" \
+_UNIT = r"(?:(?:[a-z]+ed|additional|more|further|physical\s+therapy|PT|acupuncture|chiropractic|psychotherapy|" \
         r"psychology|CBT|therapy|treatment|follow-up|manual|infrared|elect|electro|electrical|aquatic|" \
         r"postoperative|post-operative|post-op)\s+){0,2}" \
-        r"(?P<unit>sessions?|visits?|treatments?|appointments?|office\s+visits?|injections?|units?|trips?)"
+        r"(?P<unit>sessions?|visits?|treatments?|appointments?|office\s+visits?|injections?|units?|(?:round[- ])?trips?)"
 _PER_WEEK = r"(?:x|times?|visits?|sessions?)\s*(?:(?:a|per|/|each|every)?\s*(?:week|wk)\b|weekly)"
 _FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:(?:a|per)\s+week|weekly))"
 
@@ -37,6 +45,8 @@ _FREQ = rf"(?:(?P<f>{_RANGE})\s*{_PER_WEEK}|(?P<fw>once|twice)\s+(?:(?:a|per)\s+
 _WEEK = r"w(?:ee)?k"
 _UNIT_WORD = r"session|visit|treatment|appointment|injection|unit|trip"
 _TIMES_NUMBER = rf"(?:times|x)\s*{_NUM}"
+_MORE = r"more|additional|further"
+_PREPOSITION = r"(?:for|to|of|in|and|or|with|at|on|over|per|each|from|by|as|times|x)"
 _UNIT_COMMA = rf"(?:{_UNIT_WORD})s?\s*,"  # a unit word and the comma before a count written after it
 # what a match's first character must be (each pattern's third field), put before the pattern as a lookahead:
 # Python's re then skips ahead to such characters instead of trying the whole pattern at every position (half
@@ -56,13 +66,20 @@ _PATTERNS = [
     ("times", _TIMES_NUMBER, "number", rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
               rf"(?:\s*(?:weeks?|wks?)\b|(?!\s*(?:months?|days?|hours?|%|mg)))"
               rf"(?:\s*{_UNIT})?(?:\s*\((?P<paren>\d{{1,3}})\))?"),
+    # "6 of 8 authorized sessions", "four of the twelve visits": the part done or given of a course
+    ("part_of", _UNIT_WORD, "number", rf"\b(?P<n>{_RANGE})\s+of\s+(?:the\s+)?{_NUM}\s+{_UNIT}"),
     # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"
     ("count", _UNIT_WORD, "number", rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
     # "x8 visits", "X16 visits", "times 12", "sessions #8", "#6"
     ("marked", None, None, rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|cm|mm|inch|in\b))"
                rf"(?:\s*{_UNIT})?"),
-    # the count after the noun: "Physical therapy sessions, 12", "Psychotherapy sessions, six"
-    ("count_after", _UNIT_COMMA, "letter", rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b(?!\s*(?:weeks?|wks?|months?|days?|mg|%))"),
+    # the count after the noun: "Physical therapy sessions, 12", "Psychotherapy sessions, six"; a number followed by
+    # a word other than a preposition counts that word ("TENS unit, 8 pairs", "sessions, 6 weeks")
+    ("count_after", _UNIT_COMMA, "letter", (rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b"
+                                            rf"(?!\s*(?:%|(?!{_PREPOSITION}\b)[a-z]))")),
+    # a count whose unit is the one just named: "4 sessions were authorized and 8 more were requested"
+    ("elided", _MORE, "number", (rf"\b(?P<n>{_RANGE})\s+(?:more|additional|further)\b"
+                                 rf"(?=\s+(?:were|was|are|is|have|has|had|will|would|being)\b)")),
     # "QTY: 8", "quantity 30", "(quantity: 12)"
     ("qty", None, None, r"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{1,3})\b"),
     # "series of 3", "a series of three injections": so many of the requested thing
@@ -89,8 +106,12 @@ _BEFORE_AMOUNT = (
 )
 _LOOK_BACK = 30
 # a number of dosage units: "30 tablets", "90 count" (a drug amount without "#"; never a weight or volume)
-_COUNTED = re.compile(r"(?=\d)\b(?P<qty>\d{1,4})\s*(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|pills?|films?|count)\b"
-                      r"(?!\s*(?:mg|%))", re.IGNORECASE)
+# ("thirty tablets" too); a number followed by its schedule is a dose, not an amount ("1 tablet twice daily")
+_DOSE_SCHEDULE = (r"by\s+mouth|po\b|orally|daily|nightly|once|twice|three|four|every|at\s+bedtime|as\s+needed|prn\b|"
+                  r"[bt]id\b|qid\b|qhs\b|q\.?\s?\d|a\s+day|per\s+day")
+_COUNTED = re.compile(rf"(?=[\d{''.join(sorted({w[0] for w in _WORDS}))}])\b(?P<qty>\d{{1,4}}|{_WORD_NUM})\s*"
+                      rf"(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|pills?|films?|count)\b"
+                      rf"(?!\s*(?:mg|%|{_DOSE_SCHEDULE}))", re.IGNORECASE)
 # what makes "QTY: 60" a drug amount: a strength or a dosage form before it
 _DRUG_BEFORE = re.compile(rf"\d\s*(?:mg|mcg|%|ml)(?![a-z])|\b(?:{_FORMS}|creams?|gels?|ointments?|lotions?)\b",
                           re.IGNORECASE)
@@ -133,25 +154,37 @@ class Quantity:
     value: dict[str, Any]
 
 
+_ECHO = re.compile(r"\s*\(\d{1,3}\)\Z")  # the figure a number word may carry ("six (6)")
+_SEPARATOR = re.compile(r"\s*(?:-|to|–)\s*")
+
+
 def number(token: str | None) -> int | None:
-    """``"six"`` → 6, ``"12"`` → 12; None when it is not a number."""
+    """``"six"`` → 6, ``"12"`` → 12, ``"twenty-four (24)"`` → 24; None when it is not a number."""
     if token is None:
         return None
-    token = token.strip().lower()
+    token = _ECHO.sub("", token.strip().lower())
     if token.isdigit():
         return int(token)
-    return _WORDS.get(token)
+    if token in _WORDS:
+        return _WORDS[token]
+    tens, _, ones = token.replace(" ", "-").partition("-")
+    return _TENS[tens] + _ONES[ones] if tens in _TENS and ones in _ONES else None
 
 
 def number_range(text: str | None) -> tuple[int, int] | None:
-    """``"6-10"`` → (6, 10), ``"six"`` → (6, 6); None when no number is there."""
+    """``"6-10"`` → (6, 10), ``"six"`` → (6, 6), ``"twenty-four"`` → (24, 24); None when no number is there."""
     if not text:
         return None
-    parts = [number(p) for p in re.split(r"\s*(?:-|to|–)\s*", text.strip(), maxsplit=1)]
+    whole = number(text)
+    if whole is not None:
+        return (whole, whole)
+    for separator in _SEPARATOR.finditer(text.strip()):
+        parts = number(text.strip()[:separator.start()]), number(text.strip()[separator.end():])
+        if None not in parts:
+            return (min(parts), max(parts))
+    parts = [number(p) for p in _SEPARATOR.split(text.strip(), maxsplit=1)]
     parts = [p for p in parts if p is not None]
-    if not parts:
-        return None
-    return (min(parts), max(parts))
+    return (min(parts), max(parts)) if parts else None
 
 
 def _unit(match: re.Match) -> str:
@@ -228,7 +261,7 @@ def find_quantities(text: str) -> list[Quantity]:
                 break
     for match in rx(_COUNTED).finditer(text):
         if free(*match.span()) and rx(_DRUG_BEFORE).search(text, 0, match.start()):
-            keep(*match.span(), {"kind": "drug", "quantity": int(match["qty"])})
+            keep(*match.span(), {"kind": "drug", "quantity": number(match["qty"])})
     present: dict[re.Pattern, bool] = {}  # each guard searched for once per text
     for name, guard, pattern in _COMPILED:
         if guard is not None:

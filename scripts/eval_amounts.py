@@ -1,14 +1,15 @@
 """Amounts read from invented case sentences: the earlier amount of the requested treatment, and the requested
 amount of an item whose title states none.
 
-- ``tests/data/earlier_gold.jsonl``: 50 invented sentences of a case summary or a rationale that state (or do
+- ``tests/data/earlier_gold.jsonl``: 50 invented sentences (set "first") and 15 more (set "second") of a case summary or a rationale that state (or do
   not state) how many visits of the requested treatment were had before; the reading is
   :func:`nlp_pipeline.facts.earlier_amount` (null when none is read).
-- ``tests/data/requested_gold.jsonl``: 25 invented case-summary sentences that state (or do not state) how
+- ``tests/data/requested_gold.jsonl``: 25 invented case-summary sentences (set "first") and 15 more (set "second") that state (or do not state) how
   much of the treatment is requested, for a title without an amount; the reading is the item's requested
   count (as ``scripts/eval_extraction.py`` reads it).
 
-Each set was written before its first run. Each row becomes a one-item request (``nlp_pipeline.case_request``)
+Each set was written before its first run; figures are printed per set (a set the rules were then mended
+on is a development set from then on). Each row becomes a one-item request (``nlp_pipeline.case_request``)
 read by the extraction pipeline. Prints how many are right and every miss.
 
     python scripts/eval_amounts.py [--quiet]
@@ -52,11 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     for field, path in GOLD.items():
         gold = load_gold(path)
         found = READERS[field](gold)
-        right = sum(g[field] == f for g, f in zip(gold, found))
-        stated = [(g, f) for g, f in zip(gold, found) if g[field] is not None]
-        print(f"{field} amount {right}/{len(gold)} right ({right / len(gold):.3f}); "
-              f"stated: {sum(g[field] == f for g, f in stated)}/{len(stated)}; "
-              f"none stated: {sum(f is None for g, f in zip(gold, found) if g[field] is None)}/{len(gold) - len(stated)}")
+        for name in dict.fromkeys(g.get("set", "first") for g in gold):
+            rows = [(g, f) for g, f in zip(gold, found) if g.get("set", "first") == name]
+            right = sum(g[field] == f for g, f in rows)
+            stated = [(g, f) for g, f in rows if g[field] is not None]
+            print(f"{name:6s} {field} amount {right}/{len(rows)} right ({right / len(rows):.3f}); "
+                  f"stated: {sum(g[field] == f for g, f in stated)}/{len(stated)}; "
+                  f"none stated: {sum(f is None for g, f in rows if g[field] is None)}/{len(rows) - len(stated)}")
         if not args.quiet:
             for g, f in zip(gold, found):
                 if g[field] != f:

@@ -3,8 +3,10 @@
 ``tests/data/title_gold.jsonl``: 64 titles of the kinds the unseen letters showed missing (drugs known only
 by their shape, supports and pads, transportation, initial exams and transfers of care, home care, counts
 after the noun, "QTY: n", "x n", "n units", ranges, frequencies in words), written before they were first
-run (set "first", since used to build the rules: a development set), and 47 more of every category (set
-"second"), written later, also before their first run. Figures are printed per set. Each becomes a before-review request (``nlp_pipeline.case_request``) and is read by the extraction
+run (set "first", since used to build the rules: a development set), 47 more of every category (set
+"second") and 69 more of the forms real titles take ("Retrospective request for", "Six (6) sessions", "2x6",
+number words, unknown drugs by their shape, devices, visits, transport; set "third"), each written later, also
+before its first run. Figures are printed per set. Each becomes a before-review request (``nlp_pipeline.case_request``) and is read by the extraction
 pipeline; prints category and count accuracy and every miss.
 
     python scripts/eval_titles.py [--quiet]

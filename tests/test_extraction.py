@@ -48,6 +48,17 @@ from nlp_pipeline.quantities import find_quantities
         ("Terocin patches #30", {"kind": "drug", "quantity": 30, "form": "patches"}),
         ("seen on 11/18/16 #6 sessions", {"kind": "visits", "min": 6, "max": 6}),
         ("Physical therapy 2 x 6 weeks", {"min": 12, "max": 12, "per_week": [2, 2], "weeks": [6, 6]}),
+        # number words of two parts, and a number word carrying its figure
+        ("twenty-four (24) physical therapy sessions", {"min": 24, "max": 24}),
+        ("thirty six visits", {"min": 36, "max": 36}),
+        ("two (2) times a week for four (4) weeks", {"min": 8, "max": 8, "per_week": [2, 2], "weeks": [4, 4]}),
+        ("fourteen sessions", {"min": 14, "max": 14}),
+        # a participle between the count and its unit; the part of a course; a count of the unit just named
+        ("12 completed sessions", {"min": 12, "max": 12}),
+        ("attended 6 of 8 authorized acupuncture sessions", {"min": 6, "max": 6}),
+        ("4 sessions were authorized and 8 more were requested", {"min": 8, "max": 8}),
+        ("6 round trips", {"min": 6, "max": 6}),
+        ("Meloxicam 15 mg tablet, one daily, thirty tablets", {"kind": "drug", "quantity": 30}),
     ],
 )
 def test_quantity_normalization(text, expected):
@@ -58,9 +69,27 @@ def test_quantity_normalization(text, expected):
     assert text[found[-1].start:found[-1].end] == found[-1].text
 
 
-@pytest.mark.parametrize("text", ["the patient is 45 years old", "MTUS page 23", "on 5/27/11", "L4-5"])
+@pytest.mark.parametrize("text", ["the patient is 45 years old", "MTUS page 23", "on 5/27/11", "L4-5",
+                                  "Electrodes for TENS unit, 8 pairs per month", "physical therapy sessions, 6 weeks ago"])
 def test_no_count_where_there_is_none(text):
     assert [q for q in find_quantities(text) if q.value["kind"] == "visits"] == []
+
+
+@pytest.mark.parametrize("text", ["Gabapentin 600 mg, 1 tablet twice daily", "Naproxen 500mg, two tablets by mouth",
+                                  "Tramadol 50 mg, 1 tab every 6 hours"])
+def test_a_dose_followed_by_its_schedule_is_not_the_amount_dispensed(text):
+    assert [q for q in find_quantities(text) if q.value["kind"] == "drug"] == []
+
+
+@pytest.mark.parametrize(("text", "twenty_four"), [("twenty-four", 24), ("twenty four", 24), ("six (6)", 6),
+                                                   ("ninety", 90), ("twenty-four to thirty", (24, 30))])
+def test_number_words(text, twenty_four):
+    from nlp_pipeline.quantities import number, number_range
+
+    if isinstance(twenty_four, tuple):
+        assert number(text) is None and number_range(text) == twenty_four
+    else:
+        assert number(text) == twenty_four and number_range(text) == (twenty_four, twenty_four)
 
 
 @pytest.mark.parametrize(

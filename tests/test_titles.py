@@ -104,3 +104,27 @@ def test_a_physicians_recommendation_in_the_summary_is_a_request_and_a_guideline
     rows = [{"title": "Acupuncture", "summary": "The treating physician recommended 6 additional acupuncture sessions."},
             {"title": "Acupuncture", "summary": "The guidelines recommend 3 to 6 acupuncture treatments."}]
     assert script("eval_amounts").read_requested(rows) == [6, None]
+
+
+@pytest.mark.parametrize(("title", "category"), [
+    ("Wheelchair-accessible van transportation", "transportation"),  # a treatment word inside a compound adjective
+    ("Ultrasound-guided injection of the right knee", "injection"),
+    ("Pre-operative EKG", "surgery_related"),  # a test before surgery is part of the surgery's workup
+    ("Pre-op chest x-ray", "surgery_related"),
+    ("Post-operative sling", "dme"),  # after surgery a device stays a device
+    ("Ultrasound of the right shoulder", "imaging"),
+])
+def test_the_head_of_a_title_decides_its_category(title, category):
+    _, facts = _read(title)
+    assert facts.treatment["category"] == category
+
+
+@pytest.mark.parametrize(("summary", "earlier", "requested"), [
+    ("She completed a trial of 6 acupuncture sessions.", 6, None),
+    ("The records document completion of an initial trial of six acupuncture sessions.", 6, None),
+    ("The physician recommended a trial of 6 acupuncture sessions.", None, 6),
+])
+def test_a_plan_word_after_a_word_of_the_past_is_a_course_had(summary, earlier, requested, script):
+    row = {"title": "Acupuncture", "summary": summary}
+    amounts = script("eval_amounts")
+    assert amounts.read_earlier([row]) == [earlier] and amounts.read_requested([row]) == [requested]

@@ -91,10 +91,14 @@ class RoleTagger:
         return best[1] if best else None
 
 
+_GOVERNS = 3  # tokens between a prior word and the plan word it makes past ("completed an initial trial of")
+
+
 def role_readings(doc: Doc, triggers: list[Span]) -> list[tuple[Span, str]]:
     """Each role word of a doc with the role it gives there (see the module docstring): in the case summary a
     ``plan`` word is the physician's request unless its sentence names a guideline ("The guidelines
-    recommend ..."), and a ``course`` word gives none."""
+    recommend ...") or a prior word just before it makes the plan past ("completion of an initial trial of
+    six sessions": the trial was had), and a ``course`` word gives none."""
     def role(trigger: Span) -> str:
         return trigger.label_[5:].lower()
 
@@ -102,8 +106,14 @@ def role_readings(doc: Doc, triggers: list[Span]) -> list[tuple[Span, str]]:
         return [(t, role(t)) for t in triggers]
     sentenced = doc.has_annotation("SENT_START")
     naming = {t.sent.start if sentenced else 0 for t in triggers if t.id_ == "guideline"}
-    return [(t, "requested" if t.id_ == "plan" and (t.sent.start if sentenced else 0) not in naming else role(t))
-            for t in triggers if t.id_ != "course"]
+    past = [t for t in triggers if t.id_ == "prior"]
+
+    def plan_role(trigger: Span) -> str:
+        if any(0 <= trigger.start - p.end <= _GOVERNS for p in past):
+            return "prior"
+        return role(trigger) if (trigger.sent.start if sentenced else 0) in naming else "requested"
+
+    return [(t, plan_role(t) if t.id_ == "plan" else role(t)) for t in triggers if t.id_ != "course"]
 
 
 def linked_treatment(count: Span, treatments: list[Span]) -> str | None:
