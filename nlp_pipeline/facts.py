@@ -10,11 +10,12 @@ from typing import Any
 
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.dates import days_between, years_between
+from nlp_pipeline.quantities import NUMBER
 from nlp_pipeline.letters import header_span
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan, Verdict
 
 _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
-_WORKUP = {"testing", "imaging", "electrodiagnostics"}  # a pre-operative one is part of the surgery's workup
+_WORKUP = {"testing", "imaging", "electrodiagnostics"}  # one a surgical service names is the surgery's workup
 _MODIFIER = re.compile(r"-[a-z]", re.IGNORECASE)  # "wheelchair-accessible van": the first word of a compound adjective
 _GENERIC_SURGERY = {"surgery", "surgeries", "surgical"}  # words that name no procedure
 
@@ -67,8 +68,8 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
     """The service an item requests: the first treatment named in its heading (a surgical-context word
     such as "Associated surgical service" or "evaluation" yields to the service it qualifies; a treatment word
     that begins a compound adjective in ``text``, the letter, qualifies the noun after it: "wheelchair-accessible
-    van transportation"; a test, imaging or electrodiagnostic study named pre-operative is a service of the
-    surgery, "Pre-operative EKG"); else, when the title has the shape of a medication order (a strength or a
+    van transportation"; a test, imaging or electrodiagnostic study named as a pre- or post-operative or associated
+    surgical service is a service of the surgery, "Pre-operative EKG"); else, when the title has the shape of a medication order (a strength or a
     dosage form, :func:`medication_shape`), a medication whose name and class stay unknown; else the first
     treatment the claims administrator's guideline line names. The IMR's own guideline line and rationale are
     never read here, so the request reads the same before review as after."""
@@ -90,9 +91,9 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
     generic = main.value["category"] == "surgery" and main.text.lower().split()[-1] in _GENERIC_SURGERY
     if visit is not None and generic:  # "Spine surgery evaluation": a visit to a surgeon, no procedure named
         return {**visit.value, "context": "surgery"}
-    before_surgery = next((e for e in named if e.value["name"] == "pre-operative service"), None)
-    if before_surgery is not None and treatment["category"] in _WORKUP:
-        return dict(before_surgery.value)
+    surgical = next((e for e in named if e.value["category"] == "surgery_related"), None)
+    if surgical is not None and treatment["category"] in _WORKUP:  # "Pre-operative EKG": the surgery's workup
+        return dict(surgical.value)
     if context and context[0] != treatment["category"]:
         treatment["context"] = context[0]
     return treatment
@@ -187,7 +188,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
 
 # an amount the title states: "#30", "QTY: 8", "x 6", "12 sessions", "six visits", "30 tablets"
 _STATED_AMOUNT = re.compile(
-    r"#\s*\d|\b(?:qty|quantity)\b|\bx\s*\d|\b(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+    rf"#\s*\d|\b(?:qty|quantity)\b|\bx\s*\d|\b{NUMBER}"
     r"\s+(?:additional\s+)?(?:sessions?|visits?|treatments?|units?|tablets?|capsules?|patches|trips?|pills?|count)\b",
     re.IGNORECASE)
 

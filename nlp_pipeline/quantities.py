@@ -32,6 +32,7 @@ def _alternatives(words) -> str:
 _WORD_NUM = (rf"(?:(?:{_alternatives(_TENS)})(?:[- ](?:{_alternatives(_ONES)}))?|{_alternatives(_TEENS)}|"
              rf"{_alternatives(_ONES)})\b(?:\s*\(\d{{1,3}}\))?")
 _NUM = rf"(?:\d{{1,3}}(?!\d|/\d)|{_WORD_NUM})"
+NUMBER = _NUM  # a number as the count patterns read it, in figures or words, for patterns elsewhere
 _RANGE = rf"{_NUM}(?:\s*(?:-|to|–)\s*{_NUM})?"
 _UNIT = r"(?:(?:[a-z]+ed|additional|more|further|physical\s+therapy|PT|acupuncture|chiropractic|psychotherapy|" \
         r"psychology|CBT|therapy|treatment|follow-up|manual|infrared|elect|electro|electrical|aquatic|" \

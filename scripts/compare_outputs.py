@@ -1,6 +1,6 @@
 """Before/after check: every extracted value and every prediction on the shared letters, against a git ref.
 
-    python scripts/compare_outputs.py [--ref HEAD] [--letters DIR ...]
+    python scripts/compare_outputs.py [--ref HEAD] [--letters DIR ...] [--show]
 
 Runs ``imr parse --entities`` and ``imr predict`` (draft and facts) over the shared letters twice, once
 with the code of ``--ref`` (checked out into a temporary git worktree, with this checkout's shipped
@@ -54,6 +54,56 @@ def differences(before: list[dict], after: list[dict]) -> Counter:
     return counts
 
 
+def shown(before: list[dict], after: list[dict]) -> tuple[list[str], int]:
+    """What differs record by record, on study letters only (``nlp_pipeline.sealed``: a sealed letter is never
+    read, so its records are only counted): one line per differing field, and the number of sealed records."""
+    from nlp_pipeline.sealed import is_sealed
+
+    lines, sealed = [], 0
+    for old, new in zip(before, after):
+        fields = [f for f in sorted(set(old) | set(new)) if f != "html" and old.get(f) != new.get(f)]
+        if not fields:
+            continue
+        if is_sealed(new.get("case_number"), new.get("source")):
+            sealed += 1
+            continue
+        where = f"{Path(str(new.get('source'))).name}" + (f"#{new['item_index']}" if "item_index" in new else "")
+        leaves = [leaf for f in fields for leaf in _leaves(old.get(f), new.get(f), f)]
+        lines += [f"  {where} {path}: {a!r} -> {b!r}" for path, a, b in leaves[:SHOWN]]
+        lines += [f"  {where} and {len(leaves) - SHOWN} more"] if len(leaves) > SHOWN else []
+    return lines, sealed
+
+
+SHOWN = 6  # differing values shown per record
+
+
+def _leaves(old, new, path: str):
+    """(path, old, new) for each innermost value that differs: "items[1].requested.quantity: 1 -> None"."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            if old.get(key) != new.get(key):
+                yield from _leaves(old.get(key), new.get(key), f"{path}.{key}")
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new)):
+            if a != b:
+                yield from _leaves(a, b, f"{path}[{i}]")
+    elif isinstance(old, list) and isinstance(new, list):  # entities found or lost: name those only
+        before, after = ([json.dumps(v, sort_keys=True) for v in side] for side in (old, new))
+        for gone in (v for v in before if v not in after):
+            yield f"{path} lost", _short(json.loads(gone)), None
+        for found in (v for v in after if v not in before):
+            yield f"{path} found", None, _short(json.loads(found))
+    else:
+        yield path, old, new
+
+
+def _short(value):
+    """An entity as its label, text and value; anything else as it is."""
+    if isinstance(value, dict) and "label" in value and "text" in value:
+        return f"{value['label']} {value['text']!r} {value.get('value')} {value.get('role') or ''}".rstrip()
+    return value
+
+
 def main(argv=None) -> int:
     """Compare the working tree's outputs with those of ``--ref``; 0 when identical."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -61,6 +111,8 @@ def main(argv=None) -> int:
     parser.add_argument("--letters", nargs="+", default=[str(SHARED / "letters"), str(SHARED / "seeds")])
     parser.add_argument("--own-models", action="store_true",
                         help="each side uses its own commit's models (default: both use this checkout's)")
+    parser.add_argument("--show", action="store_true",
+                        help="print what differs, record by record (study letters only; sealed ones are counted)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         worktree = Path(tmp) / "before"
@@ -80,6 +132,9 @@ def main(argv=None) -> int:
         changed |= bool(counts)
         detail = ", ".join(f"{field} in {n}" for field, n in counts.most_common()) or "identical"
         print(f"{name}: {len(after[name])} records vs {len(before[name])} at {args.ref}: {detail}")
+        if args.show and counts:
+            lines, sealed = shown(before[name], after[name])
+            print("\n".join(lines + ([f"  and {sealed} sealed records (not shown)"] if sealed else [])))
     return 1 if changed else 0
 
 
