@@ -56,6 +56,25 @@ def _medication_shapes() -> tuple[tuple[str, re.Pattern], ...]:
     return tuple((row["kind"], re.compile(row["regex"], re.IGNORECASE)) for row in rows)
 
 
+@lru_cache(maxsize=1)
+def _heads() -> tuple[tuple[re.Pattern, dict[str, str]], ...]:
+    text = resources.files("nlp_pipeline").joinpath("patterns/heads.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return tuple((re.compile(rf"\b(?:{row['head']})\b", re.IGNORECASE), {"category": row["category"], "name": row["name"]})
+                 for row in rows)
+
+
+def head_treatment(title: str) -> dict[str, Any] | None:
+    """The kind of service a title names by its head word alone (``patterns/heads.jsonl``: "Speech *therapy*",
+    "Wound care *supplies*", "Stellate ganglion *block*"), for a title that names no known treatment: the head
+    word found first in the title decides; None when there is none."""
+    found = [(match, value) for pattern, value in _heads() for match in [pattern.search(title)] if match]
+    if not found:
+        return None
+    match, value = min(found, key=lambda pair: pair[0].start())
+    return {**value, "head": match.group(0)}
+
+
 def medication_shape(text: str) -> tuple[str, ...]:
     """What in ``text`` has the shape of a medication order (``patterns/medication_shape.jsonl``): a
     ``strength`` ("750mg", "5%"), a dosage ``form`` ("cream", "capsules"), a ``route`` ("by mouth"), a
@@ -70,8 +89,9 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
     that begins a compound adjective in ``text``, the letter, qualifies the noun after it: "wheelchair-accessible
     van transportation"; a test, imaging or electrodiagnostic study named as a pre- or post-operative or associated
     surgical service is a service of the surgery, "Pre-operative EKG"); else, when the title has the shape of a medication order (a strength or a
-    dosage form, :func:`medication_shape`), a medication whose name and class stay unknown; else the first
-    treatment the claims administrator's guideline line names. The IMR's own guideline line and rationale are
+    dosage form, :func:`medication_shape`), a medication whose name and class stay unknown; else the service its
+    head word names (:func:`head_treatment`); else the first treatment the claims administrator's guideline line
+    names. The IMR's own guideline line and rationale are
     never read here, so the request reads the same before review as after."""
     named = [e for e in heading if e.label == "TREATMENT"]
     named = [e for e in named if not _MODIFIER.match(text, e.end)] or named
@@ -79,6 +99,9 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
         shape = medication_shape(title)
         if "strength" in shape or "form" in shape:
             return {"category": "medication", "name": "unknown", "shape": list(shape)}
+        head = head_treatment(title)
+        if head is not None:
+            return head
         named = [e for e in rest if e.label == "TREATMENT" and e.region == "ca_guideline"][:1]
     if not named:
         return None

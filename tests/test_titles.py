@@ -128,3 +128,12 @@ def test_a_plan_word_after_a_word_of_the_past_is_a_course_had(summary, earlier, 
     row = {"title": "Acupuncture", "summary": summary}
     amounts = script("eval_amounts")
     assert amounts.read_earlier([row]) == [earlier] and amounts.read_requested([row]) == [requested]
+
+
+def test_a_title_naming_no_known_treatment_is_read_by_its_head_word():
+    _, facts = _read("Speech therapy, 8 sessions")
+    assert facts.treatment == {"category": "physical_therapy", "name": "therapy", "head": "therapy"}
+    _, facts = _read("Acupuncture therapy sessions")  # a known treatment named in the title comes first
+    assert facts.treatment["category"] == "acupuncture" and "head" not in facts.treatment
+    _, facts = _read("Frobnication of the widget")
+    assert facts.treatment is None
