@@ -2,16 +2,15 @@
 cited guidelines, and the request measured against the guideline allowance."""
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.dates import days_between, years_between
-from nlp_pipeline.quantities import NUMBER
 from nlp_pipeline.letters import header_span
+from nlp_pipeline.quantities import NUMBER
+from nlp_pipeline.rules import pattern_rows
 from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan, Verdict
 
 _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
@@ -51,17 +50,13 @@ def _injury_and_review(letter: Letter, summary: tuple[Entity, ...]):
 
 @lru_cache(maxsize=1)
 def _medication_shapes() -> tuple[tuple[str, re.Pattern], ...]:
-    text = resources.files("nlp_pipeline").joinpath("patterns/medication_shape.jsonl").read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return tuple((row["kind"], re.compile(row["regex"], re.IGNORECASE)) for row in rows)
+    return tuple((row["kind"], re.compile(row["regex"], re.IGNORECASE)) for row in pattern_rows("medication_shape"))
 
 
 @lru_cache(maxsize=1)
 def _heads() -> tuple[tuple[re.Pattern, dict[str, str]], ...]:
-    text = resources.files("nlp_pipeline").joinpath("patterns/heads.jsonl").read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     return tuple((re.compile(rf"\b(?:{row['head']})\b", re.IGNORECASE), {"category": row["category"], "name": row["name"]})
-                 for row in rows)
+                 for row in pattern_rows("heads"))
 
 
 def head_treatment(title: str) -> dict[str, Any] | None:

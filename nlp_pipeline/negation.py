@@ -17,17 +17,16 @@ again. Words outside the phrase never count.
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from importlib import resources
 from typing import Iterable
+
+from nlp_pipeline.rules import pattern_rows
 
 
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, frozenset[str]]:
     """Kind → words, from ``patterns/negation.jsonl``."""
-    text = resources.files("nlp_pipeline").joinpath("patterns/negation.jsonl").read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = pattern_rows("negation")
     kinds: dict[str, set[str]] = {"negation": set(), "correlative": set(), "absence": set(), "prefix": set(),
                                   "negative_predicate": set()}
     for row in rows:

@@ -1,9 +1,7 @@
 """The extraction pipeline: ``spacy.blank("en")`` + rule data + ``imr_*`` components, run per letter part."""
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterable
 
 import spacy
@@ -14,6 +12,7 @@ import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
 from nlp_pipeline.extensions import (CUES_KEY, FINDINGS_KEY, REPORTED_KEYS, SENTENCES_KEY, SPANS_KEY, STANCE_KEY,
                                      TRIGGERS_KEY, made_from)
 from nlp_pipeline.negation import trigger_patterns
+from nlp_pipeline.rules import pattern_rows
 from nlp_pipeline.facts import (derive_item_facts, injury_to_review_spans, letter_procedures, weeks_injury_to_review,
                                 years_since_injury)
 from nlp_pipeline.components.verdict import doc_verdict
@@ -36,12 +35,6 @@ REGION_NAMES = {"heading": "heading", "claims_administrator_guideline": "ca_guid
 _NEGATIONS = {TRIGGERS_KEY: trigger_patterns("NEGATED_BEFORE"), STANCE_KEY: trigger_patterns("STANCE_AGAINST")}
 
 
-def load_patterns(name: str) -> list[dict[str, Any]]:
-    """The rows of ``nlp_pipeline/patterns/NAME.jsonl``."""
-    text = resources.files("nlp_pipeline").joinpath(f"patterns/{name}.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
 @lru_cache(maxsize=1)
 def build_nlp() -> Language:
     """The extraction pipeline (built once per process)."""
@@ -49,7 +42,7 @@ def build_nlp() -> Language:
     nlp.add_pipe("imr_sentences")
     rulers = nlp.add_pipe("imr_rulers")
     for key, files in RULES.items():
-        rulers.add(key, [row for f in files for row in load_patterns(f)] + _NEGATIONS.get(key, []),
+        rulers.add(key, [row for f in files for row in pattern_rows(f)] + _NEGATIONS.get(key, []),
                    keep_overlaps=key in _OVERLAPPING)
     for component in ("imr_quantities", "imr_dates", "imr_citations", "imr_roles", "imr_assertions", "imr_stance",
                       "imr_verdict"):

@@ -30,10 +30,8 @@ Each counted phrase becomes a ``VERDICT`` span in ``doc.spans["imr_verdicts"]`` 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from spacy.language import Language
@@ -45,6 +43,7 @@ from nlp_pipeline.components._spans import group
 from nlp_pipeline.components.sentences import first_word
 from nlp_pipeline.extensions import VERDICTS_KEY
 from nlp_pipeline.negation import is_negated, vocabulary
+from nlp_pipeline.rules import pattern_rows
 
 NECESSARY, NOT_NECESSARY, NONE = "necessary", "not_necessary", "none"
 _CLAUSE_BREAKS = {",", ";", ":", "(", ")", "--"}
@@ -60,8 +59,7 @@ def verdict_patterns() -> tuple[tuple[str, str, list[dict[str, Any]]], ...]:
     """``(label, id, token pattern)`` rows of ``patterns/verdict.jsonl``, word lists (``"@NAME"``) expanded: a
     list's ``"@NAME"`` item is replaced by the words it names. A word list defined by ``negation_kinds`` is
     those kinds' words of the negation vocabulary (:func:`nlp_pipeline.negation.vocabulary`)."""
-    text = resources.files("nlp_pipeline").joinpath("patterns/verdict.jsonl").read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = pattern_rows("verdict")
     negation = vocabulary()
     words = {row["define"]: row["words"] if "words" in row else sorted(set().union(*(negation[kind] for kind in
                                                                                     row["negation_kinds"])))
