@@ -82,7 +82,7 @@ _PATTERNS = [
     ("elided", _MORE, "number", (rf"\b(?P<n>{_RANGE})\s+(?:more|additional|further)\b"
                                  rf"(?=\s+(?:were|was|are|is|have|has|had|will|would|being)\b)")),
     # "QTY: 8", "quantity 30", "(quantity: 12)"
-    ("qty", None, None, r"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{1,3})\b"),
+    ("qty", None, None, rf"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{{1,3}}|{_WORD_NUM})\b"),
     # "series of 3", "a series of three injections": so many of the requested thing
     ("series", "series", None, rf"\bseries\s+of\s+(?P<n>{_RANGE})\b(?:\s*{_UNIT})?"),
     # a bare "(12)" after a request

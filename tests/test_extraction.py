@@ -59,6 +59,7 @@ from nlp_pipeline.quantities import find_quantities
         ("4 sessions were authorized and 8 more were requested", {"min": 8, "max": 8}),
         ("6 round trips", {"min": 6, "max": 6}),
         ("Meloxicam 15 mg tablet, one daily, thirty tablets", {"kind": "drug", "quantity": 30}),
+        ("Ibuprofen 800mg quantity sixty", {"kind": "drug", "quantity": 60}),
     ],
 )
 def test_quantity_normalization(text, expected):

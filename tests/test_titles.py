@@ -113,6 +113,7 @@ def test_a_physicians_recommendation_in_the_summary_is_a_request_and_a_guideline
     ("Pre-op chest x-ray", "surgery_related"),
     ("Post-operative sling", "dme"),  # after surgery a device stays a device
     ("Ultrasound of the right shoulder", "imaging"),
+    ("P.T. 2x/wk x 6wks", "physical_therapy"),  # an abbreviation written with its periods
 ])
 def test_the_head_of_a_title_decides_its_category(title, category):
     _, facts = _read(title)
