@@ -515,14 +515,16 @@ def test_each_pattern_is_listed_once(path):
     rule order."""
     import json
 
-    def key(row: dict) -> tuple[str, str]:
+    def key(row: dict) -> list[tuple[str, str]]:
         if "pattern" in row:
-            return row["label"], json.dumps(row["pattern"]).lower()
+            return [(row["label"], json.dumps(row["pattern"]).lower())]
         if "regex" in row:
-            return row["kind"], row["regex"]
-        return ("define", row["define"]) if "define" in row else ("word", row["word"].lower())
+            return [(row["kind"], row["regex"])]
+        if "head" in row:  # each head word once, whichever row lists it
+            return [("head", word) for word in row["head"].split("|")]
+        return [("define", row["define"]) if "define" in row else ("word", row["word"].lower())]
 
-    keys = [key(row) for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row]
+    keys = [k for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row for k in key(row)]
     assert len(keys) == len(set(keys)), [k for k in set(keys) if keys.count(k) > 1]
 
 

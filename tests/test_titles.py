@@ -138,3 +138,12 @@ def test_a_title_naming_no_known_treatment_is_read_by_its_head_word():
     assert facts.treatment["category"] == "acupuncture" and "head" not in facts.treatment
     _, facts = _read("Frobnication of the widget")
     assert facts.treatment is None
+
+
+def test_a_head_word_is_never_a_treatment_name_too():
+    # a head word only decides a title that names no treatment: one listed as a treatment too would never decide
+    from nlp_pipeline.rules import pattern_rows
+
+    names = {r["pattern"].lower() for r in pattern_rows("treatments") if isinstance(r["pattern"], str)}
+    heads = {word for row in pattern_rows("heads") for word in row["head"].lower().split("|")}
+    assert heads and not heads & names
