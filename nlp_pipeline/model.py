@@ -25,7 +25,7 @@ from nlp_pipeline.model_files import METADATA_FILE, MODEL_FILE, MODELS_DIR, chec
 from nlp_pipeline.pipeline import extract_letter
 from nlp_pipeline.qa import qa_reading
 from nlp_pipeline.reasons import reason
-from nlp_pipeline.types import Letter, Prediction
+from nlp_pipeline.types import Evidence, Letter, Prediction
 
 TRUSTED_TYPES = [
     "numpy.dtype", "numpy.float64", "numpy.int64", "numpy.ndarray", "builtins.dict", "builtins.list", "builtins.tuple",
@@ -37,6 +37,8 @@ TRUSTED_TYPES = [
     "nlp_pipeline.estimator.NamedColumns",
 ]
 TOP_EVIDENCE = 8
+# the evidence entry that holds the contributions past the first TOP_EVIDENCE, summed: the evidence adds up to the score
+SMALLER = "smaller_contributions"
 
 
 def library_versions() -> dict[str, str]:
@@ -133,22 +135,28 @@ class OutcomeModel:
         for item, row, shares in zip(letter.items, rows, parts.contributions([row.values for row in rows])):
             score = intercept + sum(shares.values())
             p_model = float(expit(score))  # the calibrated probability: the sigmoid of the summed log-odds
-            top = sorted(shares.items(), key=lambda kv: -abs(kv[1]))[:TOP_EVIDENCE]
+            ranked = [(j, c) for j, c in sorted(shares.items(), key=lambda kv: -abs(kv[1])) if c]
             item_facts = facts.items[item.index]
-            evidence = tuple(evidence_for(names[j], c, row, letter, item, item_facts) for j, c in top if c)
-            reasons = [reason(e, item_facts, facts) for e in _reasons_first(evidence)[:5]]
+            evidence = tuple(evidence_for(names[j], c, row, letter, item, item_facts) for j, c in ranked[:TOP_EVIDENCE])
+            rest = [c for _, c in ranked[TOP_EVIDENCE:]]
+            if rest:
+                evidence += (Evidence(SMALLER, round(sum(rest), 6), f"{len(rest)} smaller contributions together"),)
+            context = sum(c for j, c in ranked if family_of(names[j]) == "letter")
+            balance = {"case": round(score - intercept - context, 6), "context": round(context, 6)}
+            reasons = [reason(e, item_facts, facts) for e in _reasons_first(e for e in evidence if e.feature != SMALLER)]
             unread = unread_warnings(item.title, item_facts)
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
-                                    unread))
+                                    unread, balance))
         return out
 
     def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,
-                reasons: list[str], unread: tuple[str, ...] = ()) -> Prediction:
+                reasons: list[str], unread: tuple[str, ...] = (), balance: dict[str, float] | None = None
+                ) -> Prediction:
         """The item's prediction: the verdict decides where the rationale states one (draft mode), else the model."""
         stated = item.stated_decision
         common = dict(source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,
                       stated_decision=stated, mode=self.mode, score=round(score, 6), intercept=round(intercept, 6),
-                      threshold=round(self.threshold, 6), evidence=evidence,
+                      threshold=round(self.threshold, 6), evidence=evidence, balance=balance,
                       warnings=letter.item_warnings(item.index, _UNREAD_PARTS[self.mode]) + unread)
         if self.mode == "facts":
             predicted = "Overturned" if p_model >= self.threshold else "Upheld"
@@ -176,10 +184,17 @@ class OutcomeModel:
         return pd.DataFrame([p.to_dict() for letter in letters for p in self.predict(letter)])
 
 
-def _reasons_first(evidence):
-    """The evidence to word, reasons about the case and the request first, then the review's layout (how many
-    services it disputes, their order), which is context, not a medical reason; each group by size."""
-    return sorted(evidence, key=lambda e: family_of(e.feature) == "letter")
+REASONS = 5  # worded reasons per item: the case's and the request's first, the review's layout's largest among them
+
+
+def _reasons_first(evidence) -> list:
+    """The evidence to word: the three largest reasons about the case and the request, then the largest piece of
+    the review's layout (how many services it disputes, their order: context, not a medical reason) so that a
+    reader sees what pulls the other way when the layout does, then the rest; :data:`REASONS` in all."""
+    evidence = list(evidence)
+    case = [e for e in evidence if family_of(e.feature) != "letter"]
+    context = [e for e in evidence if family_of(e.feature) == "letter"]
+    return [*case[:3], *context[:1], *case[3:], *context[1:]][:REASONS]
 
 
 def _shorten(text: str, limit: int = 110) -> str:

@@ -231,7 +231,8 @@ class Prediction(_ToDict):
     measured rate of Overturned among training items with that verdict), ``rationale`` (draft mode, no
     verdict: the rationale model decides) or ``facts`` (before review). ``score``, ``intercept`` and
     ``evidence`` decompose the model's log-odds (``p_rationale`` in draft mode, ``p_overturned`` in facts
-    mode): ``intercept + sum(contributions) == score``.
+    mode): ``intercept + sum(contributions) == score``, the contributions past the largest eight summed in one
+    last entry, ``smaller_contributions``.
     """
 
     source: str | None
@@ -254,6 +255,9 @@ class Prediction(_ToDict):
     evidence: tuple[Evidence, ...] = ()
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # the score's two parts besides the intercept: what the case and the request add ("case") and what the review's
+    # layout adds ("context": how many services it disputes, their order); intercept + case + context == score
+    balance: dict[str, float] | None = None
     # with ``--what-if`` (nlp_pipeline.what_if): the edits that move this item, sorted toward the other outcome,
     # the pairs tried, the smallest flip (an index into what_if or a pair of them) and which model they move
     what_if: tuple[WhatIf, ...] | None = None

@@ -237,7 +237,12 @@ def test_each_prediction_names_the_cut_it_was_judged_at(example_draft, facts_mod
     assert predictions and all(p.threshold == pytest.approx(facts_model.threshold, abs=1e-6) for p in predictions)  # records round to 6 places
     assert all((p.predicted == "Overturned") == (p.p_overturned >= p.threshold) for p in predictions)
     assert main(["predict", str(example_draft), "--mode", "facts", "--quiet"]) == 0
-    assert f"(cut {facts_model.threshold:.3f})" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"(cut {facts_model.threshold:.3f})" in out
+    # and how its log-odds add up, where the layout of the review (context) is one of the parts
+    first = predictions[0]
+    assert (f"log-odds {first.score:+.2f} = start {first.intercept:+.2f}, the case and the request "
+            f"{first.balance['case']:+.2f}") in out
 
 
 def test_imr_train_writes_a_model_that_predicts(seeds_dir, letters_dir, tmp_path, example_draft, capsys):
@@ -350,9 +355,26 @@ def test_letter_wide_evidence_points_at_what_produced_it(facts_model):
     letter_facts = extract_letter(parse_letter(request_text(request)))
     assert reason(other, letter_facts.items[1], letter_facts).startswith(
         "Context, not a medical reason: the same review disputes 2 other services")
-    # the reasons word what concerns the case and the request before the review's layout
+    # the reasons word the three largest about the case and the request first, then the layout's largest
     layout = [r.startswith("Context, not a medical reason") for r in labs.reasons]
-    assert layout == sorted(layout)
+    case = [e for e in labs.evidence if not e.feature.startswith(("items_in_letter", "other_items", "letter_req",
+                                                                    "item_position"))]
+    assert len(case) >= 3 and layout[:4] == [False, False, False, True]
+
+
+def test_the_evidence_and_the_balance_add_up_to_the_score(draft_model, facts_model, example_draft):
+    """Every contribution is in the evidence (the smaller ones summed in one last entry), and the balance splits
+    the score into what the case and the request add and what the review's layout adds."""
+    from tests.conftest import ROOT
+
+    request = json.loads((ROOT / "examples" / "facts_request.json").read_text())
+    predictions = [*draft_model.predict(example_draft), *facts_model.predict(request)]
+    for p in predictions:
+        assert p.intercept + sum(e.contribution for e in p.evidence) == pytest.approx(p.score, abs=1e-4)
+        assert p.intercept + p.balance["case"] + p.balance["context"] == pytest.approx(p.score, abs=1e-4)
+    assert any(e.feature == "smaller_contributions" for p in predictions for e in p.evidence)
+    facts = predictions[len(predictions) - len(request["items"])]
+    assert facts.balance["context"] < 0 < facts.balance["case"]  # the example's layout pulls it down
 
 
 def test_html_highlights_every_span_of_an_evidence(example_draft, draft_model):

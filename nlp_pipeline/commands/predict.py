@@ -12,7 +12,7 @@ from nlp_pipeline.commands._common import (
 )
 from nlp_pipeline.errors import LetterError, ModelError
 from nlp_pipeline.qa import short_flag
-from nlp_pipeline.render import disagreement, page, predictions_html, smallest_flip_text, what_if_reads
+from nlp_pipeline.render import balance_text, disagreement, page, predictions_html, smallest_flip_text, what_if_reads
 
 _MODEL = None  # one loaded model per process (set by _load)
 _LOADED = None  # the (model, mode) _MODEL was loaded from
@@ -150,7 +150,9 @@ def _table(record: dict) -> str:
              f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f} {how}{flag}\n"]
     if record.get("qa"):
         lines.append(f"    ! {record['qa']}\n")
-    lines += [f"    - {reason}\n" for reason in record["reasons"][:3]]
+    if record.get("basis") != "verdict" and record.get("balance"):
+        lines.append(f"    {balance_text(record['score'], record['intercept'], record['balance'])}\n")
+    lines += [f"    - {reason}\n" for reason in record["reasons"][:4]]
     for warning in record.get("warnings") or ():
         lines.append(f"    warning: {warning}\n")
     if "what_if" in record:
