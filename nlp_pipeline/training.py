@@ -297,6 +297,21 @@ def git_revision() -> str | None:
     return out.stdout.strip() or None
 
 
+def check_trainable(examples: list[Example], n_splits: int = 5) -> None:
+    """Refuse, saying why, a training set too small for the nested procedure: every outer fold's training letters
+    are split again into ``n_splits`` inner folds, and each inner fold must hold both outcomes for its ROC-AUC,
+    cut and calibration, so each outcome needs at least ``2 * n_splits`` letters stating it."""
+    needed = 2 * n_splits
+    letters = {label: {e.group for e in examples if e.label == label} for label in (0, 1)}
+    short = [f"{len(letters[label])} with {name}" for label, name in ((1, "an Overturned item"), (0, "an Upheld item"))
+             if len(letters[label]) < needed]
+    if short:
+        raise ValueError(f"too few labelled letters to train and evaluate honestly: the nested grouped "
+                         f"cross-validation ({n_splits} outer folds, {n_splits} inner folds in each) needs at least "
+                         f"{needed} letters with an Overturned item and {needed} with an Upheld item; found "
+                         f"{' and '.join(short)} ({len(examples)} labelled items in all)")
+
+
 def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0, C: float | None = None,
           reps: int = 1000, repeats: int = 5, progress: bool | None = None, log=print) -> dict[str, Any]:
     """Read letters, cross-validate (``repeats`` times with different folds, to show how much the figures
@@ -305,8 +320,7 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
 
     corpus = load_corpus(paths, progress=progress)
     examples = labelled_examples(corpus, mode)
-    if len({e.label for e in examples}) < 2:
-        raise ValueError("training needs labelled items of both outcomes (Upheld and Overturned)")
+    check_trainable(examples)
     log(f"{len(corpus.letters)} letters, {len(examples)} labelled items "
         f"({sum(e.label for e in examples)} Overturned), {corpus.unlabeled_items} unlabelled items skipped, "
         f"{len(corpus.failed)} files failed")

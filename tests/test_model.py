@@ -245,6 +245,14 @@ def test_each_prediction_names_the_cut_it_was_judged_at(example_draft, facts_mod
             f"{first.balance['case']:+.2f}") in out
 
 
+def test_imr_train_refuses_too_few_letters_saying_why(seeds_dir, tmp_path, capsys):
+    """Five letters with one Overturned item cannot be cross-validated honestly: a plain refusal, no traceback."""
+    assert main(["train", str(seeds_dir), "--mode", "facts", "--out", str(tmp_path / "model"), "-q"]) == 1
+    error = capsys.readouterr().err
+    assert "too few labelled letters" in error and "found 1 with an Overturned item and 5 with an Upheld item" in error
+    assert not (tmp_path / "model").exists()
+
+
 def test_imr_train_writes_a_model_that_predicts(seeds_dir, letters_dir, tmp_path, example_draft, capsys):
     """Retraining end to end: a folder of letters in, a loadable model with its honest report out."""
     folder = tmp_path / "letters"
