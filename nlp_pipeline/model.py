@@ -5,6 +5,7 @@ refused, as is a file whose SHA-256 differs from its metadata. Nothing in a mode
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from dataclasses import dataclass
@@ -65,7 +66,9 @@ def load_model(path: str | Path | None = None, mode: str = "draft") -> "OutcomeM
         estimator = skops.io.load(model_file, trusted=TRUSTED_TYPES)
     except UntrustedTypesFoundException as err:
         raise ModelError(f"{model_file}: contains types that are not trusted ({err})") from None
-    return OutcomeModel(estimator, metadata)
+    # a draft model predicts an item with no rationale yet by the facts model beside it (models/facts for models/x)
+    facts_dir = Path(model_file).parent.parent / "facts" if metadata.get("mode") == "draft" else None
+    return OutcomeModel(estimator, metadata, facts_dir)
 
 
 def _warn_on_version_drift(saved: dict[str, str]) -> None:
@@ -87,6 +90,7 @@ class OutcomeModel:
 
     estimator: Any
     metadata: dict[str, Any]
+    facts_dir: Path | None = None  # draft mode: the facts model for items with no rationale yet
 
     @property
     def mode(self) -> str:
@@ -104,6 +108,17 @@ class OutcomeModel:
         from nlp_pipeline.estimator import linear_parts
 
         return linear_parts(self.estimator)
+
+    @cached_property
+    def facts_model(self) -> OutcomeModel | None:
+        """Draft mode: the facts model that predicts an item whose rationale is not written yet (loaded when first
+        needed; None when there is none beside this model or it cannot be loaded)."""
+        if self.facts_dir is None:
+            return None
+        try:
+            return load_model(self.facts_dir, "facts")
+        except (ModelError, OSError):
+            return None
 
     def verdict_probability(self, value: str) -> float | None:
         """P(Overturned) for an item whose rationale states verdict ``value``: the rate measured on the
@@ -147,7 +162,20 @@ class OutcomeModel:
             unread = unread_warnings(item.title, item_facts)
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
                                     unread, balance))
-        return out
+        return self._unwritten_by_facts(letter, out, docs)
+
+    def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None) -> list[Prediction]:
+        """Draft mode: an item whose rationale is not written yet is predicted by the facts model (the rationale
+        model would read an empty rationale, which no training item has), said so in its first reason."""
+        unwritten = [p.item_index for p in predictions if not _written(letter.items[p.item_index].rationale)]
+        if self.mode != "draft" or not unwritten or self.facts_model is None:
+            return predictions
+        by_facts = self.facts_model.predict_letter(letter, docs=docs)
+        for index in unwritten:  # the draft's warnings stay: its missing rationale is news to a drafter
+            p = by_facts[index]
+            warnings_ = tuple(dict.fromkeys((*predictions[index].warnings, *p.warnings)))
+            predictions[index] = dataclasses.replace(p, reasons=(UNWRITTEN, *p.reasons), warnings=warnings_)
+        return predictions
 
     def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,
                 reasons: list[str], unread: tuple[str, ...] = (), balance: dict[str, float] | None = None
@@ -185,6 +213,15 @@ class OutcomeModel:
 
 
 REASONS = 5  # worded reasons per item: the case's and the request's first, the review's layout's largest among them
+
+
+UNWRITTEN = ("No rationale is written yet: predicted from what is known before review (the facts model: case "
+             "summary, request, claims administrator guideline).")
+
+
+def _written(rationale) -> bool:
+    """Whether an item's rationale holds any words."""
+    return rationale is not None and any(ch.isalpha() for ch in rationale.text)
 
 
 def _reasons_first(evidence) -> list:

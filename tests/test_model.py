@@ -5,6 +5,7 @@ import json
 import math
 import pickle
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -456,3 +457,25 @@ def test_the_probability_explained_is_the_saved_estimators_own(mode, letters_dir
         expected = model.estimator.predict_proba(rows)[:, 1]
         got = [p.p_rationale if mode == "draft" else p.p_overturned for p in model.predict_letter(letter)]
         assert got == pytest.approx(expected.tolist(), abs=2e-6)
+
+
+def test_a_draft_item_with_no_rationale_yet_is_predicted_by_the_facts_model(example_draft, draft_model, facts_model):
+    """An empty rationale is nothing the rationale model was trained on: that item takes the facts model's
+    estimate (said in its first reason, its missing-rationale warning kept); the written items keep theirs."""
+    import dataclasses
+
+    from nlp_pipeline.letters import load_letter
+    from nlp_pipeline.model import UNWRITTEN
+
+    letter = load_letter(example_draft)
+    first = letter.items[0].rationale
+    unwritten = parse_letter(letter.text[:first.start] + letter.text[first.end:], source=letter.source, normalized=True)
+    assert not unwritten.items[0].rationale or not unwritten.items[0].rationale.text.strip()
+    draft, before = draft_model.predict_letter(unwritten), draft_model.predict_letter(letter)
+    by_facts = facts_model.predict_letter(unwritten)[0]
+    assert draft[0].basis == "facts" and draft[0].p_overturned == by_facts.p_overturned
+    assert draft[0].reasons[0] == UNWRITTEN
+    assert [(p.basis, p.p_overturned) for p in draft[1:]] == [(p.basis, p.p_overturned) for p in before[1:]]
+    # without a facts model beside it the draft model still answers, by its rationale model as before
+    alone = dataclasses.replace(draft_model, facts_dir=Path("/nonexistent/facts"))
+    assert alone.predict_letter(unwritten)[0].basis == "rationale"
