@@ -228,3 +228,14 @@ def test_a_finished_letter_with_every_decision_reversed_is_flagged_on_every_item
 )
 def test_verdict_wordings_of_the_letters(text, expected):
     assert read_verdict(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("This reviewer cannot recommend the requested lumbar fusion as medically necessary.", "not_necessary"),
+    ("I do not consider the requested MRI as medically necessary.", "not_necessary"),
+    ("The reviewer does not find the requested surgery to be medically necessary.", "not_necessary"),
+    ("I find the requested surgery to be medically necessary.", "necessary"),
+    ("Utilization review found the request not to be medically necessary.", "none"),  # restated history stays none
+])
+def test_a_judged_verdict_takes_the_judging_verbs_negation(text, expected):
+    assert read_verdict(text) == expected
