@@ -47,6 +47,15 @@ def one_item_facts(summary: str, item: dict[str, Any]) -> Any:
     return extract_letter(letter).items[0]
 
 
+def study_only(records: list[Any], file_of) -> tuple[list[Any], int]:
+    """The records of study letters, and how many belong to sealed ones: a sealed letter's text is never shown
+    (``nlp_pipeline.sealed``), so its mismatches are only counted. ``file_of``: a record's letter file name."""
+    from nlp_pipeline.sealed import is_sealed
+
+    shown = [r for r in records if not is_sealed(None, file_of(r))]
+    return shown, len(records) - len(shown)
+
+
 def extracted_letters(gold: list[dict[str, Any]], letters_dir: Path) -> dict[str, tuple[Any, Any]]:
     """File name → (Letter, LetterFacts) for every letter the gold records name, each read once."""
     nlp, out = build_nlp(), {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from _gold import ROOT, extracted_letters, gold_arguments, load_gold
+from _gold import ROOT, extracted_letters, gold_arguments, load_gold, study_only
 
 DEFAULT_GOLD = ROOT / "tests" / "data" / "extraction_gold.jsonl"
 FIELDS = ("category", "count")
@@ -79,17 +79,19 @@ def score(gold: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> dict
     return metrics
 
 
-def mismatches(gold: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> list[str]:
-    """One line per gold item whose predicted category or count differs from the gold."""
+def mismatches(gold: list[dict[str, Any]], predictions: list[dict[str, Any]]) -> tuple[list[str], int]:
+    """One line per study item whose predicted category or count differs from the gold, and how many sealed
+    items do (counted, never shown)."""
     lines = []
-    for g, p in zip(gold, predictions):
-        wrong = [f"{field}: gold={g[field]!r} predicted={p[field]!r}" for field in FIELDS if g[field] != p[field]]
-        if wrong:
-            title = (g.get("title") or p.get("title") or "").replace("\n", " ")
-            if len(title) > 110:
-                title = title[:107] + "..."
-            lines.append(f"{g['file']}#{g['item_index']}  {'; '.join(wrong)}\n    {title}")
-    return lines
+    wrong = [(g, p) for g, p in zip(gold, predictions) if any(g[field] != p[field] for field in FIELDS)]
+    shown, sealed = study_only(wrong, lambda pair: pair[0]["file"])
+    for g, p in shown:
+        fields = [f"{field}: gold={g[field]!r} predicted={p[field]!r}" for field in FIELDS if g[field] != p[field]]
+        title = (g.get("title") or p.get("title") or "").replace("\n", " ")
+        if len(title) > 110:
+            title = title[:107] + "..."
+        lines.append(f"{g['file']}#{g['item_index']}  {'; '.join(fields)}\n    {title}")
+    return lines, sealed
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float | int]]:
@@ -106,8 +108,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float | int]]:
               f"{m['precision']:>11.3f}{m['recall']:>8.3f}")
     print(f"(count: {metrics['count']['correct_null']} items correctly left without a count)")
     if not args.quiet:
-        lines = mismatches(gold, predictions)
-        print(f"\nmismatches: {len(lines)}")
+        lines, sealed = mismatches(gold, predictions)
+        print(f"\nmismatches: {len(lines) + sealed} ({sealed} in sealed letters, counted, not shown)")
         for line in lines:
             print(line)
     return metrics

@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from _gold import ROOT, extracted_letters, gold_arguments, load_gold
+from _gold import ROOT, extracted_letters, gold_arguments, load_gold, study_only
 
 DEFAULT_GOLD = ROOT / "tests" / "data" / "stance_gold.jsonl"
 FIELDS = {"role": ("case", "guideline"), "polarity": ("for", "against", "neutral")}
@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
           f"{metrics['polarity_of_case_sentences']['accuracy']:.3f}")
     if not args.quiet:
         wrong = [(g, p) for g, p in zip(gold, predictions) if p is None or any(g[f] != p[f] for f in FIELDS)]
-        print(f"\nmismatches: {len(wrong)}")
-        for g, p in wrong:
+        shown, sealed = study_only(wrong, lambda pair: pair[0]["file"])
+        print(f"\nmismatches: {len(wrong)} ({sealed} in sealed letters, counted, not shown)")
+        for g, p in shown:
             said = "no sentence at this offset" if p is None else f"{p['role']}/{p['polarity']}"
             print(f"{g['file']}#{g['item_index']}  gold {g['role']}/{g['polarity']}, component {said}\n"
                   f"    {g['text'][:150]}")

@@ -1,10 +1,15 @@
 """The rationale sentence stance component and the stance features built on it."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from nlp_pipeline.extensions import SENTENCES_KEY
 from nlp_pipeline.features import item_features
+from nlp_pipeline.letters import parse_letter
+from nlp_pipeline.pipeline import extract_letter
+from tests.conftest import ROOT
 
 
 def _sentences(nlp, text: str) -> list[dict]:
@@ -128,3 +133,19 @@ def test_sentence_offsets_point_into_the_letter(seed_facts):
 ])
 def test_a_negated_excess_argues_for_the_request(nlp, text, polarity):
     assert [s["polarity"] for s in _sentences(nlp, text)] == [polarity]
+
+
+INVENTED = [json.loads(line) for line in (ROOT / "tests" / "data" / "stance_invented.jsonl").read_text().splitlines()
+            if line.strip()]
+
+
+@pytest.mark.parametrize("row", INVENTED, ids=[r["text"][:40] for r in INVENTED])
+def test_invented_rationale_sentences_get_their_role_and_polarity(row):
+    # written before their first run: role 19/28 and case polarity 18/24 then; the two findings stay known misses
+    letter = parse_letter("Case Number: CM16-0000009\nCLINICAL CASE SUMMARY\nChronic pain.\n"
+                          "IMR ISSUES, DECISIONS AND RATIONALES\nPhysical therapy: Upheld\n"
+                          "Claims Administrator guideline: Decision based on MTUS.\nDecision rationale: " + row["text"] + "\n")
+    [sentence] = extract_letter(letter).items[0].sentences
+    assert sentence.value["role"] == row["role"]
+    if "known_miss" not in row:
+        assert sentence.value["polarity"] == row["polarity"]

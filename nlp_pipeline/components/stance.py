@@ -5,7 +5,7 @@ there is no documentation of ...", "As such, the 6 sessions requested are within
 the guideline quotations around them. A sentence is about the case when it says so ("In this case", "In
 the case of this worker"), measures the request against a limit ("would exceed", "is in excess of") or
 opens with a conclusion ("Therefore", "As such"), or else when it refers to the patient, the records or
-the request ("was not provided", "Treatment to date") without quoting a guideline ("According to the
+the request ("was not provided", "Treatment to date", "MRI showed", a calendar date) without quoting a guideline ("According to the
 ACOEM Guidelines, ...", "ODG recommends ...") or stating a rule ("If ...", "After 4-6 weeks, if ...",
 "recommended when ...", "may be appropriate").
 Its polarity is ``against`` when it holds a negating, excess or weaning word outside a neutral phrase
@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span
 
 from nlp_pipeline.components._spans import group
 from nlp_pipeline.components.sentences import first_word
-from nlp_pipeline.extensions import SENTENCES_KEY, STANCE_KEY
+from nlp_pipeline.extensions import SENTENCES_KEY, SPANS_KEY, STANCE_KEY
 
 _CONCESSIVE = {"while", "although", "though", "whereas", "despite"}
 _POLAR = {"STANCE_AGAINST", "STANCE_FOR"}
@@ -54,16 +54,19 @@ class StanceTagger:
         if doc._.imr_region not in self.regions:
             return doc
         markers = _with_negated_excess(list(group(doc, STANCE_KEY)))
+        dates = [s.start for s in group(doc, SPANS_KEY) if s.label_ == "DATE"]
         for sent in doc.sents:
             if sent.text.strip():
                 span = Span(doc, sent.start, sent.end, label="SENTENCE")
-                span._.imr_value = self.classify(sent, [m for m in markers if sent.start <= m.start < sent.end])
+                span._.imr_value = self.classify(sent, [m for m in markers if sent.start <= m.start < sent.end],
+                                                 dated=any(sent.start <= d < sent.end for d in dates))
                 sentences.append(span)
         return doc
 
     @staticmethod
-    def classify(sent: Span, markers: list[Span]) -> dict[str, str]:
-        """Role and polarity of one sentence from the stance markers inside it."""
+    def classify(sent: Span, markers: list[Span], dated: bool = False) -> dict[str, str]:
+        """Role and polarity of one sentence from the stance markers inside it (``dated``: it holds a calendar
+        date, which refers to the case as its records do)."""
         opening = first_word(sent)
         first = sent.start if opening is None else opening.i
         comma = next((t.i for t in sent if t.text == ","), None)
@@ -73,7 +76,7 @@ class StanceTagger:
         # a rule opens with its condition, or states it right after an opening phrase ("After 6 weeks, if ...")
         quotes = any(m.label_ == "STANCE_GUIDELINE"
                      or (m.label_ == "STANCE_CONDITION" and m.start in openers) for m in markers)
-        about_case = explicit or (not quotes and any(m.label_ == "STANCE_CASE" for m in markers))
+        about_case = explicit or (not quotes and (dated or any(m.label_ == "STANCE_CASE" for m in markers)))
         polarity = _polarity(sent, first, comma, markers)
         return {"role": "case" if about_case else "guideline", "polarity": polarity}
 
