@@ -79,15 +79,18 @@ def medication_shape(text: str) -> tuple[str, ...]:
 
 def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = "", text: str = ""
                         ) -> dict[str, Any] | None:
-    """The service an item requests: the first treatment named in its heading (a surgical-context word
-    such as "Associated surgical service" or "evaluation" yields to the service it qualifies; a treatment word
-    that begins a compound adjective in ``text``, the letter, qualifies the noun after it: "wheelchair-accessible
-    van transportation"; a test, imaging or electrodiagnostic study named as a pre- or post-operative or associated
-    surgical service is a service of the surgery, "Pre-operative EKG"); else, when the title has the shape of a medication order (a strength or a
-    dosage form, :func:`medication_shape`), a medication whose name and class stay unknown; else the service its
-    head word names (:func:`head_treatment`); else the first treatment the claims administrator's guideline line
-    names. The IMR's own guideline line and rationale are
-    never read here, so the request reads the same before review as after."""
+    """The service an item requests, read from its heading, never from what the IMR wrote (its guideline line
+    and rationale), so the request reads the same before review as after:
+
+    - the first treatment the heading names, where a surgical-context word ("Associated surgical service",
+      "evaluation") yields to the service it qualifies, a treatment word that begins a compound adjective in
+      ``text`` (the letter) qualifies the noun after it ("wheelchair-accessible van transportation"), and a
+      test, image or electrodiagnostic study a surgical service names is that surgery's workup ("Pre-operative
+      EKG");
+    - else, when the title has the shape of a medication order (a strength or a dosage form,
+      :func:`medication_shape`), a medication whose name and class stay unknown;
+    - else the service its head word names (:func:`head_treatment`);
+    - else the first treatment the claims administrator's guideline line names."""
     named = [e for e in heading if e.label == "TREATMENT"]
     named = [e for e in named if not _MODIFIER.match(text, e.end)] or named
     if not named:

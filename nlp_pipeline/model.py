@@ -167,8 +167,10 @@ class OutcomeModel:
     def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None) -> list[Prediction]:
         """Draft mode: an item whose rationale is not written yet is predicted by the facts model (the rationale
         model would read an empty rationale, which no training item has), said so in its first reason."""
+        if self.mode != "draft":
+            return predictions
         unwritten = [p.item_index for p in predictions if not _written(letter.items[p.item_index].rationale)]
-        if self.mode != "draft" or not unwritten or self.facts_model is None:
+        if not unwritten or self.facts_model is None:
             return predictions
         by_facts = self.facts_model.predict_letter(letter, docs=docs)
         for index in unwritten:  # the draft's warnings stay: its missing rationale is news to a drafter
