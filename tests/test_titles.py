@@ -147,3 +147,12 @@ def test_a_head_word_is_never_a_treatment_name_too():
     names = {r["pattern"].lower() for r in pattern_rows("treatments") if isinstance(r["pattern"], str)}
     heads = {word for row in pattern_rows("heads") for word in row["head"].lower().split("|")}
     assert heads and not heads & names
+
+
+@pytest.mark.parametrize(("summary", "requested"), [
+    ("He was referred for physical therapy, twice weekly for 4 weeks.", 8),  # a referral for a course requests it
+    ("The RFA dated 10/1/16 requests PT x 12 for the low back.", 12),
+    ("Per the 9/1/16 RFA, the requested treatment included physical therapy 3x4.", 12),
+])
+def test_a_request_stated_in_the_summary_in_other_words(summary, requested, script):
+    assert script("eval_amounts").read_requested([{"title": "Physical therapy", "summary": summary}]) == [requested]
