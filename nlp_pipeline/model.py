@@ -110,6 +110,11 @@ class OutcomeModel:
         return linear_parts(self.estimator)
 
     @cached_property
+    def layout_columns(self) -> frozenset[int]:
+        """The columns of the review's layout (the ``letter`` family: context, not a medical reason), once per model."""
+        return frozenset(j for j, name in enumerate(self.parts.names) if family_of(name) == "letter")
+
+    @cached_property
     def facts_model(self) -> OutcomeModel | None:
         """Draft mode: the facts model that predicts an item whose rationale is not written yet (loaded when first
         needed; None when there is none beside this model or it cannot be loaded)."""
@@ -156,7 +161,7 @@ class OutcomeModel:
             rest = [c for _, c in ranked[TOP_EVIDENCE:]]
             if rest:
                 evidence += (Evidence(SMALLER, round(sum(rest), 6), f"{len(rest)} smaller contributions together"),)
-            context = sum(c for j, c in ranked if family_of(names[j]) == "letter")
+            context = sum(c for j, c in shares.items() if j in self.layout_columns)
             balance = {"case": round(score - intercept - context, 6), "context": round(context, 6)}
             reasons = [reason(e, item_facts, facts) for e in _reasons_first(e for e in evidence if e.feature != SMALLER)]
             unread = unread_warnings(item.title, item_facts)

@@ -47,6 +47,7 @@ _WEEK = r"w(?:ee)?k"
 _UNIT_WORD = r"session|visit|treatment|appointment|injection|unit|trip"
 _TIMES_NUMBER = rf"(?:times|x)\s*{_NUM}"
 _MORE = r"more|additional|further"
+_COUNT_GUARD = rf"{_UNIT_WORD}|{_MORE}"
 _PREPOSITION = r"(?:for|to|of|in|and|or|with|at|on|over|per|each|from|by|as|times|x)"
 _UNIT_COMMA = rf"(?:{_UNIT_WORD})s?\s*,"  # a unit word and the comma before a count written after it
 # what a match's first character must be (each pattern's third field), put before the pattern as a lookahead:
@@ -67,10 +68,11 @@ _PATTERNS = [
     ("times", _TIMES_NUMBER, "number", rf"\b(?P<a>{_NUM})\s*(?:times|x)\s*(?P<b>{_NUM})\b"
               rf"(?:\s*(?:weeks?|wks?)\b|(?!\s*(?:months?|days?|hours?|%|mg)))"
               rf"(?:\s*{_UNIT})?(?:\s*\((?P<paren>\d{{1,3}})\))?"),
-    # "6 of 8 authorized sessions", "four of the twelve visits": the part done or given of a course
-    ("part_of", _UNIT_WORD, "number", rf"\b(?P<n>{_RANGE})\s+of\s+(?:the\s+)?{_NUM}\s+{_UNIT}"),
-    # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"
-    ("count", _UNIT_WORD, "number", rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?\s*{_UNIT}"),
+    # "six (6) sessions", "12 sessions", "8 additional visits", "3-6 treatments"; the part done or given of a course,
+    # "6 of 8 authorized sessions", "four of the twelve visits"; a count whose unit is the one just named, "4
+    # sessions were authorized and 8 more were requested" (one pattern: each number of a text is tried once)
+    ("count", _COUNT_GUARD, "number", (rf"\b(?P<n>{_RANGE})(?:\s*\(\d{{1,3}}\))?(?:\s*(?:of\s+(?:the\s+)?{_NUM}\s+)?{_UNIT}"
+                                       rf"|\s+(?:{_MORE})\b(?=\s+(?:were|was|are|is|have|has|had|will|would|being)\b))")),
     # "x8 visits", "X16 visits", "times 12", "sessions #8", "#6"
     ("marked", None, None, rf"(?:\b(?:x|times)\s*|#\s*)(?P<n>\d{{1,3}})\b(?!\s*(?:weeks?|wks?|months?|days?|hours?|cm|mm|inch|in\b))"
                rf"(?:\s*{_UNIT})?"),
@@ -78,9 +80,6 @@ _PATTERNS = [
     # a word other than a preposition counts that word ("TENS unit, 8 pairs", "sessions, 6 weeks")
     ("count_after", _UNIT_COMMA, "letter", (rf"\b{_UNIT}\s*,\s*(?P<n>{_RANGE})\b"
                                             rf"(?!\s*(?:%|(?!{_PREPOSITION}\b)[a-z]))")),
-    # a count whose unit is the one just named: "4 sessions were authorized and 8 more were requested"
-    ("elided", _MORE, "number", (rf"\b(?P<n>{_RANGE})\s+(?:more|additional|further)\b"
-                                 rf"(?=\s+(?:were|was|are|is|have|has|had|will|would|being)\b)")),
     # "QTY: 8", "quantity 30", "(quantity: 12)"
     ("qty", None, None, rf"\b(?:qty|quantity)\s*:?\s*(?P<n>\d{{1,3}}|{_WORD_NUM})\b"),
     # "series of 3", "a series of three injections": so many of the requested thing
@@ -110,6 +109,7 @@ _LOOK_BACK = 30
 # ("thirty tablets" too); a number followed by its schedule is a dose, not an amount ("1 tablet twice daily")
 _DOSE_SCHEDULE = (r"by\s+mouth|po\b|orally|daily|nightly|once|twice|three|four|every|at\s+bedtime|as\s+needed|prn\b|"
                   r"[bt]id\b|qid\b|qhs\b|q\.?\s?\d|a\s+day|per\s+day")
+_COUNTED_GUARD = re.compile(r"tab|cap|patch|pill|film|count", re.IGNORECASE)  # the words _COUNTED cannot match without
 _COUNTED = re.compile(rf"(?=[\d{''.join(sorted({w[0] for w in _WORDS}))}])\b(?P<qty>\d{{1,4}}|{_WORD_NUM})\s*"
                       rf"(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|pills?|films?|count)\b"
                       rf"(?!\s*(?:mg|%|{_DOSE_SCHEDULE}))", re.IGNORECASE)
@@ -138,7 +138,7 @@ def reads_as_ascii(text: str) -> bool:
 
 
 _ASCII = {pattern: _ascii_twin(pattern)
-          for pattern in (_DRUG, _DISPENSED, _HASH_AMOUNT, _COUNTED, _DRUG_BEFORE,
+          for pattern in (_DRUG, _DISPENSED, _HASH_AMOUNT, _COUNTED, _COUNTED_GUARD, _DRUG_BEFORE,
                           *(tail for tail, _ in _BEFORE_AMOUNT), *(p for _, _, p in _COMPILED))}
 # a guard read on an ASCII text's lower-case copy, case-sensitively: the same answer as the guard itself there (its
 # words are written in lower case), about five times faster
@@ -260,7 +260,7 @@ def find_quantities(text: str) -> list[Quantity]:
             if before and free(before.start(), match.end()):
                 keep(before.start(), match.end(), {"kind": "drug", **described(before), "quantity": int(match["qty"])})
                 break
-    for match in rx(_COUNTED).finditer(text):
+    for match in rx(_COUNTED).finditer(text) if rx(_COUNTED_GUARD).search(text) else ():
         if free(*match.span()) and rx(_DRUG_BEFORE).search(text, 0, match.start()):
             keep(*match.span(), {"kind": "drug", "quantity": number(match["qty"])})
     present: dict[re.Pattern, bool] = {}  # each guard searched for once per text
