@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
-from scipy.special import expit
 
 from nlp_pipeline.case_request import request_text
 from nlp_pipeline.errors import ModelError
@@ -22,7 +21,15 @@ from nlp_pipeline.explain import evidence_for
 from nlp_pipeline.facts import unread_warnings
 from nlp_pipeline.features import family_of, item_features
 from nlp_pipeline.letters import load_letter, parse_letter
-from nlp_pipeline.model_files import METADATA_FILE, MODEL_FILE, MODELS_DIR, checked_files, sha256  # noqa: F401
+from nlp_pipeline.linear import LinearModel
+from nlp_pipeline.model_files import (  # noqa: F401
+    METADATA_FILE,
+    MODEL_FILE,
+    MODELS_DIR,
+    checked_files,
+    checked_linear,
+    sha256,
+)
 from nlp_pipeline.pipeline import extract_letter
 from nlp_pipeline.qa import qa_reading
 from nlp_pipeline.reasons import reason
@@ -43,32 +50,47 @@ SMALLER = "smaller_contributions"
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the libraries a model file depends on."""
+    """Versions of the libraries a model file depends on (read from their installed metadata: nothing imported)."""
     import platform
+    from importlib.metadata import version
 
-    import scipy
-    import skops
-    import sklearn
-    import spacy
-
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "skops": skops.__version__,
-            "numpy": np.__version__, "scipy": scipy.__version__, "spacy": spacy.__version__}
+    return {"python": platform.python_version(),
+            **{name: version(name) for name in ("scikit-learn", "skops", "numpy", "scipy", "spacy")}}
 
 
 def load_model(path: str | Path | None = None, mode: str = "draft") -> "OutcomeModel":
-    """Load a model folder (default: the shipped ``models/<mode>``), refusing unsafe or altered files."""
+    """Load a model folder (default: the shipped ``models/<mode>``), refusing unsafe or altered files. The
+    prediction path reads the model's arrays (``linear.npz``, :mod:`nlp_pipeline.linear`) with numpy alone; a model
+    saved without them is read from its skops file."""
+    model_file, metadata = checked_files(path, mode)
+    linear = checked_linear(model_file, metadata)
+    # a draft model predicts an item with no rationale yet by the facts model beside it (models/facts for models/x)
+    facts_dir = Path(model_file).parent.parent / "facts" if metadata.get("mode") == "draft" else None
+    if linear is not None:
+        return OutcomeModel(metadata, LinearModel.load(linear), facts_dir, model_file)
+    estimator = _load_estimator(model_file, metadata)
+    model = OutcomeModel(metadata, _linear_model(estimator), facts_dir, model_file)
+    model.__dict__["estimator"] = estimator  # already loaded
+    return model
+
+
+def _load_estimator(model_file: Path, metadata: dict[str, Any]):
+    """The fitted scikit-learn pipeline of a model's skops file, its types audited before anything is built."""
     import skops.io
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    model_file, metadata = checked_files(path, mode)
     _warn_on_version_drift(metadata.get("versions", {}))
     try:  # skops audits the file's types against the trusted list before it builds anything
-        estimator = skops.io.load(model_file, trusted=TRUSTED_TYPES)
+        return skops.io.load(model_file, trusted=TRUSTED_TYPES)
     except UntrustedTypesFoundException as err:
         raise ModelError(f"{model_file}: contains types that are not trusted ({err})") from None
-    # a draft model predicts an item with no rationale yet by the facts model beside it (models/facts for models/x)
-    facts_dir = Path(model_file).parent.parent / "facts" if metadata.get("mode") == "draft" else None
-    return OutcomeModel(estimator, metadata, facts_dir)
+
+
+def _linear_model(estimator) -> LinearModel:
+    """The arrays the prediction path reads, taken from a fitted pipeline."""
+    from nlp_pipeline.estimator import linear_parts
+
+    return LinearModel.from_parts(linear_parts(estimator))
 
 
 def _warn_on_version_drift(saved: dict[str, str]) -> None:
@@ -88,9 +110,16 @@ _UNREAD_PARTS = {"draft": (), "facts": ("rationale",)}
 class OutcomeModel:
     """A loaded model: predicts each item of a letter with its explanation."""
 
-    estimator: Any
     metadata: dict[str, Any]
+    parts: LinearModel  # what predicting reads: the calibrated linear model's arrays
     facts_dir: Path | None = None  # draft mode: the facts model for items with no rationale yet
+    model_file: Path | None = None  # the skops file, the model of record
+
+    @cached_property
+    def estimator(self):
+        """The fitted scikit-learn pipeline (loaded from the skops file when first asked: predicting never needs
+        it)."""
+        return _load_estimator(self.model_file, self.metadata)
 
     @property
     def mode(self) -> str:
@@ -101,13 +130,6 @@ class OutcomeModel:
     def threshold(self) -> float:
         """The probability from which an item is predicted Overturned."""
         return float(self.metadata["threshold"])
-
-    @cached_property
-    def parts(self):
-        """The fitted estimator taken apart (:func:`nlp_pipeline.estimator.linear_parts`), once per model."""
-        from nlp_pipeline.estimator import linear_parts
-
-        return linear_parts(self.estimator)
 
     @cached_property
     def layout_columns(self) -> frozenset[int]:
@@ -149,12 +171,12 @@ class OutcomeModel:
         facts = extract_letter(letter, docs=docs)
         parts = self.parts
         names = parts.names
-        intercept = float(-(parts.slope * parts.classifier.intercept_[0] + parts.offset))
+        intercept = parts.intercept
         rows = [item_features(letter, item, facts, self.mode) for item in letter.items]
         out = []
         for item, row, shares in zip(letter.items, rows, parts.contributions([row.values for row in rows])):
             score = intercept + sum(shares.values())
-            p_model = float(expit(score))  # the calibrated probability: the sigmoid of the summed log-odds
+            p_model = _logistic(score)  # the calibrated probability: the sigmoid of the summed log-odds
             ranked = [(j, c) for j, c in sorted(shares.items(), key=lambda kv: -abs(kv[1])) if c]
             item_facts = facts.items[item.index]
             evidence = tuple(evidence_for(names[j], c, row, letter, item, item_facts) for j, c in ranked[:TOP_EVIDENCE])
@@ -245,8 +267,15 @@ def _shorten(text: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _logistic(score: float) -> float:
+    """1 / (1 + e^-score), as scipy's ``expit`` computes it (0.0 and 1.0 at the far ends, no overflow error)."""
+    with np.errstate(over="ignore"):
+        return float(1.0 / (1.0 + np.exp(-np.float64(score))))
+
+
 def save_model(estimator, out_dir: str | Path, metadata: dict[str, Any]) -> Path:
-    """Write ``model.skops`` and ``metadata.json`` (with the file's SHA-256 and library versions)."""
+    """Write ``model.skops``, the arrays the prediction path reads (``linear.npz``) and ``metadata.json`` (with
+    both files' SHA-256 and the library versions)."""
     import skops.io
 
     out = Path(out_dir)
@@ -256,6 +285,7 @@ def save_model(estimator, out_dir: str | Path, metadata: dict[str, Any]) -> Path
     untrusted = [t for t in skops.io.get_untrusted_types(file=model_file) if t not in TRUSTED_TYPES]
     if untrusted:
         raise ModelError(f"the model holds types outside the trusted list: {untrusted}")
-    full = {**metadata, "sha256": sha256(model_file), "versions": library_versions()}
+    linear = _linear_model(estimator).save(out)
+    full = {**metadata, "sha256": sha256(model_file), "linear_sha256": sha256(linear), "versions": library_versions()}
     (out / METADATA_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out

@@ -40,6 +40,20 @@ def _resolve(path: str | Path | None, mode: str) -> tuple[Path, Path]:
     return model_file, metadata_file
 
 
+def checked_linear(model_file: Path, metadata: dict[str, Any]) -> Path | None:
+    """The model's ``linear.npz`` (:mod:`nlp_pipeline.linear`) once its SHA-256 matches the metadata's; None for a
+    model saved without one (its skops file is then read); raises :class:`ModelError` for a missing or altered one."""
+    expected = metadata.get("linear_sha256")
+    if expected is None:
+        return None
+    path = model_file.parent / "linear.npz"
+    if not path.exists():
+        raise ModelError(f"{path}: missing (its SHA-256 is in {METADATA_FILE})")
+    if sha256(path) != expected:
+        raise ModelError(f"{path}: SHA-256 does not match {METADATA_FILE}; the file was altered or mismatched")
+    return path
+
+
 def checked_files(path: str | Path | None = None, mode: str = "draft") -> tuple[Path, dict[str, Any]]:
     """The model file and the metadata of a model folder (default: the shipped ``models/<mode>``), after the
     checks that need no loading; raises :class:`ModelError` naming what is wrong."""

@@ -15,7 +15,13 @@ from nlp_pipeline.case_request import request_text
 from nlp_pipeline.cli import main
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.letters import load_letter, parse_letter
-from nlp_pipeline.model import METADATA_FILE, MODEL_FILE, MODELS_DIR, load_model, save_model
+from nlp_pipeline.model import (
+    METADATA_FILE,
+    MODEL_FILE,
+    MODELS_DIR,
+    load_model,
+    save_model,
+)
 from tests.conftest import shared_letter_paths
 
 RECORD_KEYS = {"source", "case_number", "item_index", "item", "stated_decision", "predicted", "p_overturned",
@@ -99,6 +105,45 @@ def test_tampered_model_file_is_refused(tmp_path):
         load_model(folder)
 
 
+def test_tampered_arrays_file_is_refused(tmp_path):
+    folder = _copy_shipped(tmp_path)
+    data = bytearray((folder / "linear.npz").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / "linear.npz").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="linear.npz: SHA-256"):
+        load_model(folder)
+    (folder / "linear.npz").unlink()
+    with pytest.raises(ModelError, match="missing"):
+        load_model(folder)
+
+
+def test_a_model_saved_without_its_arrays_is_read_from_its_skops_file(tmp_path, draft_model, example_draft):
+    """A model folder written before linear.npz existed still loads, and predicts the same."""
+    folder = _copy_shipped(tmp_path)
+    (folder / "linear.npz").unlink()
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    metadata.pop("linear_sha256")
+    (folder / METADATA_FILE).write_text(json.dumps(metadata))
+    older = load_model(folder)
+    assert [(p.p_overturned, p.score) for p in older.predict(example_draft)] == [
+        (p.p_overturned, p.score) for p in draft_model.predict(example_draft)]
+
+
+def test_predicting_imports_neither_scikit_learn_nor_skops():
+    """The prediction path reads the model's arrays with numpy: scikit-learn, scipy and skops stay unimported
+    (they were most of a batch's start-up)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLE_DRAFT, ROOT
+
+    code = ("import sys\nfrom nlp_pipeline.model import load_model\n"
+            f"load_model(mode='draft').predict({str(EXAMPLE_DRAFT)!r})\n"
+            "print(sorted(m for m in ('sklearn', 'skops', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize("name", ["model.pkl", "model.joblib"])
 def test_pickle_and_joblib_files_are_refused(tmp_path, name):
     path = tmp_path / name
@@ -115,13 +160,20 @@ def test_pickle_disguised_as_skops_is_refused(tmp_path):
         load_model(folder)
 
 
-def test_other_library_versions_warn(tmp_path):
+def test_other_library_versions_warn_when_the_skops_file_is_read(tmp_path):
+    """Predictions read the model's plain arrays, which no library version changes; the scikit-learn pipeline
+    read from the skops file may differ, so reading it warns."""
+    import warnings
+
     folder = _copy_shipped(tmp_path)
     metadata = json.loads((folder / METADATA_FILE).read_text())
     metadata["versions"]["scikit-learn"] = "0.0.1"
     (folder / METADATA_FILE).write_text(json.dumps(metadata))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = load_model(folder)
     with pytest.warns(UserWarning, match="other library versions"):
-        load_model(folder)
+        assert model.estimator is not None
 
 
 def test_training_twice_with_one_seed_gives_the_same_model(seeds_dir, letters_dir):
@@ -407,6 +459,7 @@ class _NotTrusted:
 
 
 def test_a_model_holding_an_untrusted_type_is_refused_before_it_is_built(tmp_path):
+    """The skops file is audited whenever it is read (predicting reads the plain arrays beside it instead)."""
     import skops.io
 
     from nlp_pipeline.model import sha256
@@ -416,6 +469,29 @@ def test_a_model_holding_an_untrusted_type_is_refused_before_it_is_built(tmp_pat
     metadata = json.loads((folder / METADATA_FILE).read_text())
     (folder / METADATA_FILE).write_text(json.dumps({**metadata, "sha256": sha256(folder / MODEL_FILE)}))
     with pytest.raises(ModelError, match="not trusted.*_NotTrusted"):
+        assert load_model(folder).estimator is None  # never reached: reading the skops file raises
+    (folder / "linear.npz").unlink()
+    metadata.pop("linear_sha256")
+    (folder / METADATA_FILE).write_text(json.dumps({**metadata, "sha256": sha256(folder / MODEL_FILE)}))
+    with pytest.raises(ModelError, match="not trusted.*_NotTrusted"):
+        load_model(folder)  # a model without its arrays is read from the skops file at once
+
+
+def _with_object_arrays(folder: Path) -> None:
+    """Replace a model folder's arrays by a file holding a pickled object, its SHA-256 recorded as if genuine."""
+    from nlp_pipeline.model import sha256
+
+    with (folder / "linear.npz").open("wb") as handle:
+        np.savez(handle, names=np.array([{"a": 1}], dtype=object), scale=np.ones(1), factor=np.ones(1),
+                 intercept=np.zeros(1))
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    (folder / METADATA_FILE).write_text(json.dumps({**metadata, "linear_sha256": sha256(folder / "linear.npz")}))
+
+
+def test_an_arrays_file_holding_python_objects_is_refused(tmp_path):
+    folder = _copy_shipped(tmp_path)
+    _with_object_arrays(folder)
+    with pytest.raises(ModelError, match="not a model's arrays file"):
         load_model(folder)
 
 
@@ -428,19 +504,13 @@ def test_a_tampered_model_is_refused_before_any_worker_starts(tmp_path):
 
 
 def test_a_model_the_workers_cannot_load_gives_error_records_not_a_hang(tmp_path, capsys):
-    import skops.io
-
-    from nlp_pipeline.model import sha256
-
     folder = _copy_shipped(tmp_path)
-    skops.io.dump({"estimator": _NotTrusted()}, folder / MODEL_FILE)
-    metadata = json.loads((folder / METADATA_FILE).read_text())
-    (folder / METADATA_FILE).write_text(json.dumps({**metadata, "sha256": sha256(folder / MODEL_FILE)}))
+    _with_object_arrays(folder)  # its files pass the main process's checks; loading them fails in the workers
     code = main(["predict", "--model", str(folder), "--jobs", "2", "--quiet", "--format", "jsonl",
                  "examples/draft_letter.txt", "examples/facts_request.txt"])
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 1 and len(records) == 2
-    assert all("not trusted" in r["error"] for r in records)
+    assert all("not a model's arrays file" in r["error"] for r in records)
 
 
 @pytest.mark.parametrize("mode", ["draft", "facts"])

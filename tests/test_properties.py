@@ -200,3 +200,22 @@ def test_named_columns_transform_gives_the_dict_vectorizers_matrix(rows):
     fitted = NamedColumns(sort=True).fit([{"a": 1.0, "b": 2.0, "c": "x", "words:pain": 1.0, "z": 0.0}])
     fast, plain = fitted.transform(rows), DictVectorizer.transform(fitted, rows)
     assert fast.shape == plain.shape and (fast != plain).nnz == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(_NAMES, st.floats(-1e6, 1e6) | st.integers(0, 5) | st.sampled_from(["x", "y"]),
+                                max_size=6), min_size=1, max_size=5))
+def test_the_saved_arrays_give_the_fitted_pipelines_contributions(rows):
+    # what predicting reads (nlp_pipeline.linear, numpy alone) against the fitted pipeline taken apart
+    import numpy as np
+
+    from nlp_pipeline.estimator import LinearParts, NamedColumns
+    from nlp_pipeline.linear import LinearModel
+
+    vectorize = NamedColumns(sort=True).fit([{"a": 1.0, "b": 2.0, "c": "x", "words:pain": 1.0, "z": 0.0}])
+    classifier = type("Fitted", (), {"coef_": np.array([[0.5, -1.25, 2.0, 0.0, 3.5]]), "intercept_": np.array([0.3])})
+    weights = type("Weights", (), {"scale": lambda self: np.array([1.0, 0.5, 1.0, 2.0, 1.0])})()
+    parts = LinearParts(vectorize, weights, classifier, -1.7, 0.2)
+    arrays = LinearModel.from_parts(parts)
+    assert arrays.contributions(rows) == parts.contributions(rows)
+    assert arrays.intercept == -(parts.slope * classifier.intercept_[0] + parts.offset)

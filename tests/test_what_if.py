@@ -40,14 +40,15 @@ def test_a_request_brought_within_its_allowance_never_lowers_p_overturned(mode, 
 
 
 def test_the_models_keep_the_signs_the_features_declare(draft_model, facts_model):
+    from nlp_pipeline.estimator import linear_parts
     from nlp_pipeline.features import SIGNS
 
     for model in (draft_model, facts_model):
-        parts = model.parts
-        assert parts.slope < 0  # the sigmoid calibration rises with the decision function
-        for column, name in enumerate(parts.names):
+        assert linear_parts(model.estimator).slope < 0  # the sigmoid calibration rises with the decision function
+        # so each column's factor in the arrays predictions read (-slope x coefficient) has its coefficient's sign
+        for column, name in enumerate(model.parts.names):
             if name in SIGNS:
-                assert SIGNS[name] * parts.classifier.coef_[0][column] >= 0, name
+                assert SIGNS[name] * model.parts.factor[column] >= 0, name
 
 
 def _letters(letters_dir, count=6):

@@ -102,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
     check_batch_arguments(args.parser, args)
     try:
         if args.jobs > 1:  # the workers load it; here only its files are checked, so the workers start at once
-            from nlp_pipeline.model_files import checked_files
+            from nlp_pipeline.model_files import checked_files, checked_linear
 
-            checked_files(args.model, args.mode)
+            checked_linear(*checked_files(args.model, args.mode))
         else:
             _load(args.model, args.mode)
     except ModelError as err:
