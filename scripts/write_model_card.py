@@ -109,8 +109,9 @@ def main() -> None:
         "so every contribution to the log-odds is exact. **Nothing is set by hand:** the family weights and C are chosen by "
         "a grouped `GridSearchCV` among the candidates of `nlp_pipeline.estimator.SEARCH`, the cut by "
         "`TunedThresholdClassifierCV` (draft: F1 of Overturned, a QA flag; facts: balanced accuracy, find the items "
-        "with a chance), inside every outer fold of the evaluation. Saved with skops (no pickle) and a SHA-256 in "
-        "`metadata.json`.", "",
+        "with a chance), inside every outer fold of the evaluation. Saved with skops (no pickle), the model of record, "
+        "beside the plain arrays predicting reads (`linear.npz`: column names, family weights, calibrated "
+        "coefficients and intercept; numpy alone, pickles refused), each with its SHA-256 in `metadata.json`.", "",
         "Rationale model features (chosen: " + json.dumps(metadata["draft"]["selection"]["params"]) + "): how the "
         "rationale's sentences about the case lean (for / against / neutral, `patterns/stance.jsonl`), the request's "
         "shape and amount against the guideline allowance, and word n-grams of the title, the rationale's last "
