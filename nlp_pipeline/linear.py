@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-LINEAR_FILE = "linear.npz"
+from nlp_pipeline.model_files import LINEAR_FILE
+
 SEPARATOR = "="  # a text value's column is "name=value", as scikit-learn's DictVectorizer names it
 
 
@@ -66,7 +67,7 @@ class LinearModel:
         path = Path(folder) / LINEAR_FILE
         with path.open("wb") as handle:
             np.savez_compressed(handle, names=self.names, scale=self.scale, factor=self.factor,
-                     intercept=np.array([self.intercept]))
+                                intercept=np.array([self.intercept]))
         return path
 
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any
 from nlp_pipeline.errors import ModelError
 
 MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
+LINEAR_FILE = "linear.npz"  # the arrays predicting reads (nlp_pipeline.linear)
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill"}
 
@@ -46,7 +47,7 @@ def checked_linear(model_file: Path, metadata: dict[str, Any]) -> Path | None:
     expected = metadata.get("linear_sha256")
     if expected is None:
         return None
-    path = model_file.parent / "linear.npz"
+    path = model_file.parent / LINEAR_FILE
     if not path.exists():
         raise ModelError(f"{path}: missing (its SHA-256 is in {METADATA_FILE})")
     if sha256(path) != expected:

@@ -5,9 +5,9 @@ there is no documentation of ...", "As such, the 6 sessions requested are within
 the guideline quotations around them. A sentence is about the case when it says so ("In this case", "In
 the case of this worker"), measures the request against a limit ("would exceed", "is in excess of") or
 opens with a conclusion ("Therefore", "As such"), or else when it refers to the patient, the records or
-the request ("was not provided", "Treatment to date", "MRI showed", a calendar date) without quoting a guideline ("According to the
-ACOEM Guidelines, ...", "ODG recommends ...") or stating a rule ("If ...", "After 4-6 weeks, if ...",
-"recommended when ...", "may be appropriate").
+the request ("was not provided", "Treatment to date", "MRI showed", a calendar date) without quoting a
+guideline ("According to the ACOEM Guidelines, ...", "ODG recommends ...") or stating a rule ("If ...",
+"After 4-6 weeks, if ...", "recommended when ...", "may be appropriate").
 Its polarity is ``against`` when it holds a negating, excess or weaning word outside a neutral phrase
 ("do not address") or a supportive one ("has not responded to conservative care"), else ``for`` when it
 holds a supportive word, else ``neutral``; in a sentence opening with a concession ("While X was not
