@@ -110,7 +110,7 @@ _LOOK_BACK = 30
 _DOSE_SCHEDULE = (r"by\s+mouth|po\b|orally|daily|nightly|once|twice|three|four|every|at\s+bedtime|as\s+needed|prn\b|"
                   r"[bt]id\b|qid\b|qhs\b|q\.?\s?\d|a\s+day|per\s+day")
 _COUNTED_GUARD = re.compile(r"tab|cap|patch|pill|film|count", re.IGNORECASE)  # the words _COUNTED cannot match without
-_COUNTED = re.compile(rf"(?=[\d{''.join(sorted({w[0] for w in _WORDS}))}])\b(?P<qty>\d{{1,4}}|{_WORD_NUM})\s*"
+_COUNTED = re.compile(rf"{_FIRST['number']}\b(?P<qty>\d{{1,4}}|{_WORD_NUM})\s*"
                       rf"(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|pills?|films?|count)\b"
                       rf"(?!\s*(?:mg|%|{_DOSE_SCHEDULE}))", re.IGNORECASE)
 # what makes "QTY: 60" a drug amount: a strength or a dosage form before it
@@ -176,14 +176,15 @@ def number_range(text: str | None) -> tuple[int, int] | None:
     """``"6-10"`` → (6, 10), ``"six"`` → (6, 6), ``"twenty-four"`` → (24, 24); None when no number is there."""
     if not text:
         return None
+    text = text.strip()
     whole = number(text)
     if whole is not None:
         return (whole, whole)
-    for separator in _SEPARATOR.finditer(text.strip()):
-        parts = number(text.strip()[:separator.start()]), number(text.strip()[separator.end():])
+    for separator in _SEPARATOR.finditer(text):  # the separator with a number on each side ("twenty-four to thirty")
+        parts = number(text[:separator.start()]), number(text[separator.end():])
         if None not in parts:
             return (min(parts), max(parts))
-    parts = [number(p) for p in _SEPARATOR.split(text.strip(), maxsplit=1)]
+    parts = [number(p) for p in _SEPARATOR.split(text, maxsplit=1)]
     parts = [p for p in parts if p is not None]
     return (min(parts), max(parts)) if parts else None
 

@@ -137,6 +137,14 @@ def test_every_drug_amount_pattern_needs_a_hash(data):
         assert "#" in data.draw(st.from_regex(pattern))
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_dosage_amount_is_tried_only_on_a_text_holding_a_dosage_word(data):
+    # find_quantities tries _COUNTED ("30 tablets", "thirty tablets") only where _COUNTED_GUARD finds a word
+    text = data.draw(st.from_regex(quantities._COUNTED))
+    assert quantities._COUNTED_GUARD.search(text)
+
+
 _STARTED = [(name, source) for name, _, start, source in quantities._PATTERNS if start]
 
 
