@@ -208,12 +208,19 @@ def _decided_by(prediction) -> str:
     return f"facts model (Overturned from {prediction.threshold:.3f})"
 
 
-def balance_text(score: float, intercept: float, balance: dict[str, float]) -> str:
-    """How the model's log-odds add up, in words (the table and the page say it alike): where it starts, what the
-    case and the request add, what the review's layout adds (context, not a medical reason; left out when 0)."""
+def balance_text(prediction) -> str | None:
+    """How a prediction's log-odds add up, in words (the table and the page say it alike; ``prediction``: a
+    Prediction or its record): where it starts, what the case and the request add, what the review's layout adds
+    (context, not a medical reason; left out when 0). None where the verdict decided or no model score is kept."""
+    def get(name: str):  # a record may lack a field (one written by an older version)
+        return prediction.get(name) if isinstance(prediction, dict) else getattr(prediction, name, None)
+
+    balance = get("balance")
+    if get("basis") == "verdict" or not balance:
+        return None
     layout = f", the review's layout {balance['context']:+.2f} (context)" if balance.get("context") else ""
-    return (f"log-odds {score:+.2f} = start {intercept:+.2f}, the case and the request {balance['case']:+.2f}"
-            f"{layout}")
+    return (f"log-odds {get('score'):+.2f} = start {get('intercept'):+.2f}, "
+            f"the case and the request {balance['case']:+.2f}{layout}")
 
 
 def what_if_reads(reads: str) -> str:
@@ -286,9 +293,9 @@ def predictions_html(letter, predictions) -> str:
                       for n, w in enumerate(prediction.what_if, 1)
                       if item.start <= w.edit.start and w.edit.end <= item.end and w.edit.end > w.edit.start]
         reasons = "".join(f"<li>{escape(r)}</li>" for r in prediction.reasons)
-        if prediction.basis != "verdict" and prediction.balance:
-            reasons = (f'<li class="balance">{escape(balance_text(prediction.score, prediction.intercept, prediction.balance))}'
-                       f"</li>{reasons}")
+        balance = balance_text(prediction)
+        if balance:
+            reasons = f'<li class="balance">{escape(balance)}</li>{reasons}'
         qa_class = "qa-contradiction" if prediction.agrees_with_stated is False else "qa-question"
         qa = f'<p class="{qa_class}">{escape(prediction.qa)}</p>' if prediction.qa else ""
         parts.append(

@@ -150,8 +150,9 @@ def _table(record: dict) -> str:
              f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f} {how}{flag}\n"]
     if record.get("qa"):
         lines.append(f"    ! {record['qa']}\n")
-    if record.get("basis") != "verdict" and record.get("balance"):
-        lines.append(f"    {balance_text(record['score'], record['intercept'], record['balance'])}\n")
+    balance = balance_text(record)
+    if balance:
+        lines.append(f"    {balance}\n")
     lines += [f"    - {reason}\n" for reason in record["reasons"][:4]]
     for warning in record.get("warnings") or ():
         lines.append(f"    warning: {warning}\n")
