@@ -6,11 +6,14 @@
 - ``correlative``: "nor" (negates, but only with the "neither" before it);
 - ``absence``: what the records lack ("lack", "absence", "failed to", "insufficient", "minimal");
 - ``prefix``: the "non" of "non-certified", which negates the word it is part of;
-- ``negative_predicate``: words that carry their negation inside them ("unnecessary", "denied").
+- ``negative_predicate``: words that carry their negation inside them ("unnecessary", "denied");
+- ``denial``: what denies a finding that follows ("denies", "negative for", "ruled out", "unable to");
+- ``after``: what negates the words before it ("was not documented", "is lacking").
 
-Who reads which: the assertions (``imr_assertions``, as triggers reaching forward) and the rationale's
-stance (``imr_stance``, as words arguing against) read ``negation``, ``correlative`` and ``absence``
-(:func:`trigger_patterns`); the verdict (``imr_verdict``) reads a phrase's polarity as the parity of its
+Who reads which: the assertions (``imr_assertions``) read ``negation``, ``correlative``, ``absence`` and
+``denial`` as triggers reaching forward and ``after`` as triggers reaching back; the rationale's stance
+(``imr_stance``, as words arguing against) reads ``negation``, ``correlative`` and ``absence``
+(:func:`trigger_patterns`), a finding's denial being no argument about the request; the verdict (``imr_verdict``) reads a phrase's polarity as the parity of its
 own ``negation``, ``prefix`` and ``negative_predicate`` words (:func:`is_negated`): "is not medically
 necessary" and "is medically unnecessary" are negative, "non-certification is not recommended" positive
 again. Words outside the phrase never count.
@@ -23,26 +26,30 @@ from typing import Iterable
 from nlp_pipeline.rules import pattern_rows
 
 
+KINDS = ("negation", "correlative", "absence", "prefix", "negative_predicate", "denial", "after")
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, frozenset[str]]:
     """Kind → words, from ``patterns/negation.jsonl``."""
     rows = pattern_rows("negation")
-    kinds: dict[str, set[str]] = {"negation": set(), "correlative": set(), "absence": set(), "prefix": set(),
-                                  "negative_predicate": set()}
+    kinds: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for row in rows:
         kinds[row["kind"]].add(row["word"].lower())
     return {kind: frozenset(words) for kind, words in kinds.items()}
 
 
 TRIGGER_KINDS = ("negation", "correlative", "absence")  # what negates the words after it in a sentence
+FINDING_KINDS = TRIGGER_KINDS + ("denial",)  # ... and, for the assertions, a finding's denial
+AFTER_KINDS = ("after",)  # what negates the words before it
 PHRASE_KINDS = ("negation", "prefix", "negative_predicate")  # what negates the phrase it is inside
 
 
-def trigger_patterns(label: str) -> list[dict[str, str]]:
-    """Span-ruler phrase patterns with ``label`` for every word that negates what follows it in a sentence
-    (the assertions' ``NEGATED_BEFORE`` triggers, the stance's ``STANCE_AGAINST`` words)."""
+def trigger_patterns(label: str, kinds: tuple[str, ...] = TRIGGER_KINDS) -> list[dict[str, str]]:
+    """Span-ruler phrase patterns with ``label`` for every word of ``kinds`` (the assertions' ``NEGATED_BEFORE``
+    and ``NEGATED_AFTER`` triggers, the stance's ``STANCE_AGAINST`` words)."""
     vocab = vocabulary()
-    return [{"label": label, "pattern": word, "id": "negation"} for kind in TRIGGER_KINDS for word in sorted(vocab[kind])]
+    return [{"label": label, "pattern": word, "id": "negation"} for kind in kinds for word in sorted(vocab[kind])]
 
 
 def negations_in(words: Iterable[str], kinds: tuple[str, ...] = PHRASE_KINDS) -> int:

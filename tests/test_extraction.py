@@ -154,6 +154,17 @@ def test_clause_scoped_assertion(nlp, text, phrase, assertion):
     assert spans[0]._.imr_assertion == assertion
 
 
+def test_the_negation_words_live_in_the_one_vocabulary_only():
+    # the assertions' triggers once kept their own list of negations beside the vocabulary's
+    from nlp_pipeline.rules import pattern_names, pattern_rows
+
+    names = pattern_names()
+    assert "negation" in names and "assertion_triggers" in names
+    for name in names:
+        if name != "negation":
+            assert not [row for row in pattern_rows(name) if row.get("label") in {"NEGATED_BEFORE", "NEGATED_AFTER"}], name
+
+
 @pytest.mark.parametrize(
     ("text", "finding", "assertion"),
     [
@@ -511,8 +522,9 @@ def test_a_modified_request_against_the_allowance(heading, expected):
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "nlp_pipeline" / "patterns").glob("*.jsonl")),
                          ids=lambda p: p.name)
 def test_each_pattern_is_listed_once(path):
-    """Two rows for one phrase (or one word of a vocabulary, one named word list) would leave its meaning to
-    rule order."""
+    """Two rows for one phrase (or one word of a vocabulary's kind, one named word list) would leave its meaning
+    to rule order. A word may have one reading in each of two kinds: "denied" denies the finding after it and is
+    a verdict's negative predicate."""
     import json
 
     def key(row: dict) -> list[tuple[str, str]]:
@@ -522,7 +534,7 @@ def test_each_pattern_is_listed_once(path):
             return [(row["kind"], row["regex"])]
         if "head" in row:  # each head word once, whichever row lists it
             return [("head", word) for word in row["head"].split("|")]
-        return [("define", row["define"]) if "define" in row else ("word", row["word"].lower())]
+        return [("define", row["define"]) if "define" in row else ("word", row.get("kind", ""), row["word"].lower())]
 
     keys = [k for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row for k in key(row)]
     assert len(keys) == len(set(keys)), [k for k in set(keys) if keys.count(k) > 1]
