@@ -12,8 +12,8 @@
 
 Who reads which: the assertions (``imr_assertions``) read ``negation``, ``correlative``, ``absence`` and
 ``denial`` as triggers reaching forward and ``after`` as triggers reaching back; the rationale's stance
-(``imr_stance``, as words arguing against) reads ``negation``, ``correlative`` and ``absence``
-(:func:`trigger_patterns`), a finding's denial being no argument about the request; the verdict (``imr_verdict``) reads a phrase's polarity as the parity of its
+(``imr_stance``) reads the same forward triggers as words arguing against (:func:`trigger_patterns`); the
+verdict (``imr_verdict``) reads a phrase's polarity as the parity of its
 own ``negation``, ``prefix`` and ``negative_predicate`` words (:func:`is_negated`): "is not medically
 necessary" and "is medically unnecessary" are negative, "non-certification is not recommended" positive
 again. Words outside the phrase never count.
@@ -39,8 +39,7 @@ def vocabulary() -> dict[str, frozenset[str]]:
     return {kind: frozenset(words) for kind, words in kinds.items()}
 
 
-TRIGGER_KINDS = ("negation", "correlative", "absence")  # what negates the words after it in a sentence
-FINDING_KINDS = TRIGGER_KINDS + ("denial",)  # ... and, for the assertions, a finding's denial
+TRIGGER_KINDS = ("negation", "correlative", "absence", "denial")  # what negates the words after it in a sentence
 AFTER_KINDS = ("after",)  # what negates the words before it
 PHRASE_KINDS = ("negation", "prefix", "negative_predicate")  # what negates the phrase it is inside
 

@@ -124,14 +124,18 @@ def test_sentence_offsets_point_into_the_letter(seed_facts):
                 assert sentence.region == "rationale"
 
 
-
-
 @pytest.mark.parametrize(("text", "polarity"), [
     ("In this case, the amount requested is not in excess of the guideline.", "for"),
     ("In this case, the 6 sessions requested do not exceed the guideline recommendation.", "for"),
     ("In this case, the 12 sessions requested exceed the guideline recommendation.", "against"),
+    ("In this case, the requested imaging would not be duplicative of the prior study.", "for"),
+    ("In this case, the requested imaging would be duplicative of the prior study.", "against"),
+    ("In this case, the provider should not duplicate the prior study.", "against"),
+    ("In this case, the patient has not been weaned from opioids.", "against"),
 ])
-def test_a_negated_excess_argues_for_the_request(nlp, text, polarity):
+def test_a_negated_fault_of_the_request_argues_for_it(nlp, text, polarity):
+    # the fault's own negation decides (excess, duplication, vagueness); a modal makes it a limit, and a
+    # negated weaning is no fault of the request
     assert [s["polarity"] for s in _sentences(nlp, text)] == [polarity]
 
 
@@ -141,7 +145,8 @@ INVENTED = [json.loads(line) for line in (ROOT / "tests" / "data" / "stance_inve
 
 @pytest.mark.parametrize("row", INVENTED, ids=[r["text"][:40] for r in INVENTED])
 def test_invented_rationale_sentences_get_their_role_and_polarity(row):
-    # written before their first run: role 19/28 and case polarity 18/24 then; the two findings stay known misses
+    # written before their first run: role 19/28 and case polarity 18/24 then (set "second": 14/14 and 5/14);
+    # the two findings and two denied harms stay known misses
     letter = parse_letter("Case Number: CM16-0000009\nCLINICAL CASE SUMMARY\nChronic pain.\n"
                           "IMR ISSUES, DECISIONS AND RATIONALES\nPhysical therapy: Upheld\n"
                           "Claims Administrator guideline: Decision based on MTUS.\nDecision rationale: " + row["text"] + "\n")

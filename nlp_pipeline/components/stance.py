@@ -11,8 +11,8 @@ guideline ("According to the ACOEM Guidelines, ...", "ODG recommends ...") or st
 Its polarity is ``against`` when it holds a negating, excess or weaning word outside a neutral phrase
 ("do not address") or a supportive one ("has not responded to conservative care"), else ``for`` when it
 holds a supportive word, else ``neutral``; in a sentence opening with a concession ("While X was not
-submitted, ...") only the main clause counts; a negated excess ("is not in excess of the guideline",
-"does not exceed") is supportive. The marker words live in ``patterns/stance.jsonl``, the negation words
+submitted, ...") only the main clause counts; a fault of the request negated right before it ("is not in
+excess of the guideline", "does not exceed", "would not be duplicative", "is not redundant") is supportive. The marker words live in ``patterns/stance.jsonl``, the negation words
 in the one negation vocabulary (:mod:`nlp_pipeline.negation`).
 """
 from __future__ import annotations
@@ -32,7 +32,8 @@ _SHIELDS = {"STANCE_AGAINST": ("STANCE_NEUTRAL", "STANCE_FOR"), "STANCE_FOR": ("
 # a sentence saying so ("In this case"), or measuring the request against a limit ("would exceed"), is about
 # the case whatever guideline it also quotes
 _EXPLICIT = {"case_explicit", "case_excess"}
-_NEGATED_EXCESS_REACH = 2  # "does not exceed", "is not in excess of": the negation right before the excess word
+_NEGATED_FAULT_REACH = 2  # "does not exceed", "would not be duplicative": the negation right before the fault word
+_FAULTS = {"excess", "fault"}  # marker ids of what a request can be faulted for: excess, duplication, vagueness
 _MODALS = {"should", "must", "shall", "may", "can", "ca", "need"}  # "should not exceed 18 visits" states a limit
 
 
@@ -53,7 +54,7 @@ class StanceTagger:
         sentences = group(doc, SENTENCES_KEY)
         if doc._.imr_region not in self.regions:
             return doc
-        markers = _with_negated_excess(list(group(doc, STANCE_KEY)))
+        markers = _with_negated_faults(list(group(doc, STANCE_KEY)))
         dates = [s.start for s in group(doc, SPANS_KEY) if s.label_ == "DATE"]
         for sent in doc.sents:
             if sent.text.strip():
@@ -81,18 +82,18 @@ class StanceTagger:
         return {"role": "case" if about_case else "guideline", "polarity": polarity}
 
 
-def _with_negated_excess(markers: list[Span]) -> list[Span]:
-    """The markers plus a ``STANCE_FOR`` over each negated excess ("is not in excess of the guideline" argues
-    for the request): it shields the negation and the excess word from counting against. A modal before the
-    negation makes it a limit ("should not exceed 18 visits"), which stays against."""
+def _with_negated_faults(markers: list[Span]) -> list[Span]:
+    """The markers plus a ``STANCE_FOR`` over each negated fault ("is not in excess of the guideline", "would
+    not be duplicative" argue for the request): it shields the negation and the fault word from counting
+    against. A modal before the negation makes it a limit ("should not exceed 18 visits"), which stays against."""
     negations = [m for m in markers if m.label_ == "STANCE_AGAINST" and m.id_ == "negation"]
     extra = []
-    for excess in (m for m in markers if m.label_ == "STANCE_AGAINST" and m.id_ == "excess"):
+    for fault in (m for m in markers if m.label_ == "STANCE_AGAINST" and m.id_ in _FAULTS):
         for negation in negations:
-            gap = excess.doc[negation.end:excess.start]
-            modal = negation.start > 0 and excess.doc[negation.start - 1].lower_ in _MODALS
-            if 0 <= excess.start - negation.end <= _NEGATED_EXCESS_REACH and not modal and not any(t.is_punct for t in gap):
-                extra.append(Span(excess.doc, negation.start, excess.end, label="STANCE_FOR", span_id="negated_excess"))
+            gap = fault.doc[negation.end:fault.start]
+            modal = negation.start > 0 and fault.doc[negation.start - 1].lower_ in _MODALS
+            if 0 <= fault.start - negation.end <= _NEGATED_FAULT_REACH and not modal and not any(t.is_punct for t in gap):
+                extra.append(Span(fault.doc, negation.start, fault.end, label="STANCE_FOR", span_id="negated_fault"))
     return markers + extra
 
 
