@@ -50,7 +50,7 @@ def score_records(records: Iterable[dict[str, Any]], reps: int = 1000, seed: int
     """Metrics of prediction records (as ``imr predict`` writes them) against their stated decisions.
 
     Items without a stated decision and error records are counted and left out. The reference is a
-    constant prediction at the evaluated items' own Overturned rate (always Upheld, calibrated).
+    constant prediction at the evaluated items' own Overturned rate (the base rate: always Upheld, calibrated).
     """
     records = list(records)
     rows = [r for r in records if r.get("stated_decision") in LABELS]
@@ -64,7 +64,7 @@ def score_records(records: Iterable[dict[str, Any]], reps: int = 1000, seed: int
     groups = np.array([str(r.get("case_number") or r["source"]) for r in rows])
     out.update(letters=len(set(groups)), overturned=int(y.sum()), metrics=metrics(y, p, predicted),
                ci95=bootstrap_intervals(y, p, predicted, groups, reps, seed) if reps and len(set(y)) > 1 else {},
-               always_upheld_brier=float(brier_score_loss(y, np.full(len(y), y.mean()))))
+               base_rate_brier=float(brier_score_loss(y, np.full(len(y), y.mean()))))
     return out
 
 

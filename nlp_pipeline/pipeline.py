@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 import nlp_pipeline.components  # noqa: F401  (registers the imr_* factories)
 from nlp_pipeline.extensions import (CUES_KEY, FINDINGS_KEY, REPORTED_KEYS, SENTENCES_KEY, SPANS_KEY, STANCE_KEY,
                                      TRIGGERS_KEY, made_from)
-from nlp_pipeline.negation import AFTER_KINDS, trigger_patterns
+from nlp_pipeline.negation import AFTER_KINDS, FINDING_KINDS, trigger_patterns
 from nlp_pipeline.rules import pattern_rows
 from nlp_pipeline.facts import (derive_item_facts, injury_to_review_spans, letter_procedures, weeks_injury_to_review,
                                 years_since_injury)
@@ -32,7 +32,7 @@ _OVERLAPPING = {TRIGGERS_KEY, STANCE_KEY}
 ITEM_PARTS = ("heading", "claims_administrator_guideline", "maximus_guideline", "rationale")
 REGION_NAMES = {"heading": "heading", "claims_administrator_guideline": "ca_guideline",
                 "maximus_guideline": "maximus_guideline", "rationale": "rationale"}
-_NEGATIONS = {TRIGGERS_KEY: trigger_patterns("NEGATED_BEFORE") + trigger_patterns("NEGATED_AFTER", AFTER_KINDS),
+_NEGATIONS = {TRIGGERS_KEY: trigger_patterns("NEGATED_BEFORE", FINDING_KINDS) + trigger_patterns("NEGATED_AFTER", AFTER_KINDS),
               STANCE_KEY: trigger_patterns("STANCE_AGAINST")}
 
 

@@ -4,13 +4,17 @@ The shared letters' case numbers carry the year the IMR application was received
 ``CM17-…``). This trains a model per mode with ``imr train`` on the cases of the earlier years (and
 the seed letters, which have no case number) and scores it with ``imr evaluate`` on the cases of the
 latest year, in draft mode also with each rationale's verdict sentences cut (``--cut verdicts``).
-Models go to a temporary folder; nothing in ``models/`` changes.
+Models go to a temporary folder; nothing in ``models/`` changes, except that ``--write`` saves the
+figures to ``models/later_report.json``, which the model card is generated from.
 
-    python scripts/eval_later_letters.py [--letters DIR] [--seeds DIR]
+    python scripts/eval_later_letters.py [--letters DIR] [--seeds DIR] [--write]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -19,6 +23,7 @@ from nlp_pipeline.cli import main as imr
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
+REPORT = ROOT / "models" / "later_report.json"
 _YEAR = re.compile(r"^CM(\d{2})-")
 
 
@@ -34,17 +39,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--letters", default=str(SHARED / "letters"), help="folder of the letter PDFs")
     parser.add_argument("--seeds", default=str(SHARED / "seeds"), help="folder of extra training letters")
+    parser.add_argument("--write", action="store_true", help=f"also save the figures to {REPORT.relative_to(ROOT)}")
     args = parser.parse_args(argv)
     earlier, later = split_by_year(sorted(Path(args.letters).glob("*.pdf")))
     print(f"training on {len(earlier)} earlier cases (+ {args.seeds}), scoring {len(later)} later ones\n")
+    results = {"earlier_letters": len(earlier), "later_letters": len(later), "runs": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for mode, cuts in (("draft", (None, "verdicts")), ("facts", (None,))):
             model = str(Path(tmp) / mode)
             imr(["train", *map(str, earlier), args.seeds, "--mode", mode, "--out", model, "--quiet",
                  "--cv-repeats", "1", "--bootstrap", "100"])
             for cut in cuts:
+                evaluate = ["evaluate", *map(str, later), "--mode", mode, "--model", model, *(["--cut", cut] if cut else [])]
+                captured = io.StringIO()
+                with contextlib.redirect_stdout(captured):
+                    imr([*evaluate, "--format", "json"])
+                result = json.loads(captured.getvalue())
+                results["runs"][f"{mode}{'_cut_' + cut if cut else ''}"] = {
+                    key: result[key] for key in ("items", "letters", "overturned", "metrics", "ci95", "base_rate_brier")}
                 print()
-                imr(["evaluate", *map(str, later), "--mode", mode, "--model", model, *(["--cut", cut] if cut else [])])
+                imr(evaluate)
+    if args.write:
+        REPORT.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                 ci = model.get("ci95", {}).get(key)
                 interval = f" ({ci[0]:.3f}-{ci[1]:.3f})" if ci else ""
                 print(f"    {key:21s} {model['metrics'][key]:.3f}{interval}   TF-IDF+LR {base[key]:.3f}"
-                      + (f"   always-Upheld {result['always_upheld']['metrics'][key]:.3f}" if key == "brier" else ""))
+                      + (f"   base rate {result['base_rate']['metrics'][key]:.3f}" if key == "brier" else ""))
     return 0
 
 

@@ -27,7 +27,7 @@ def test_score_records_counts_and_metrics():
     assert result["metrics"]["roc_auc"] == pytest.approx(roc_auc_score(y, p))
     assert result["metrics"]["brier"] == pytest.approx(brier_score_loss(y, p))
     assert result["metrics"]["overturned_recall"] == 0.5 and result["metrics"]["overturned_precision"] == 0.5
-    assert result["always_upheld_brier"] == pytest.approx(0.25)
+    assert result["base_rate_brier"] == pytest.approx(0.25)
 
 
 def test_score_records_without_labels():

@@ -146,7 +146,7 @@ INVENTED = [json.loads(line) for line in (ROOT / "tests" / "data" / "stance_inve
 @pytest.mark.parametrize("row", INVENTED, ids=[r["text"][:40] for r in INVENTED])
 def test_invented_rationale_sentences_get_their_role_and_polarity(row):
     # written before their first run: role 19/28 and case polarity 18/24 then (set "second": 14/14 and 5/14);
-    # the two findings and two denied harms stay known misses
+    # (10/14 now); the two findings, the two denied harms and two denials stay known misses
     letter = parse_letter("Case Number: CM16-0000009\nCLINICAL CASE SUMMARY\nChronic pain.\n"
                           "IMR ISSUES, DECISIONS AND RATIONALES\nPhysical therapy: Upheld\n"
                           "Claims Administrator guideline: Decision based on MTUS.\nDecision rationale: " + row["text"] + "\n")

@@ -79,5 +79,5 @@ def _table(result: dict) -> str:
     lines = [head, "", "| metric | value | 95% CI |", "|---|---|---|"]
     for key, value in result["metrics"].items():
         lines.append(f"| {key} | {value:.3f} | {interval_text(result['ci95'].get(key))} |")
-    lines += ["", f"Brier of a constant at these items' Overturned rate: {result['always_upheld_brier']:.3f}"]
+    lines += ["", f"Brier of a constant at these items' Overturned rate: {result['base_rate_brier']:.3f}"]
     return "\n".join(lines)
