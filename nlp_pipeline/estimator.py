@@ -1,6 +1,6 @@
 """The model: stock scikit-learn estimators after the feature function, in one calibrated pipeline.
 
-``DictVectorizer`` → ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` around
+``DictVectorizer`` → :class:`SigmoidCalibrated` (Platt's sigmoid on grouped out-of-fold scores) around
 ``FamilyWeights`` (how much each feature family weighs; 0 leaves it out) → ``LogisticRegression``
 (class-weighted for the ~12% Overturned; the few features of ``features.SIGNS`` held to one sign): one
 linear model fit on all rows and one sigmoid fit on its out-of-fold scores, so each feature's contribution
@@ -18,11 +18,10 @@ from functools import cached_property
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
 from nlp_pipeline.features import family_of, sign_of
@@ -187,11 +186,46 @@ def grouped_splits(y, groups, n_splits: int = 5, seed: int = 0) -> list[tuple[np
     return list(grouped_folds(n_splits, seed).split(np.zeros(len(y)), y, groups))
 
 
+class SigmoidCalibrated(ClassifierMixin, BaseEstimator):
+    """``estimator`` fit on all rows, its decision function mapped to a probability by Platt's sigmoid, fit on
+    the out-of-fold decision values of ``cv`` (``cross_val_predict``) against Platt's smoothed targets.
+
+    What ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` does, with public parts: ``estimator_``
+    (the fitted pipeline) and ``calibrator_`` (a one-column unpenalized ``LogisticRegression`` on the decision
+    value; each row enters twice, as Overturned weighted by its smoothed target and as Upheld by the rest, which
+    is Platt's loss exactly)."""
+
+    def __init__(self, estimator=None, cv=None):
+        self.estimator = estimator
+        self.cv = cv
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        scores = cross_val_predict(clone(self.estimator), X, y, cv=self.cv, method="decision_function")
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        positives, negatives = int(y.sum()), int(len(y) - y.sum())
+        target = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+        self.calibrator_ = LogisticRegression(C=np.inf).fit(
+            np.concatenate([scores, scores]).reshape(-1, 1), np.concatenate([np.ones(len(y)), np.zeros(len(y))]),
+            sample_weight=np.concatenate([target, 1 - target]))
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """The calibrated log-odds of Overturned."""
+        return self.calibrator_.decision_function(self.estimator_.decision_function(X).reshape(-1, 1))
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.calibrator_.predict_proba(self.estimator_.decision_function(X).reshape(-1, 1))
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[(self.decision_function(X) >= 0).astype(int)]
+
+
 def calibrated_model(vectorize: DictVectorizer, pipeline: Pipeline, splits) -> Pipeline:
     """The shipped estimator: the fitted vectorizer, then the linear pipeline calibrated on out-of-fold scores
     of ``splits`` (call ``fit`` with the feature dicts)."""
-    return Pipeline([("vectorize", vectorize),
-                     ("calibrated", CalibratedClassifierCV(pipeline, method="sigmoid", cv=splits, ensemble=False))])
+    return Pipeline([("vectorize", vectorize), ("calibrated", SigmoidCalibrated(pipeline, cv=splits))])
 
 
 @dataclass(frozen=True)
@@ -230,7 +264,7 @@ class LinearParts:
 
 def linear_parts(model: Pipeline) -> LinearParts:
     """The parts of a model built by :func:`calibrated_model` and fitted."""
-    fitted = model.named_steps["calibrated"].calibrated_classifiers_[0]
-    calibrator = fitted.calibrators[0]
-    return LinearParts(model.named_steps["vectorize"], fitted.estimator.named_steps["weights"],
-                       fitted.estimator.named_steps["classify"], float(calibrator.a_), float(calibrator.b_))
+    calibrated = model.named_steps["calibrated"]
+    pipeline, calibrator = calibrated.estimator_, calibrated.calibrator_
+    return LinearParts(model.named_steps["vectorize"], pipeline.named_steps["weights"], pipeline.named_steps["classify"],
+                       -float(calibrator.coef_[0, 0]), -float(calibrator.intercept_[0]))

@@ -38,11 +38,10 @@ from nlp_pipeline.types import Evidence, Letter, Prediction
 TRUSTED_TYPES = [
     "numpy.dtype", "numpy.float64", "numpy.int64", "numpy.ndarray", "builtins.dict", "builtins.list", "builtins.tuple",
     "builtins.float", "builtins.int", "builtins.str", "builtins.bool", "builtins.NoneType",
-    "sklearn.calibration.CalibratedClassifierCV", "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration", "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
+    "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
     "sklearn.linear_model._logistic.LogisticRegression", "sklearn.pipeline.Pipeline",
     "nlp_pipeline.estimator.FamilyWeights", "nlp_pipeline.estimator.SignConstrainedLogisticRegression",
-    "nlp_pipeline.estimator.NamedColumns",
+    "nlp_pipeline.estimator.NamedColumns", "nlp_pipeline.estimator.SigmoidCalibrated",
 ]
 TOP_EVIDENCE = 8
 # the evidence entry that holds the contributions past the first TOP_EVIDENCE, summed: the evidence adds up to the score

@@ -129,7 +129,7 @@ def main() -> None:
         "`LogisticRegression` (liblinear; "
         "`SignConstrainedLogisticRegression` holds the allowance features of `features.SIGNS` to their sign, so a "
         "request brought within its allowance never lowers P(Overturned); numbers are one word in the n-grams), "
-        "calibrated with `CalibratedClassifierCV(method='sigmoid', ensemble=False)` on grouped out-of-fold scores, "
+        "calibrated by Platt's sigmoid on grouped out-of-fold scores (`cross_val_predict`; `estimator.SigmoidCalibrated`, what `CalibratedClassifierCV(method='sigmoid', ensemble=False)` does, with public parts), "
         "so every contribution to the log-odds is exact. **What the procedure chooses, it chooses inside every outer "
         "fold of the evaluation:** the family weights and C by a grouped `GridSearchCV` among the candidates of "
         "`nlp_pipeline.estimator.SEARCH`, the cut by `TunedThresholdClassifierCV` (draft: F1 of Overturned, a QA "

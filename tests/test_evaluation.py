@@ -50,3 +50,25 @@ def test_later_letters_split_by_the_case_number_year(script):
     earlier, later = script("eval_later_letters").split_by_year([Path(n) for n in names])
     assert [p.name for p in earlier] == ["CM16-0000001.pdf", "CM16-0000003.pdf"]
     assert [p.name for p in later] == ["CM17-0000002.pdf", "CM17-0000004.pdf"]
+
+
+def test_the_sigmoid_calibration_is_platts_as_scikit_learn_fits_it():
+    # SigmoidCalibrated keeps its parts public; its probabilities are CalibratedClassifierCV's sigmoid ones
+    import numpy as np
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    from nlp_pipeline.estimator import SigmoidCalibrated
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 4))
+    y = (X[:, 0] + 0.8 * X[:, 1] + rng.normal(scale=1.5, size=240) > 1.2).astype(int)
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    ours = SigmoidCalibrated(LogisticRegression(C=0.3), cv=splits).fit(X, y)
+    theirs = CalibratedClassifierCV(LogisticRegression(C=0.3), method="sigmoid", cv=splits, ensemble=False).fit(X, y)
+    assert np.abs(ours.predict_proba(X) - theirs.predict_proba(X)).max() < 1e-4
+    # and the parts give the probability: -(slope x decision + offset) is the log-odds
+    slope, offset = -ours.calibrator_.coef_[0, 0], -ours.calibrator_.intercept_[0]
+    log_odds = -(slope * ours.estimator_.decision_function(X) + offset)
+    assert np.allclose(1 / (1 + np.exp(-log_odds)), ours.predict_proba(X)[:, 1])
