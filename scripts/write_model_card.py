@@ -88,7 +88,7 @@ def _later_section() -> list[str]:
               "received in the earlier year (2016, and the seed letters), scored with `imr evaluate` on the "
               f"{later['later_letters']} received in the latest (2017); 95% intervals from 1,000 bootstrap resamples "
               "of letters."), "",
-             "| mode | items (Overturned) | " + " | ".join(METRICS) + " | base rate Brier |",
+             "| mode | items (Overturned) | " + " | ".join(METRICS) + " | Brier of a constant at these items' rate |",
              "|---|---|" + "---|" * len(METRICS) + "---|"]
     for name, run in later["runs"].items():
         cells = [f"{run['metrics'][k]:.3f} ({interval_text(run['ci95'].get(k))})" if run["ci95"].get(k)
