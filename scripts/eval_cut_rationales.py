@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{cut:9s} {len(rows)} items, {stated} still state a verdict  "
               f"ROC-AUC {roc_auc_score(labels, p):.3f}  Brier {brier_score_loss(labels, p):.3f}  |  rationale model "
               f"alone ROC-AUC {roc_auc_score(labels, p_rationale):.3f}  Brier {brier_score_loss(labels, p_rationale):.3f}"
-              f"  (always-Upheld Brier {brier_score_loss(labels, np.full(len(labels), labels.mean())):.3f})")
+              f"  (base rate Brier {brier_score_loss(labels, np.full(len(labels), labels.mean())):.3f})")
 
 
 if __name__ == "__main__":
