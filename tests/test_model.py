@@ -90,6 +90,17 @@ def test_a_saved_model_keeps_its_column_names_as_one_array_and_reads_the_same_af
     assert len(vectorize.vocabulary_) == len(vectorize.feature_names_) > 0  # saving leaves the fitted one whole
 
 
+def test_the_shipped_models_hold_no_private_scikit_learn_class():
+    # the calibration once lived in CalibratedClassifierCV's private _CalibratedClassifier / _SigmoidCalibration
+    import skops.io
+
+    for mode in ("draft", "facts"):
+        types = skops.io.get_untrusted_types(file=MODELS_DIR / mode / "model.skops")
+        assert "nlp_pipeline.estimator.SigmoidCalibrated" in types
+        assert not [t for t in types if t.rsplit(".", 1)[1].startswith("_")], mode
+    assert not [t for t in model_module.TRUSTED_TYPES if t.rsplit(".", 1)[1].startswith("_")]
+
+
 def _copy_shipped(tmp_path):
     target = tmp_path / "model"
     shutil.copytree(MODELS_DIR / "draft", target)
