@@ -266,5 +266,7 @@ def linear_parts(model: Pipeline) -> LinearParts:
     """The parts of a model built by :func:`calibrated_model` and fitted."""
     calibrated = model.named_steps["calibrated"]
     pipeline, calibrator = calibrated.estimator_, calibrated.calibrator_
-    return LinearParts(model.named_steps["vectorize"], pipeline.named_steps["weights"], pipeline.named_steps["classify"],
-                       -float(calibrator.coef_[0, 0]), -float(calibrator.intercept_[0]))
+    # p = 1 / (1 + exp(slope * decision + offset)), as LinearParts reads it
+    slope, offset = -float(calibrator.coef_[0, 0]), -float(calibrator.intercept_[0])
+    return LinearParts(model.named_steps["vectorize"], pipeline.named_steps["weights"],
+                       pipeline.named_steps["classify"], slope, offset)

@@ -13,12 +13,13 @@
 Who reads which: the assertions (``imr_assertions``) read ``negation``, ``correlative``, ``absence`` and
 ``denial`` as triggers reaching forward and ``after`` as triggers reaching back; the rationale's stance
 (``imr_stance``) reads ``negation``, ``correlative`` and ``absence`` as words arguing against
-(:func:`trigger_patterns`), not a finding's denial, which argues either way ("denies side effects" supports a
-medication, "denies any improvement" argues against more of a treatment; read as against, it lowered the
-verdict-free ROC-AUC from 0.970-0.980 to 0.948-0.958 over three fold assignments); the verdict (``imr_verdict``) reads a phrase's polarity as the parity of its
-own ``negation``, ``prefix`` and ``negative_predicate`` words (:func:`is_negated`): "is not medically
-necessary" and "is medically unnecessary" are negative, "non-certification is not recommended" positive
-again. Words outside the phrase never count.
+(:func:`trigger_patterns`), not a finding's denial, which argues either way ("denies side effects" supports
+a medication, "denies any improvement" argues against more of a treatment; read as against, it lowered the
+verdict-free ROC-AUC from 0.970-0.980 to 0.948-0.958 over three fold assignments); the verdict
+(``imr_verdict``) reads a phrase's polarity as the parity of its own ``negation``, ``prefix`` and
+``negative_predicate`` words (:func:`is_negated`): "is not medically necessary" and "is medically
+unnecessary" are negative, "non-certification is not recommended" positive again. Words outside the phrase
+never count.
 """
 from __future__ import annotations
 

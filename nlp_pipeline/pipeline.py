@@ -32,8 +32,10 @@ _OVERLAPPING = {TRIGGERS_KEY, STANCE_KEY}
 ITEM_PARTS = ("heading", "claims_administrator_guideline", "maximus_guideline", "rationale")
 REGION_NAMES = {"heading": "heading", "claims_administrator_guideline": "ca_guideline",
                 "maximus_guideline": "maximus_guideline", "rationale": "rationale"}
-_NEGATIONS = {TRIGGERS_KEY: trigger_patterns("NEGATED_BEFORE", FINDING_KINDS) + trigger_patterns("NEGATED_AFTER", AFTER_KINDS),
-              STANCE_KEY: trigger_patterns("STANCE_AGAINST")}
+_NEGATIONS = {
+    TRIGGERS_KEY: trigger_patterns("NEGATED_BEFORE", FINDING_KINDS) + trigger_patterns("NEGATED_AFTER", AFTER_KINDS),
+    STANCE_KEY: trigger_patterns("STANCE_AGAINST"),
+}
 
 
 @lru_cache(maxsize=1)

@@ -132,8 +132,8 @@ def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: 
        fixes C) with grouped folds of these letters, by ROC-AUC;
     2. ``TunedThresholdClassifierCV`` on the chosen pipeline, same folds, picks the decision-function cut
        that maximizes the mode's objective (F1 of Overturned in draft mode, balanced accuracy in facts mode);
-    3. ``SigmoidCalibrated`` (Platt's sigmoid on ``cross_val_predict`` scores of the same folds) fits the shipped model;
-       the cut is carried through its sigmoid into a probability.
+    3. ``SigmoidCalibrated`` (Platt's sigmoid on ``cross_val_predict`` scores of the same folds) fits the
+       shipped model; the cut is carried through its sigmoid into a probability.
 
     Returns ``(model, threshold, selection)``: ``selection`` holds the chosen parameters and their inner score.
     """

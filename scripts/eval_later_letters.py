@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from nlp_pipeline.cli import main as imr
+from nlp_pipeline.commands.evaluate import result_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
@@ -50,15 +51,14 @@ def main(argv: list[str] | None = None) -> None:
             imr(["train", *map(str, earlier), args.seeds, "--mode", mode, "--out", model, "--quiet",
                  "--cv-repeats", "1", "--bootstrap", "100"])
             for cut in cuts:
-                evaluate = ["evaluate", *map(str, later), "--mode", mode, "--model", model, *(["--cut", cut] if cut else [])]
                 captured = io.StringIO()
                 with contextlib.redirect_stdout(captured):
-                    imr([*evaluate, "--format", "json"])
+                    imr(["evaluate", *map(str, later), "--mode", mode, "--model", model, "--format", "json",
+                         *(["--cut", cut] if cut else [])])
                 result = json.loads(captured.getvalue())
                 results["runs"][f"{mode}{'_cut_' + cut if cut else ''}"] = {
                     key: result[key] for key in ("items", "letters", "overturned", "metrics", "ci95", "base_rate_brier")}
-                print()
-                imr(evaluate)
+                print("\n" + result_table(result))
     if args.write:
         REPORT.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

@@ -58,11 +58,11 @@ def run(args: argparse.Namespace) -> int:
     result.update(mode=model.mode, model=args.model or f"models/{model.mode}", cut=args.cut,
                   training_letters_seen=len(seen_in_training), in_sample=bool(seen_in_training
                                                                              and args.include_training_letters))
-    print(json.dumps(result, indent=2) if args.format == "json" else _table(result))
+    print(json.dumps(result, indent=2) if args.format == "json" else result_table(result))
     return 0 if result["items"] else 1
 
 
-def _table(result: dict) -> str:
+def result_table(result: dict) -> str:
     """The result as Markdown: one row per metric with its bootstrap interval."""
     from nlp_pipeline.evaluation import interval_text
 

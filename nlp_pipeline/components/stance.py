@@ -12,8 +12,9 @@ Its polarity is ``against`` when it holds a negating, excess or weaning word out
 ("do not address") or a supportive one ("has not responded to conservative care"), else ``for`` when it
 holds a supportive word, else ``neutral``; in a sentence opening with a concession ("While X was not
 submitted, ...") only the main clause counts; a fault of the request negated right before it ("is not in
-excess of the guideline", "does not exceed", "would not be duplicative", "is not redundant") is supportive. The marker words live in ``patterns/stance.jsonl``, the negation words
-in the one negation vocabulary (:mod:`nlp_pipeline.negation`).
+excess of the guideline", "does not exceed", "would not be duplicative", "is not redundant") is
+supportive. The marker words live in ``patterns/stance.jsonl``, the negation words in the one negation
+vocabulary (:mod:`nlp_pipeline.negation`).
 """
 from __future__ import annotations
 
