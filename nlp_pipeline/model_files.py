@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,10 @@ from nlp_pipeline.errors import ModelError
 
 MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
 LINEAR_FILE = "linear.npz"  # the arrays predicting reads (nlp_pipeline.linear)
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+# the shipped models: package data (the checkout's models/ folder, installed as nlp_pipeline.shipped_models)
+MODELS_DIR = Path(str(files("nlp_pipeline.shipped_models")))
+# a folder laid out as the shipped one (draft/, facts/): the models used when no --model is named
+MODELS_ENV = "IMR_MODELS_DIR"
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill"}
 
 
@@ -25,8 +30,21 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def default_model_dir(mode: str) -> Path:
+    """The model folder used when none is named: ``$IMR_MODELS_DIR/<mode>`` when that variable is set, else the
+    shipped ``<mode>`` model."""
+    own = os.environ.get(MODELS_ENV)
+    if own:
+        folder = Path(own).expanduser()
+        if not folder.is_dir():
+            raise ModelError(f"{MODELS_ENV}={own}: no such folder (it should hold one model folder per mode: "
+                             "draft/, facts/)")
+        return folder / mode
+    return MODELS_DIR / mode
+
+
 def _resolve(path: str | Path | None, mode: str) -> tuple[Path, Path]:
-    folder = Path(path) if path is not None else MODELS_DIR / mode
+    folder = Path(path) if path is not None else default_model_dir(mode)
     if folder.suffix.lower() in _PICKLE_SUFFIXES:
         raise ModelError(f"{folder}: pickle/joblib model files are refused: they can run arbitrary code when "
                          "loaded; use a model folder written by `imr train` (skops format)")
@@ -56,7 +74,7 @@ def checked_linear(model_file: Path, metadata: dict[str, Any]) -> Path | None:
 
 
 def checked_files(path: str | Path | None = None, mode: str = "draft") -> tuple[Path, dict[str, Any]]:
-    """The model file and the metadata of a model folder (default: the shipped ``models/<mode>``), after the
+    """The model file and the metadata of a model folder (default: :func:`default_model_dir`), after the
     checks that need no loading; raises :class:`ModelError` naming what is wrong."""
     model_file, metadata_file = _resolve(path, mode)
     metadata = json.loads(metadata_file.read_text(encoding="utf-8"))

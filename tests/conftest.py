@@ -20,7 +20,7 @@ def _require(folder: Path) -> Path:
     if not folder.is_dir():
         if IN_CI:
             pytest.fail(f"{folder} is missing: in CI the tests that need the shared letters must run")
-        pytest.skip(f"{folder} is not available")
+        pytest.skip(f"{folder} is not available (the shared letters; with CI=true they must be present)")
     return folder
 
 
@@ -46,11 +46,21 @@ def free_port() -> int:
 
 
 def shared_letter_paths() -> list[Path]:
-    """Every shared letter, for parametrizing (empty when the folder is absent outside CI)."""
+    """Every shared letter (empty when the folder is absent outside CI)."""
     paths = sorted(LETTERS_DIR.glob("*.pdf")) + sorted(SEEDS_DIR.glob("*.txt"))
     if not paths and IN_CI:
         raise RuntimeError(f"no shared letters under {SHARED_DATA}: in CI they must be present")
     return paths
+
+
+def shared_letter_params(names: tuple[str, ...] | None = None) -> list:
+    """The shared letters (those named, when ``names`` is given) as parameters of a test; without the folder
+    (outside CI) one skipped parameter whose reason names the folder, so the skip says what is missing."""
+    paths = [p for p in shared_letter_paths() if names is None or p.name in names]
+    if paths:
+        return [pytest.param(p, id=p.name) for p in paths]
+    return [pytest.param(None, id="no-shared-letters",
+                         marks=pytest.mark.skip(reason=f"{SHARED_DATA} is not available (the shared letters)"))]
 
 
 @pytest.fixture(scope="session")

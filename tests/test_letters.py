@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import shared_letter_paths
+from conftest import shared_letter_params
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.letters import iso_date, load_letter, parse_letter
 from nlp_pipeline.reading import read_letter_text
@@ -14,7 +14,7 @@ DECISION_LINE = re.compile(r":\s*(Upheld|Overturned)\s*$", re.MULTILINE)
 CA_BLOCK = re.compile(r"^Claims Administrator guideline:", re.MULTILINE)
 
 
-@pytest.mark.parametrize("path", shared_letter_paths(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shared_letter_params())
 def test_every_shared_letter_parses(path):
     letter = load_letter(path)
     assert len(letter.items) == len(CA_BLOCK.findall(letter.text))

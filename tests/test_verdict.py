@@ -9,7 +9,7 @@ import pytest
 from nlp_pipeline.components.verdict import doc_verdict
 from nlp_pipeline.letters import load_letter, parse_letter
 from nlp_pipeline.pipeline import build_nlp
-from tests.conftest import EXAMPLE_DRAFT, ROOT, shared_letter_paths
+from tests.conftest import EXAMPLE_DRAFT, ROOT, shared_letter_params
 
 SUITE = [json.loads(line) for line in (ROOT / "tests" / "data" / "verdict_suite.jsonl").read_text().splitlines()
          if line.strip()]
@@ -192,9 +192,7 @@ def test_rationale_leans_when_the_reasoning_argues_the_other_way(draft_model):
     assert prediction.qa.startswith("QUESTION for the reviewer")
 
 
-@pytest.mark.parametrize("path", [p for p in shared_letter_paths() if p.name in
-                                  ("CM16-0213037.pdf", "CM17-0005589.pdf", "CM16-0240524.pdf")],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shared_letter_params(("CM16-0213037.pdf", "CM17-0005589.pdf", "CM16-0240524.pdf")))
 def test_a_finished_letter_with_every_decision_reversed_is_flagged_on_every_item(path, draft_model):
     letter = load_letter(path)
     honest = draft_model.predict_letter(letter)
