@@ -5,7 +5,7 @@ The same as ``imr train``; labels come from the letters' stated decisions.
 import argparse
 import sys
 
-from nlp_pipeline.commands.train import add_arguments, run
+from nlp_pipeline.app.commands.train import add_arguments, run
 
 
 def main(argv=None) -> int:

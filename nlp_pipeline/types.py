@@ -5,9 +5,73 @@ Every offset is a character offset into ``Letter.text``, the normalized letter t
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
 from typing import Any, Literal
 
-DECISIONS = ("Upheld", "Overturned")
+
+class _Word(str, Enum):
+    """A value that is also its word: equal to it, written as it in JSON, CSV, tables and pages."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+class Outcome(_Word):
+    """An item's outcome. ``Upheld``: the utilization-review denial stands; ``Overturned``: it is reversed."""
+
+    UPHELD = "Upheld"
+    OVERTURNED = "Overturned"
+
+    @classmethod
+    def at(cls, p_overturned: float, threshold: float) -> Outcome:
+        """The outcome a probability of Overturned gives at a cut: Overturned from the cut up."""
+        return cls.OVERTURNED if p_overturned >= threshold else cls.UPHELD
+
+    @property
+    def label(self) -> int:
+        """The class a model learns: 1 Overturned, 0 Upheld."""
+        return int(self is Outcome.OVERTURNED)
+
+
+class VerdictValue(_Word):
+    """What a rationale concludes: the request is medically ``necessary`` (the denial is overturned),
+    ``not_necessary`` (the denial is upheld), or ``none`` (no verdict yet: a draft)."""
+
+    NECESSARY = "necessary"
+    NOT_NECESSARY = "not_necessary"
+    NONE = "none"
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The outcome this verdict states (None for ``none``)."""
+        return {VerdictValue.NECESSARY: Outcome.OVERTURNED, VerdictValue.NOT_NECESSARY: Outcome.UPHELD}.get(self)
+
+
+DECISIONS = tuple(outcome.value for outcome in Outcome)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a letter under each name it goes by: the attribute of :class:`Letter` or :class:`Item` that holds
+    it, the region its extracted spans carry, the prefix of its word features, how a reader calls it, and the line
+    that opens it in a letter."""
+
+    attribute: str
+    region: str
+    prefix: str
+    words: str
+    opening: str | None = None
+
+
+SUMMARY = Part("summary", "summary", "sum", "The case summary", "CLINICAL CASE SUMMARY")
+HEADING = Part("heading", "heading", "title", "The item title")
+CA_GUIDELINE = Part("claims_administrator_guideline", "ca_guideline", "ca", "The claims administrator guideline line",
+                    "Claims Administrator guideline:")
+MAXIMUS_GUIDELINE = Part("maximus_guideline", "maximus_guideline", "mx", "The MAXIMUS guideline line",
+                         "MAXIMUS guideline:")
+RATIONALE = Part("rationale", "rationale", "rat", "The rationale", "Decision rationale:")
+ITEM_PARTS = (HEADING, CA_GUIDELINE, MAXIMUS_GUIDELINE, RATIONALE)  # an item's parts, in letter order
+PARTS = (SUMMARY, *ITEM_PARTS)
 
 
 def _plain(value: Any) -> Any:
@@ -146,7 +210,7 @@ class Evidence(_ToDict):
     spans: tuple[tuple[int, int], ...] = ()  # every letter span behind the feature; start/end is the first
 
 
-VERDICTS = ("necessary", "not_necessary", "none")
+VERDICTS = tuple(value.value for value in VerdictValue)
 
 
 @dataclass(frozen=True)
@@ -163,9 +227,9 @@ class Verdict(_ToDict):
     kind: str | None = None  # strong ("medically necessary"), weak ("warranted"), reversal ("the denial is upheld")
 
     @property
-    def outcome(self) -> str | None:
+    def outcome(self) -> Outcome | None:
         """The outcome the verdict states: ``Overturned``, ``Upheld``, or None without a verdict."""
-        return {"necessary": "Overturned", "not_necessary": "Upheld"}.get(self.value)
+        return VerdictValue(self.value).outcome
 
 
 BASES = ("verdict", "rationale", "facts")
@@ -258,7 +322,7 @@ class Prediction(_ToDict):
     # the score's two parts besides the intercept: what the case and the request add ("case") and what the review's
     # layout adds ("context": how many services it disputes, their order); intercept + case + context == score
     balance: dict[str, float] | None = None
-    # with ``--what-if`` (nlp_pipeline.what_if): the edits that move this item, sorted toward the other outcome,
+    # with ``--what-if`` (nlp_pipeline.predict.what_if): the edits that move this item, sorted toward the other outcome,
     # the pairs tried, the smallest flip (an index into what_if or a pair of them) and which model they move
     what_if: tuple[WhatIf, ...] | None = None
     what_if_pairs: tuple[WhatIfPair, ...] | None = None
@@ -277,7 +341,7 @@ class Prediction(_ToDict):
 WHAT_IF_FIELDS = ("what_if", "what_if_pairs", "smallest_flip", "what_if_reads")
 
 
-__all__ = ["DECISIONS", "Edit", "WhatIf", "WhatIfPair", "WhatIfReport", "WHAT_IF_FIELDS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
+__all__ = ["DECISIONS", "Outcome", "VerdictValue", "Part", "PARTS", "ITEM_PARTS", "Edit", "WhatIf", "WhatIfPair", "WhatIfReport", "WHAT_IF_FIELDS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
            "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "asdict"]
 
 

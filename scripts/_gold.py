@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nlp_pipeline.letters import load_letter
-from nlp_pipeline.pipeline import build_nlp, extract_letter
+from nlp_pipeline.letter.parse import load_letter
+from nlp_pipeline.extraction.pipeline import build_nlp
+from nlp_pipeline.facts.extract import extract_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LETTERS = ROOT / ".." / "shared" / "data" / "letters"
@@ -39,9 +40,9 @@ def quiet_arguments(argv: list[str] | None, description: str) -> argparse.Namesp
 
 def one_item_facts(summary: str, item: dict[str, Any]) -> Any:
     """The extracted facts of an invented one-item request (``item``: ``request`` and optionally
-    ``rationale``, see :mod:`nlp_pipeline.case_request`), read as the pipeline reads a letter."""
-    from nlp_pipeline.case_request import request_text
-    from nlp_pipeline.letters import parse_letter
+    ``rationale``, see :mod:`nlp_pipeline.io.requests`), read as the pipeline reads a letter."""
+    from nlp_pipeline.io.requests import request_text
+    from nlp_pipeline.letter.parse import parse_letter
 
     letter = parse_letter(request_text({"case_summary": summary, "items": [item]}))
     return extract_letter(letter).items[0]
@@ -49,8 +50,8 @@ def one_item_facts(summary: str, item: dict[str, Any]) -> Any:
 
 def study_only(records: list[Any], file_of) -> tuple[list[Any], int]:
     """The records of study letters, and how many belong to sealed ones: a sealed letter's text is never shown
-    (``nlp_pipeline.sealed``), so its mismatches are only counted. ``file_of``: a record's letter file name."""
-    from nlp_pipeline.sealed import is_sealed
+    (``nlp_pipeline.model.sealed``), so its mismatches are only counted. ``file_of``: a record's letter file name."""
+    from nlp_pipeline.model.sealed import is_sealed
 
     shown = [r for r in records if not is_sealed(None, file_of(r))]
     return shown, len(records) - len(shown)

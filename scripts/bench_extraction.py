@@ -17,9 +17,10 @@ from pathlib import Path
 import spacy
 
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.letters import load_letter
-from nlp_pipeline.pipeline import build_nlp, extract_letter
-from nlp_pipeline.reading import read_letter_text
+from nlp_pipeline.letter.parse import load_letter
+from nlp_pipeline.extraction.pipeline import build_nlp
+from nlp_pipeline.facts.extract import extract_letter
+from nlp_pipeline.io.reading import read_letter_text
 
 DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "letters"
 

@@ -67,7 +67,7 @@ def _timed(argv: list[str], cores: int) -> float:
 
 
 def _predict_argv(batch: Path, out: Path, jobs: int, mode: str) -> list[str]:
-    return [sys.executable, "-m", "nlp_pipeline.cli", "predict", str(batch), "--mode", mode, "--format", "jsonl",
+    return [sys.executable, "-m", "nlp_pipeline.app.cli", "predict", str(batch), "--mode", mode, "--format", "jsonl",
             "-q", "--jobs", str(jobs), "-o", str(out)]
 
 

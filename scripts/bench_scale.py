@@ -42,7 +42,7 @@ def _make_batch(sources: list[Path], size: int, folder: Path) -> Path:
 def run_once(command: str, batch: Path, jobs: int, extra: list[str]) -> tuple[float, float]:
     """Run one batch; return (seconds, peak MiB of the process tree)."""
     out = batch.parent / f"out-{batch.name}-{jobs}.jsonl"
-    argv = [sys.executable, "-m", "nlp_pipeline.cli", command, str(batch), "--format", "jsonl", "-q",
+    argv = [sys.executable, "-m", "nlp_pipeline.app.cli", command, str(batch), "--format", "jsonl", "-q",
             "--jobs", str(jobs), "-o", str(out), *extra]
     start = time.perf_counter()
     process = subprocess.Popen(argv, stderr=subprocess.DEVNULL)

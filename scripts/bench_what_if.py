@@ -31,7 +31,7 @@ def main(argv=None) -> None:
     for mode in ("draft", "facts") if args.mode == "both" else (args.mode,):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "out.jsonl"
-            base = [sys.executable, "-m", "nlp_pipeline.cli", "predict", *args.letters, "--mode", mode,
+            base = [sys.executable, "-m", "nlp_pipeline.app.cli", "predict", *args.letters, "--mode", mode,
                     "--format", "jsonl", "-q", "-o", str(out)]
             plain = [_timed(base, cores=1) for _ in range(args.repeat)]
             what_if = [_timed([*base, "--what-if"], cores=1) for _ in range(args.repeat)]

@@ -36,7 +36,8 @@ def run_outputs(code: Path, letters: list[str], out: Path, models: Path = ROOT /
     for name, run in RUNS.items():
         argv = [part.format(models=models) for part in run]
         target = out / f"{name}.jsonl"
-        subprocess.run([sys.executable, "-m", "nlp_pipeline.cli", *argv, *letters, "--format", "jsonl", "-q",
+        cli = "nlp_pipeline.app.cli" if (code / "nlp_pipeline" / "app").is_dir() else "nlp_pipeline.cli"  # older layout
+        subprocess.run([sys.executable, "-m", cli, *argv, *letters, "--format", "jsonl", "-q",
                         "-o", str(target)], env=env, cwd=code, check=False, stderr=subprocess.DEVNULL)
         records[name] = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     return records
@@ -55,9 +56,9 @@ def differences(before: list[dict], after: list[dict]) -> Counter:
 
 
 def shown(before: list[dict], after: list[dict]) -> tuple[list[str], int]:
-    """What differs record by record, on study letters only (``nlp_pipeline.sealed``: a sealed letter is never
+    """What differs record by record, on study letters only (``nlp_pipeline.model.sealed``: a sealed letter is never
     read, so its records are only counted): one line per differing field, and the number of sealed records."""
-    from nlp_pipeline.sealed import is_sealed
+    from nlp_pipeline.model.sealed import is_sealed
 
     lines, sealed = [], 0
     for old, new in zip(before, after):

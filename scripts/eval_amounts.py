@@ -3,13 +3,13 @@ amount of an item whose title states none.
 
 - ``tests/data/earlier_gold.jsonl``: 50 invented sentences (set "first") and 15 more (set "second") of a case summary or a rationale that state (or do
   not state) how many visits of the requested treatment were had before; the reading is
-  :func:`nlp_pipeline.facts.earlier_amount` (null when none is read).
+  :func:`nlp_pipeline.facts.derive.earlier_amount` (null when none is read).
 - ``tests/data/requested_gold.jsonl``: 25 invented case-summary sentences (set "first") and 15 more (set "second") that state (or do not state) how
   much of the treatment is requested, for a title without an amount; the reading is the item's requested
   count (as ``scripts/eval_extraction.py`` reads it).
 
 Each set was written before its first run; figures are printed per set (a set the rules were then mended
-on is a development set from then on). Each row becomes a one-item request (``nlp_pipeline.case_request``)
+on is a development set from then on). Each row becomes a one-item request (``nlp_pipeline.io.requests``)
 read by the extraction pipeline. Prints how many are right and every miss.
 
     python scripts/eval_amounts.py [--quiet]
@@ -34,7 +34,7 @@ def _facts(row: dict):
 
 def read_earlier(gold: list[dict]) -> list[int | None]:
     """The earlier amount the pipeline reads for each row."""
-    from nlp_pipeline.facts import earlier_amount
+    from nlp_pipeline.facts.derive import earlier_amount
 
     return [earlier_amount(_facts(row)) for row in gold]
 

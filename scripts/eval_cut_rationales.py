@@ -1,6 +1,6 @@
 """How the draft model holds up when rationales lose sentences in the letter text itself.
 
-Each cut (:func:`nlp_pipeline.evaluation.cut_letter`) blanks sentences of every rationale in the
+Each cut (:func:`nlp_pipeline.model.evaluation.cut_letter`) blanks sentences of every rationale in the
 letter text, then the letter is read again from scratch, as ``imr predict`` would read such a draft:
 ``verdicts`` every sentence holding a verdict phrase, ``last`` the last sentence of each rationale.
 
@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from nlp_pipeline.dataset import letter_examples
-from nlp_pipeline.estimator import grouped_splits
-from nlp_pipeline.evaluation import CUTS, cut_letter
-from nlp_pipeline.training import arrays, fit_model, labelled_examples, load_corpus, verdict_calibration
+from nlp_pipeline.model.dataset import letter_examples
+from nlp_pipeline.model.estimator import grouped_splits
+from nlp_pipeline.model.evaluation import CUTS, cut_letter
+from nlp_pipeline.model.training import arrays, fit_model, labelled_examples, load_corpus, verdict_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"

@@ -19,8 +19,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from nlp_pipeline.cli import main as imr
-from nlp_pipeline.commands.evaluate import result_table
+from nlp_pipeline.app.cli import main as imr
+from nlp_pipeline.app.commands.evaluate import result_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"

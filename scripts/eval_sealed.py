@@ -1,6 +1,6 @@
 """The sealed-set check: train on the study letters, score the sealed letters, print aggregate figures only.
 
-The shared letters are split once by a fixed hash of the case number (``nlp_pipeline.sealed``): two thirds
+The shared letters are split once by a fixed hash of the case number (``nlp_pipeline.model.sealed``): two thirds
 *study* letters, the only ones read while patterns and features are written, one third *sealed*. This
 script runs the whole training procedure (grid search, threshold, calibration, the verdict's measured
 agreement) on the study letters and predicts the sealed ones, in each mode, beside a TF-IDF + logistic
@@ -30,8 +30,8 @@ METRIC_NAMES = ("roc_auc", "balanced_accuracy", "overturned_recall", "overturned
 
 def sealed_report(mode: str, paths: list[str | Path], reps: int = 1000, seed: int = 0) -> dict:
     """Train on the study letters of ``paths`` and score the sealed ones: the evaluation report, aggregate only."""
-    from nlp_pipeline.sealed import is_sealed
-    from nlp_pipeline.training import (
+    from nlp_pipeline.model.sealed import is_sealed
+    from nlp_pipeline.model.training import (
         arrays,
         evaluate_splits,
         labelled_examples,

@@ -28,7 +28,7 @@ def load_gold(path: Path = GOLD) -> list[dict]:
 
 def pipeline_starts(text: str) -> list[int]:
     """Sentence starts as the extraction pipeline reads a rationale (line breaks read as spaces)."""
-    from nlp_pipeline.pipeline import build_nlp
+    from nlp_pipeline.extraction.pipeline import build_nlp
 
     nlp = build_nlp()
     doc = nlp.make_doc(text.replace("\n", " "))

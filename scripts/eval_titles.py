@@ -8,7 +8,7 @@ run (set "first", since used to build the rules: a development set), 47 more of 
 number words, unknown drugs by their shape, devices, visits, transport; set "third"), each written later, also
 before its first run. Set "fourth" (17 titles named only by their head word: "Speech therapy", "Wound care
 supplies", "Stellate ganglion block") was written after a probe of such titles showed many read no category at
-all: a development set from the start. Figures are printed per set. Each becomes a before-review request (``nlp_pipeline.case_request``) and is read by the extraction
+all: a development set from the start. Figures are printed per set. Each becomes a before-review request (``nlp_pipeline.io.requests``) and is read by the extraction
 pipeline; prints category and count accuracy and every miss.
 
     python scripts/eval_titles.py [--quiet]

@@ -2,7 +2,7 @@
 
 On a finished letter the stated decision is the verdict's gold label: ``Overturned`` items should read
 ``necessary``, ``Upheld`` items ``not_necessary``. Prints, for the study and the sealed letters apart
-(``nlp_pipeline.sealed``), the items, how many agree, disagree and have no verdict; lists every study
+(``nlp_pipeline.model.sealed``), the items, how many agree, disagree and have no verdict; lists every study
 item that does not agree (its stated decision, the reading, and the deciding phrase). The sealed
 letters are never shown, only counted: they are not read while the verdict's patterns are written.
 
@@ -30,10 +30,11 @@ DEFAULT_PATHS = [ROOT / ".." / "shared" / "data" / "letters", ROOT / ".." / "sha
 
 def verdict_rows(paths: list[str | Path]) -> list[dict[str, Any]]:
     """One row per item with a stated decision: where it comes from, its side of the split, the reading."""
-    from nlp_pipeline.batch import iter_letter_paths
-    from nlp_pipeline.letters import load_letter
-    from nlp_pipeline.pipeline import build_nlp, extract_letter
-    from nlp_pipeline.sealed import is_sealed
+    from nlp_pipeline.io.batch import iter_letter_paths
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.extraction.pipeline import build_nlp
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.model.sealed import is_sealed
 
     nlp, rows = build_nlp(), []
     for path in iter_letter_paths([str(p) for p in paths]):

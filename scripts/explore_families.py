@@ -2,7 +2,7 @@
 
 For each mode, grouped 5-fold cross-validation (3 fold assignments) of the linear model with one family
 left out at a time, and with the text n-grams weighed differently, at a few values of C. This is how the
-candidates of ``nlp_pipeline.estimator.SEARCH`` were narrowed; it reads no sealed letter, and the
+candidates of each mode's ``search`` (``nlp_pipeline.modes``) were narrowed; it reads no sealed letter, and the
 figures it prints are exploration (the family set is chosen on the same letters), not an estimate: the
 estimates are the nested cross-validation of ``imr train`` and ``scripts/eval_sealed.py``.
 
@@ -30,7 +30,7 @@ CANDIDATES = {
 
 def study_paths() -> list[Path]:
     """The study letters of the shared folders."""
-    from nlp_pipeline.sealed import is_sealed
+    from nlp_pipeline.model.sealed import is_sealed
 
     paths = sorted((SHARED / "letters").glob("*.pdf")) + sorted((SHARED / "seeds").glob("*.txt"))
     return [p for p in paths if not is_sealed(p.stem if p.suffix == ".pdf" else None, p)]
@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import cross_val_predict
 
-    from nlp_pipeline.estimator import grouped_folds, linear_pipeline, vectorizer
-    from nlp_pipeline.training import arrays, labelled_examples, load_corpus
+    from nlp_pipeline.model.estimator import grouped_folds, linear_pipeline, vectorizer
+    from nlp_pipeline.model.training import arrays, labelled_examples, load_corpus
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=("draft", "facts"), default="draft")

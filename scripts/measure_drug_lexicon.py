@@ -24,8 +24,8 @@ def dump(out: Path) -> None:
     """The study letters' items the pipeline reads as medications, with the name it read."""
     from explore_families import study_paths
 
-    from nlp_pipeline.letters import load_letter
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.facts.extract import extract_letter
 
     rows = []
     for path in study_paths():

@@ -2,7 +2,7 @@
 without a requested amount, so a gap shows without reading letters one by one.
 
 Study letters are listed item by item (title, what is missing, the "not understood" warnings); sealed
-letters (``nlp_pipeline.sealed``) are only counted, never shown. Ends with the share of items without a
+letters (``nlp_pipeline.model.sealed``) are only counted, never shown. Ends with the share of items without a
 category (the goal: at most 1%).
 
     python scripts/report_unknowns.py [LETTERS...]
@@ -19,11 +19,12 @@ SHARED = ROOT / ".." / "shared" / "data"
 
 def unknown_rows(paths: list[str | Path]) -> list[dict]:
     """One row per item: source, index, title, sealed, whether it has a category and an amount, warnings."""
-    from nlp_pipeline.batch import iter_letter_paths
-    from nlp_pipeline.facts import unread_warnings
-    from nlp_pipeline.letters import load_letter
-    from nlp_pipeline.pipeline import build_nlp, extract_letter
-    from nlp_pipeline.sealed import is_sealed
+    from nlp_pipeline.io.batch import iter_letter_paths
+    from nlp_pipeline.facts.derive import unread_warnings
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.extraction.pipeline import build_nlp
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.model.sealed import is_sealed
 
     nlp, rows = build_nlp(), []
     for path in iter_letter_paths([str(p) for p in paths]):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nlp_pipeline.evaluation import METRICS, interval_text
+from nlp_pipeline.model.evaluation import METRICS, interval_text
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -35,8 +35,8 @@ SOURCES = ("CWCI press release of 18 February 2016, 'CWCI Study Spotlights Calif
 
 def _corpus_rates() -> dict[str | None, tuple[int, int]]:
     """Requested treatment category → (Overturned, items) over the shared letters (None: every item)."""
-    from nlp_pipeline.letters import load_letter
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.facts.extract import extract_letter
 
     shared = ROOT / ".." / "shared" / "data"
     counts: dict[str | None, list[int]] = {}
@@ -132,7 +132,7 @@ def main() -> None:
         "calibrated by Platt's sigmoid on grouped out-of-fold scores (`cross_val_predict`; `estimator.SigmoidCalibrated`, what `CalibratedClassifierCV(method='sigmoid', ensemble=False)` does, with public parts), "
         "so every contribution to the log-odds is exact. **What the procedure chooses, it chooses inside every outer "
         "fold of the evaluation:** the family weights and C by a grouped `GridSearchCV` among the candidates of "
-        "`nlp_pipeline.estimator.SEARCH`, the cut by `TunedThresholdClassifierCV` (draft: F1 of Overturned, a QA "
+        "`nlp_pipeline.model.estimator.SEARCH`, the cut by `TunedThresholdClassifierCV` (draft: F1 of Overturned, a QA "
         "flag; facts: balanced accuracy, find the items with a chance). **What it does not choose was fixed "
         "beforehand, by hand or on the study letters:** the candidates themselves (narrowed on the study letters, "
         "`scripts/explore_families.py`), the caps of a few features (26 weeks from injury to review, the number of "
@@ -162,7 +162,7 @@ def main() -> None:
     lines += [
         "", "The letters are the 129 California DWC IMR final determination letters and 5 seed letters in "
         "`../shared/data` (labels are the letters' own stated decisions; about 12% of items are Overturned). "
-        "They are split once by a fixed hash of the case number (`nlp_pipeline/sealed.py`) into study letters "
+        "They are split once by a fixed hash of the case number (`nlp_pipeline/model/sealed.py`) into study letters "
         "(two thirds: the only ones read while patterns and features are written) and sealed letters.", "",
         "## Published base rates", "",
         ("How often IMR overturned utilization review in the years of these letters, as published, beside the "

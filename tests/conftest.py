@@ -88,7 +88,7 @@ def example_draft() -> Path:
 @pytest.fixture(scope="session")
 def nlp():
     """The extraction pipeline (blank English + the project's components)."""
-    from nlp_pipeline.pipeline import build_nlp
+    from nlp_pipeline.extraction.pipeline import build_nlp
 
     return build_nlp()
 
@@ -96,8 +96,8 @@ def nlp():
 @pytest.fixture(scope="session")
 def seed_facts(seeds_dir):
     """Seed file prefix → (Letter, LetterFacts)."""
-    from nlp_pipeline.letters import load_letter
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.facts.extract import extract_letter
 
     out = {}
     for path in sorted(seeds_dir.glob("*.txt")):
@@ -109,7 +109,7 @@ def seed_facts(seeds_dir):
 @pytest.fixture(scope="session")
 def draft_model():
     """The shipped draft-mode model."""
-    from nlp_pipeline.model import load_model
+    from nlp_pipeline.predict.outcome import load_model
 
     return load_model(mode="draft")
 
@@ -117,6 +117,6 @@ def draft_model():
 @pytest.fixture(scope="session")
 def facts_model():
     """The shipped facts-mode model."""
-    from nlp_pipeline.model import load_model
+    from nlp_pipeline.predict.outcome import load_model
 
     return load_model(mode="facts")

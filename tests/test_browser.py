@@ -24,8 +24,8 @@ def server_url():
         pytest.skip(f"{CHROMIUM} is not installed")
     import uvicorn
 
-    from nlp_pipeline.model import load_model
-    from nlp_pipeline.server import create_app
+    from nlp_pipeline.predict.outcome import load_model
+    from nlp_pipeline.app.server import create_app
 
     app = create_app({mode: load_model(mode=mode) for mode in ("draft", "facts")})
     port = free_port()
@@ -56,7 +56,7 @@ def _words(text: str) -> str:
 
 
 def test_upload_review_and_broken_file(browser, server_url, example_draft, tmp_path):
-    from nlp_pipeline.letters import load_letter
+    from nlp_pipeline.letter.parse import load_letter
 
     page = browser.new_page()
     page.goto(server_url + "/")

@@ -6,10 +6,10 @@ import json
 import pytest
 
 from conftest import ROOT
-from nlp_pipeline.case_request import request_text
-from nlp_pipeline.cli import main
+from nlp_pipeline.io.requests import request_text
+from nlp_pipeline.app.cli import main
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.letters import load_letter
+from nlp_pipeline.letter.parse import load_letter
 
 EXAMPLE = ROOT / "examples" / "facts_request.json"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from nlp_pipeline.cli import main
+from nlp_pipeline.app.cli import main
 
 
 def test_parse_jsonl_with_a_bad_file(tmp_path, example_draft, capsys):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nlp_pipeline.letters import load_letter
+from nlp_pipeline.letter.parse import load_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "data" / "stance_gold.jsonl"

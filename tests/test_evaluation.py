@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from nlp_pipeline.dataset import ParsedLetter
-from nlp_pipeline.evaluation import cut_letter, score_records
-from nlp_pipeline.letters import load_letter
+from nlp_pipeline.model.dataset import ParsedLetter
+from nlp_pipeline.model.evaluation import cut_letter, score_records
+from nlp_pipeline.letter.parse import load_letter
 
 
 def _record(source, stated, p, predicted):
@@ -59,7 +59,7 @@ def test_the_sigmoid_calibration_is_platts_as_scikit_learn_fits_it():
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    from nlp_pipeline.estimator import SigmoidCalibrated
+    from nlp_pipeline.model.estimator import SigmoidCalibrated
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(240, 4))

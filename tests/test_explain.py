@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_pipeline.reasons import reason
+from nlp_pipeline.explain.reasons import reason
 from nlp_pipeline.types import Evidence, ItemFacts, LetterFacts
 
 _PT = {"category": "physical_therapy", "name": "physical therapy"}
@@ -76,8 +76,8 @@ def test_requested_amounts_are_given_in_numbers():
 
 @pytest.mark.parametrize("mode", ["draft", "facts"])
 def test_every_structured_feature_of_the_shipped_models_reads_as_a_sentence(mode, draft_model, facts_model):
-    from nlp_pipeline.estimator import linear_parts
-    from nlp_pipeline.features import TEXT_PARTS
+    from nlp_pipeline.model.estimator import linear_parts
+    from nlp_pipeline.model.features import TEXT_PARTS
 
     names = linear_parts((draft_model if mode == "draft" else facts_model).estimator).names
     structured = [n for n in names if n.split(":", 1)[0] not in TEXT_PARTS]

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from nlp_pipeline.allowances import applicable_allowance, compare_to_allowance
-from nlp_pipeline.dates import find_dates
-from nlp_pipeline.extensions import CUES_KEY, FINDINGS_KEY, SPANS_KEY
-from nlp_pipeline.facts import weeks_injury_to_review
-from nlp_pipeline.letters import parse_letter
-from nlp_pipeline.pipeline import extract_letter
-from nlp_pipeline.quantities import find_quantities
+from nlp_pipeline.facts.allowances import applicable_allowance, compare_to_allowance
+from nlp_pipeline.letter.dates import find_dates
+from nlp_pipeline.extraction.extensions import CUES_KEY, FINDINGS_KEY, SPANS_KEY
+from nlp_pipeline.facts.derive import weeks_injury_to_review
+from nlp_pipeline.letter.parse import parse_letter
+from nlp_pipeline.facts.extract import extract_letter
+from nlp_pipeline.extraction.amounts import find_quantities
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_a_dose_followed_by_its_schedule_is_not_the_amount_dispensed(text):
 @pytest.mark.parametrize(("text", "twenty_four"), [("twenty-four", 24), ("twenty four", 24), ("six (6)", 6),
                                                    ("ninety", 90), ("twenty-four to thirty", (24, 30))])
 def test_number_words(text, twenty_four):
-    from nlp_pipeline.quantities import number, number_range
+    from nlp_pipeline.extraction.amounts import number, number_range
 
     if isinstance(twenty_four, tuple):
         assert number(text) is None and number_range(text) == twenty_four
@@ -156,7 +156,7 @@ def test_clause_scoped_assertion(nlp, text, phrase, assertion):
 
 def test_the_negation_words_live_in_the_one_vocabulary_only():
     # the assertions' triggers once kept their own list of negations beside the vocabulary's
-    from nlp_pipeline.rules import pattern_names, pattern_rows
+    from nlp_pipeline.extraction.rules import pattern_names, pattern_rows
 
     names = pattern_names()
     assert "negation" in names and "assertion_triggers" in names
@@ -370,8 +370,8 @@ def test_entity_offsets_point_into_the_letter(seed_facts):
 
 
 def test_decision_words_never_reach_the_facts(seed_facts):
-    from nlp_pipeline.letters import parse_letter
-    from nlp_pipeline.pipeline import entities_to_dict, extract_letter
+    from nlp_pipeline.letter.parse import parse_letter
+    from nlp_pipeline.facts.extract import entities_to_dict, extract_letter
 
     letter, facts = seed_facts["000"]
     swapped = letter.text.replace(": Upheld", ": [pend]").replace(": Overturned", ": [ pending]")  # same lengths
@@ -383,7 +383,7 @@ def test_decision_words_never_reach_the_facts(seed_facts):
 def test_cli_parse_entities(seeds_dir, capsys):
     import json
 
-    from nlp_pipeline.cli import main
+    from nlp_pipeline.app.cli import main
 
     path = sorted(seeds_dir.glob("002_*.txt"))[0]
     assert main(["parse", str(path), "--entities", "--format", "jsonl", "--quiet"]) == 0
@@ -397,8 +397,8 @@ def test_cli_parse_entities(seeds_dir, capsys):
 
 
 def test_post_surgical_therapy_is_measured_against_the_procedures_allowance():
-    from nlp_pipeline.letters import parse_letter
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.letter.parse import parse_letter
+    from nlp_pipeline.facts.extract import extract_letter
 
     text = (Path(__file__).resolve().parents[1] / "examples" / "facts_request.txt").read_text()
     facts = extract_letter(parse_letter(text))
@@ -424,7 +424,7 @@ def test_post_surgical_therapy_is_measured_against_the_procedures_allowance():
     ],
 )
 def test_post_surgical_allowances(procedures, allowed):
-    from nlp_pipeline.allowances import post_surgical_allowance
+    from nlp_pipeline.facts.allowances import post_surgical_allowance
 
     row = post_surgical_allowance("physical_therapy", procedures)
     assert (row["visits"] if row else None) == allowed
@@ -439,8 +439,8 @@ def test_facts_features_read_findings_and_timing_from_the_case():
     """Facts mode reads the summary's objective findings (with their spans) and the weeks to the denial."""
     import math
 
-    from nlp_pipeline.features import TYPICAL_WEEKS_TO_REVIEW, item_features
-    from nlp_pipeline.letters import load_letter
+    from nlp_pipeline.model.features import TYPICAL_WEEKS_TO_REVIEW, item_features
+    from nlp_pipeline.letter.parse import load_letter
 
     letter = load_letter(Path(__file__).resolve().parents[1] / "examples" / "facts_request.txt")
     facts = extract_letter(letter)
@@ -457,7 +457,7 @@ def test_weeks_beyond_the_corpus_are_not_extrapolated():
     """Requests years after the injury read as the cap: the corpus only spans weeks 1-15."""
     import math
 
-    from nlp_pipeline.features import (
+    from nlp_pipeline.model.features import (
         MAX_WEEKS_TO_REVIEW,
         TYPICAL_WEEKS_TO_REVIEW,
         item_features,
@@ -481,8 +481,8 @@ def test_requested_treatment_never_comes_from_the_imr_rationale():
 def test_facts_features_never_read_what_the_imr_wrote(letters_dir, seeds_dir):
     """Every shared letter with its MAXIMUS guideline lines and rationales blanked gives the same facts
     features: facts mode predicts from what is known before review."""
-    from nlp_pipeline.features import item_features
-    from nlp_pipeline.letters import load_letter
+    from nlp_pipeline.model.features import item_features
+    from nlp_pipeline.letter.parse import load_letter
 
     paths = sorted(letters_dir.glob("*.pdf")) + sorted(seeds_dir.glob("*.txt"))
     for path in paths:
@@ -556,12 +556,12 @@ def test_a_surgeons_evaluation_is_a_visit_not_a_surgery(heading, expected):
 
 def test_every_part_read_keeps_the_text_it_was_made_from(letters_dir):
     # the components read doc_text (the kept text) instead of joining the tokens; it must be doc.text itself
-    from nlp_pipeline.extensions import doc_text
-    from nlp_pipeline.letters import load_letter
-    from nlp_pipeline.pipeline import _processed, build_nlp, letter_regions
+    from nlp_pipeline.extraction.extensions import doc_text
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.extraction.pipeline import build_nlp, letter_regions, process_regions
 
     paths = sorted(letters_dir.glob("*.pdf"))[:3]
     assert len(paths) == 3
     for path in paths:
-        docs = list(_processed(build_nlp(), letter_regions(load_letter(path))))
+        docs = list(process_regions(build_nlp(), letter_regions(load_letter(path))))
         assert docs and all(doc_text(doc) == "".join(t.text_with_ws for t in doc) for doc in docs)

@@ -7,8 +7,9 @@ import pytest
 
 from conftest import shared_letter_params
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.letters import iso_date, load_letter, parse_letter
-from nlp_pipeline.reading import read_letter_text
+from nlp_pipeline.letter.dates import iso_date
+from nlp_pipeline.letter.parse import load_letter, parse_letter
+from nlp_pipeline.io.reading import read_letter_text
 
 DECISION_LINE = re.compile(r":\s*(Upheld|Overturned)\s*$", re.MULTILINE)
 CA_BLOCK = re.compile(r"^Claims Administrator guideline:", re.MULTILINE)

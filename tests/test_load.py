@@ -21,7 +21,7 @@ UPLOADS, CLIENTS = 240, 8  # the issue's load: 240 uploads from 8 concurrent cli
 @pytest.fixture(scope="module")
 def server():
     port = free_port()
-    code = f"from nlp_pipeline.cli import main; main(['serve', '--port', '{port}', '--max-pending', '6'])"
+    code = f"from nlp_pipeline.app.cli import main; main(['serve', '--port', '{port}', '--max-pending', '6'])"
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):

@@ -10,18 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp_pipeline import model as model_module
-from nlp_pipeline.case_request import request_text
-from nlp_pipeline.cli import main
+from nlp_pipeline.predict import outcome as model_module
+from nlp_pipeline.io.requests import request_text
+from nlp_pipeline.app.cli import main
 from nlp_pipeline.errors import ModelError
-from nlp_pipeline.letters import load_letter, parse_letter
-from nlp_pipeline.model import (
-    METADATA_FILE,
-    MODEL_FILE,
-    MODELS_DIR,
-    load_model,
-    save_model,
-)
+from nlp_pipeline.letter.parse import load_letter, parse_letter
+from nlp_pipeline.model.files import METADATA_FILE, MODEL_FILE, MODELS_DIR, TRUSTED_TYPES, save_model
+from nlp_pipeline.predict.outcome import load_model
 from tests.conftest import shared_letter_paths
 
 RECORD_KEYS = {"source", "case_number", "item_index", "item", "stated_decision", "predicted", "p_overturned",
@@ -81,7 +76,7 @@ def test_a_saved_model_keeps_its_column_names_as_one_array_and_reads_the_same_af
     state = vectorize.__getstate__()
     assert isinstance(state["feature_names_"], np.ndarray) and "vocabulary_" not in state
     skops.io.dump(vectorize, tmp_path / "columns.skops")
-    again = skops.io.load(tmp_path / "columns.skops", trusted=model_module.TRUSTED_TYPES)
+    again = skops.io.load(tmp_path / "columns.skops", trusted=TRUSTED_TYPES)
     assert again.vocabulary_ == vectorize.vocabulary_
     assert list(again.get_feature_names_out()) == list(vectorize.get_feature_names_out())
     rows = [{"allowance_applies": 1.0, "category=medication": 1.0, "not a column": 3.0}]
@@ -96,9 +91,9 @@ def test_the_shipped_models_hold_no_private_scikit_learn_class():
 
     for mode in ("draft", "facts"):
         types = skops.io.get_untrusted_types(file=MODELS_DIR / mode / "model.skops")
-        assert "nlp_pipeline.estimator.SigmoidCalibrated" in types
+        assert "nlp_pipeline.model.estimator.SigmoidCalibrated" in types
         assert not [t for t in types if t.rsplit(".", 1)[1].startswith("_")], mode
-    assert not [t for t in model_module.TRUSTED_TYPES if t.rsplit(".", 1)[1].startswith("_")]
+    assert not [t for t in TRUSTED_TYPES if t.rsplit(".", 1)[1].startswith("_")]
 
 
 def _copy_shipped(tmp_path):
@@ -148,7 +143,7 @@ def test_predicting_imports_neither_scikit_learn_nor_skops():
 
     from tests.conftest import EXAMPLE_DRAFT, ROOT
 
-    code = ("import sys\nfrom nlp_pipeline.model import load_model\n"
+    code = ("import sys\nfrom nlp_pipeline.predict.outcome import load_model\n"
             f"load_model(mode='draft').predict({str(EXAMPLE_DRAFT)!r})\n"
             "print(sorted(m for m in ('sklearn', 'skops', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
@@ -188,7 +183,7 @@ def test_other_library_versions_warn_when_the_skops_file_is_read(tmp_path):
 
 
 def test_training_twice_with_one_seed_gives_the_same_model(seeds_dir, letters_dir):
-    from nlp_pipeline.training import fit_model, labelled_examples, load_corpus
+    from nlp_pipeline.model.training import fit_model, labelled_examples, load_corpus
 
     corpus = load_corpus([seeds_dir, *sorted(letters_dir.glob("*.pdf"))[:40]], progress=False)
     examples = labelled_examples(corpus, "draft")
@@ -277,7 +272,7 @@ def test_predict_frame(seeds_dir, draft_model):
 def test_a_draft_without_its_verdict_is_scored_as_the_finished_letter_was(seeds_dir, draft_model):
     """Blank the verdict sentences: the rationale model decides, at its cut, with the probability it gave the
     finished letter (its features never read the verdict sentences)."""
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.facts.extract import extract_letter
 
     for path in sorted(seeds_dir.glob("*.txt")):
         letter = load_letter(path)
@@ -335,11 +330,11 @@ def test_imr_train_writes_a_model_that_predicts(seeds_dir, letters_dir, tmp_path
     assert repeated["roc_auc"]["min"] > 0.6 and repeated["balanced_accuracy"]["min"] > 0.55
     assert report["variants"]["full"]["model"]["metrics"]["overturned_recall"] > 0.3
     # every outer fold made its own choice among the declared candidates
-    from nlp_pipeline.estimator import SEARCH
+    from nlp_pipeline.modes import FACTS
     assert len(report["fold_selections"]) == report["folds"]
     for selection in report["fold_selections"]:
-        assert selection["params"]["C"] in SEARCH["facts"]["classify__C"]
-        assert selection["params"]["weights"] in SEARCH["facts"]["weights__weights"]
+        assert selection["params"]["C"] in FACTS.search["classify__C"]
+        assert selection["params"]["weights"] in FACTS.search["weights__weights"]
     assert "Over 2 fold assignments" in printed and "| roc_auc |" in printed
     prediction = load_model(out).predict(example_draft)
     assert prediction and all(0 < p.p_overturned < 1 for p in prediction)
@@ -374,9 +369,9 @@ def test_prediction_path_never_imports_training_code(example_draft):
     import subprocess
     import sys
 
-    code = ("import sys; from nlp_pipeline.cli import main; "
+    code = ("import sys; from nlp_pipeline.app.cli import main; "
             f"assert main(['predict', {str(example_draft)!r}, '--format', 'jsonl', '-q']) == 0; "
-            "print(sorted(m for m in sys.modules if m in ('nlp_pipeline.training', 'nlp_pipeline.evaluation')))")
+            "print(sorted(m for m in sys.modules if m in ('nlp_pipeline.model.training', 'nlp_pipeline.model.evaluation')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
 
@@ -386,7 +381,7 @@ def test_prediction_path_never_imports_training_code(example_draft):
                           ("draft", True, "CONTRADICTION: stated decision contradicts the verdict"),
                           ("facts", None, "differs from stated Upheld")])
 def test_table_flags_a_contradiction_only_in_draft_mode(mode, leans, expected):
-    from nlp_pipeline.commands.predict import _table
+    from nlp_pipeline.app.commands.predict import _table
 
     record = {"source": "x.pdf", "item_index": 0, "item": "MRI", "predicted": "Overturned", "p_overturned": 0.6,
               "stated_decision": "Upheld", "agrees_with_stated": False, "mode": mode, "threshold": 0.5, "reasons": [],
@@ -398,7 +393,7 @@ def test_table_flags_a_contradiction_only_in_draft_mode(mode, leans, expected):
 
 
 def test_table_words_a_question_apart_from_a_contradiction():
-    from nlp_pipeline.commands.predict import _table
+    from nlp_pipeline.app.commands.predict import _table
 
     record = {"source": "x.pdf", "item_index": 0, "item": "MRI", "predicted": "Overturned", "p_overturned": 0.96,
               "stated_decision": "Overturned", "agrees_with_stated": True, "mode": "draft", "threshold": 0.5,
@@ -421,8 +416,8 @@ def test_letter_wide_evidence_points_at_what_produced_it(facts_model):
     assert surgery.text == request["items"][0]["request"]
     other = next(e for e in labs.evidence if e.feature == "other_items_in_letter")
     assert other.text == request["items"][0]["request"]
-    from nlp_pipeline.pipeline import extract_letter
-    from nlp_pipeline.reasons import reason
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.explain.reasons import reason
 
     letter_facts = extract_letter(parse_letter(request_text(request)))
     assert reason(other, letter_facts.items[1], letter_facts).startswith(
@@ -453,7 +448,7 @@ def test_html_highlights_every_span_of_an_evidence(example_draft, draft_model):
     """Evidence read from several places (three sentences arguing against) is highlighted at each."""
     import dataclasses
 
-    from nlp_pipeline.render import predictions_html
+    from nlp_pipeline.app.render import predictions_html
     from nlp_pipeline.types import Evidence
 
     letter = load_letter(example_draft)
@@ -473,7 +468,7 @@ def test_a_model_holding_an_untrusted_type_is_refused_before_it_is_built(tmp_pat
     """The skops file is audited whenever it is read (predicting reads the plain arrays beside it instead)."""
     import skops.io
 
-    from nlp_pipeline.model import sha256
+    from nlp_pipeline.model.files import sha256
 
     folder = _copy_shipped(tmp_path)
     skops.io.dump({"estimator": _NotTrusted()}, folder / MODEL_FILE)
@@ -490,7 +485,7 @@ def test_a_model_holding_an_untrusted_type_is_refused_before_it_is_built(tmp_pat
 
 def _with_object_arrays(folder: Path) -> None:
     """Replace a model folder's arrays by a file holding a pickled object, its SHA-256 recorded as if genuine."""
-    from nlp_pipeline.model import sha256
+    from nlp_pipeline.model.files import sha256
 
     with (folder / "linear.npz").open("wb") as handle:
         np.savez(handle, names=np.array([{"a": 1}], dtype=object), scale=np.ones(1), factor=np.ones(1),
@@ -527,8 +522,8 @@ def test_a_model_the_workers_cannot_load_gives_error_records_not_a_hang(tmp_path
 @pytest.mark.parametrize("mode", ["draft", "facts"])
 def test_the_probability_explained_is_the_saved_estimators_own(mode, letters_dir):
     # the contributions are computed from the model's parts; their sigmoid must be what the saved pipeline says
-    from nlp_pipeline.features import item_features
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.model.features import item_features
+    from nlp_pipeline.facts.extract import extract_letter
 
     model = load_model(mode=mode)
     for path in sorted(letters_dir.glob("*.pdf"))[:4]:
@@ -545,8 +540,8 @@ def test_a_draft_item_with_no_rationale_yet_is_predicted_by_the_facts_model(exam
     estimate (said in its first reason, its missing-rationale warning kept); the written items keep theirs."""
     import dataclasses
 
-    from nlp_pipeline.letters import load_letter
-    from nlp_pipeline.model import UNWRITTEN
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.predict.outcome import UNWRITTEN
 
     letter = load_letter(example_draft)
     first = letter.items[0].rationale

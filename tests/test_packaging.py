@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from nlp_pipeline.errors import ModelError
-from nlp_pipeline.model import load_model
-from nlp_pipeline.model_files import MODELS_DIR, MODELS_ENV, default_model_dir
+from nlp_pipeline.predict.outcome import load_model
+from nlp_pipeline.model.files import MODELS_DIR, MODELS_ENV, default_model_dir
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nlp_pipeline import quantities
+from nlp_pipeline.extraction import amounts as quantities
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.letters import iso_date, parse_letter
-from nlp_pipeline.reading import decode_letter_bytes, normalize_text
+from nlp_pipeline.letter.dates import iso_date
+from nlp_pipeline.letter.parse import parse_letter
+from nlp_pipeline.io.reading import decode_letter_bytes, normalize_text
 
 MARKERS = [
     "CLINICAL CASE SUMMARY\n", "IMR ISSUES, DECISIONS AND RATIONALES\n", "Claims Administrator guideline: ",
@@ -96,7 +97,7 @@ _QUANTITY_TEXT = st.text(alphabet=st.sampled_from(list("0123456789 -/#()xX.,mgti
 @settings(max_examples=300, deadline=None)
 @given(_QUANTITY_TEXT)
 def test_quantity_normalizer_never_raises_and_keeps_offsets(text):
-    from nlp_pipeline.quantities import find_quantities
+    from nlp_pipeline.extraction.amounts import find_quantities
 
     found = find_quantities(text)
     previous_end = 0
@@ -112,7 +113,7 @@ def test_quantity_normalizer_never_raises_and_keeps_offsets(text):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("0123456789/- on")), max_size=60) | st.text(max_size=60))
 def test_date_finder_never_raises_and_keeps_offsets(text):
-    from nlp_pipeline.dates import find_dates
+    from nlp_pipeline.letter.dates import find_dates
 
     for found in find_dates(text):
         assert text[found.start:found.end] == found.text
@@ -203,7 +204,7 @@ def test_named_columns_transform_gives_the_dict_vectorizers_matrix(rows):
     # the float fast path and the fallback for any other value give what DictVectorizer.transform gives
     from sklearn.feature_extraction import DictVectorizer
 
-    from nlp_pipeline.estimator import NamedColumns
+    from nlp_pipeline.model.estimator import NamedColumns
 
     fitted = NamedColumns(sort=True).fit([{"a": 1.0, "b": 2.0, "c": "x", "words:pain": 1.0, "z": 0.0}])
     fast, plain = fitted.transform(rows), DictVectorizer.transform(fitted, rows)
@@ -214,11 +215,11 @@ def test_named_columns_transform_gives_the_dict_vectorizers_matrix(rows):
 @given(st.lists(st.dictionaries(_NAMES, st.floats(-1e6, 1e6) | st.integers(0, 5) | st.sampled_from(["x", "y"]),
                                 max_size=6), min_size=1, max_size=5))
 def test_the_saved_arrays_give_the_fitted_pipelines_contributions(rows):
-    # what predicting reads (nlp_pipeline.linear, numpy alone) against the fitted pipeline taken apart
+    # what predicting reads (nlp_pipeline.model.linear, numpy alone) against the fitted pipeline taken apart
     import numpy as np
 
-    from nlp_pipeline.estimator import LinearParts, NamedColumns
-    from nlp_pipeline.linear import LinearModel
+    from nlp_pipeline.model.estimator import LinearParts, NamedColumns
+    from nlp_pipeline.model.linear import LinearModel
 
     vectorize = NamedColumns(sort=True).fit([{"a": 1.0, "b": 2.0, "c": "x", "words:pain": 1.0, "z": 0.0}])
     classifier = type("Fitted", (), {"coef_": np.array([[0.5, -1.25, 2.0, 0.0, 3.5]]), "intercept_": np.array([0.3])})

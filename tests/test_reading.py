@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.reading import (
+from nlp_pipeline.io.reading import (
     decode_letter_bytes,
     normalize_text,
     read_letter_text,
@@ -83,7 +83,7 @@ def test_pdf_reads_encrypted_letters(letters_dir):
 def test_pdfs_read_from_many_threads_at_once(letters_dir):
     """PDFium is not thread-safe: 16 threads reading every real PDF at once (as the review server's thread
     pool does) get every text, the same as one thread, and the process survives (without the lock in
-    nlp_pipeline.reading this run dies of a segmentation fault). In a subprocess, so a crash fails the test
+    nlp_pipeline.io.reading this run dies of a segmentation fault). In a subprocess, so a crash fails the test
     rather than the test run."""
     import subprocess
     import sys
@@ -92,7 +92,7 @@ def test_pdfs_read_from_many_threads_at_once(letters_dir):
         "import sys\n"
         "from concurrent.futures import ThreadPoolExecutor\n"
         "from pathlib import Path\n"
-        "from nlp_pipeline.reading import read_letter_text\n"
+        "from nlp_pipeline.io.reading import read_letter_text\n"
         f"paths = sorted(Path({str(letters_dir)!r}).glob('*.pdf')) * 3\n"
         "alone = {p: read_letter_text(p) for p in set(paths)}\n"
         "with ThreadPoolExecutor(max_workers=16) as pool:\n"
@@ -117,7 +117,7 @@ def test_ftfy_on_the_lines_that_need_it_equals_ftfy_on_the_whole_text(raw):
 
 
 def test_ftfy_skipping_plain_lines_changes_no_letter_of_the_corpus(letters_dir):
-    from nlp_pipeline.reading import _pdf_text
+    from nlp_pipeline.io.reading import _pdf_text
 
     for path in sorted(letters_dir.glob("*.pdf"))[::4]:
         raw = _pdf_text(path.read_bytes())

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from bad_inputs import make_bad_inputs
-from nlp_pipeline.cli import main
+from nlp_pipeline.app.cli import main
 
 pytest.importorskip("pypdf")
 
@@ -97,7 +97,7 @@ def test_resume_needs_output(seeds_dir):
 def test_killed_batch_leaves_old_or_complete_output(letters_dir, tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text('{"source": "old"}\n')
-    command = [sys.executable, "-m", "nlp_pipeline.cli", "parse", str(letters_dir), "--format", "jsonl",
+    command = [sys.executable, "-m", "nlp_pipeline.app.cli", "parse", str(letters_dir), "--format", "jsonl",
                "-o", str(out), "-q"]
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     journal = tmp_path / "out.jsonl.partial"
@@ -123,7 +123,7 @@ def test_a_batch_process_start_up_is_frozen_and_earlier_garbage_collected_first(
     import gc
     import weakref
 
-    from nlp_pipeline.batch import long_lived
+    from nlp_pipeline.io.batch import long_lived
 
     class Node:
         pass

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_pipeline.pipeline import build_nlp
+from nlp_pipeline.extraction.pipeline import build_nlp
 
 
 def _sentences(text: str) -> list[str]:
@@ -44,7 +44,7 @@ def test_citations_and_abbreviations(text, expected):
 def test_every_component_reads_the_same_sentences(seed_facts):
     """The rationale's sentences as the facts hold them are the pipeline's sentences: stance, verdict and the
     features' last sentences all read them."""
-    from nlp_pipeline.features import part_spans
+    from nlp_pipeline.model.features import part_spans
 
     for letter, facts in seed_facts.values():
         for item in letter.items:

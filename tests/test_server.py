@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from nlp_pipeline.letters import parse_letter  # noqa: E402
-from nlp_pipeline.reading import MAX_FILE_BYTES, decode_letter_bytes  # noqa: E402
-from nlp_pipeline.server import create_app  # noqa: E402
+from nlp_pipeline.letter.parse import parse_letter  # noqa: E402
+from nlp_pipeline.io.reading import MAX_FILE_BYTES, decode_letter_bytes  # noqa: E402
+from nlp_pipeline.app.server import create_app  # noqa: E402
 from nlp_pipeline.types import WHAT_IF_FIELDS  # noqa: E402
 
 MODES = ("draft", "facts")
@@ -20,7 +20,7 @@ MODES = ("draft", "facts")
 @pytest.fixture(scope="module")
 def models():
     """Both shipped models, loaded once."""
-    from nlp_pipeline.model import load_model
+    from nlp_pipeline.predict.outcome import load_model
 
     return {mode: load_model(mode=mode) for mode in MODES}
 
@@ -181,7 +181,7 @@ def test_pasted_json_request(client, models):
 
 
 def test_what_if_is_asked_for_by_query_json_or_form_and_equals_the_library(client, models, draft_bytes):
-    from nlp_pipeline.what_if import with_what_if
+    from nlp_pipeline.predict.what_if import with_what_if
 
     text = draft_bytes.decode("utf-8")
     letter = parse_letter(text)

@@ -1,4 +1,4 @@
-"""``imr show``: standalone HTML pages with highlights, the text summary, and :mod:`nlp_pipeline.render`."""
+"""``imr show``: standalone HTML pages with highlights, the text summary, and :mod:`nlp_pipeline.app.render`."""
 from __future__ import annotations
 
 import html
@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from nlp_pipeline.cli import main
-from nlp_pipeline.letters import load_letter
-from nlp_pipeline.pipeline import extract_letter
-from nlp_pipeline.render import highlight_html, page
+from nlp_pipeline.app.cli import main
+from nlp_pipeline.letter.parse import load_letter
+from nlp_pipeline.facts.extract import extract_letter
+from nlp_pipeline.app.render import highlight_html, page
 
 
 def _check_page(path, out):

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from nlp_pipeline.extensions import SENTENCES_KEY
-from nlp_pipeline.features import item_features
-from nlp_pipeline.letters import parse_letter
-from nlp_pipeline.pipeline import extract_letter
+from nlp_pipeline.extraction.extensions import SENTENCES_KEY
+from nlp_pipeline.model.features import item_features
+from nlp_pipeline.letter.parse import parse_letter
+from nlp_pipeline.facts.extract import extract_letter
 from tests.conftest import ROOT
 
 
@@ -101,8 +101,8 @@ def _stance(values: dict[str, float]) -> dict[str, float]:
 
 def test_stance_features_ignore_the_verdict_sentences(seed_facts):
     """The case-sentence features read the same whether or not the letter text holds its verdict sentences."""
-    from nlp_pipeline.dataset import ParsedLetter
-    from nlp_pipeline.evaluation import cut_letter
+    from nlp_pipeline.model.dataset import ParsedLetter
+    from nlp_pipeline.model.evaluation import cut_letter
 
     checked = 0
     for letter, facts in seed_facts.values():

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_pipeline.case_request import request_text
-from nlp_pipeline.facts import medication_shape, unread_warnings
-from nlp_pipeline.letters import parse_letter
-from nlp_pipeline.pipeline import extract_letter
+from nlp_pipeline.io.requests import request_text
+from nlp_pipeline.facts.derive import medication_shape, unread_warnings
+from nlp_pipeline.letter.parse import parse_letter
+from nlp_pipeline.facts.extract import extract_letter
 from tests.conftest import ROOT
 
 GOLD = [__import__("json").loads(line) for line in (ROOT / "tests" / "data" / "title_gold.jsonl").read_text()
@@ -60,7 +60,7 @@ def test_predictions_carry_the_warnings(facts_model):
 
 
 def test_parse_entities_ends_with_the_count_of_items_not_understood(tmp_path, capsys):
-    from nlp_pipeline.cli import main
+    from nlp_pipeline.app.cli import main
 
     letter = tmp_path / "request.json"
     letter.write_text('{"case_summary": "Chronic pain.", "items": [{"request": "Frobnication"}, '
@@ -142,7 +142,7 @@ def test_a_title_naming_no_known_treatment_is_read_by_its_head_word():
 
 def test_a_head_word_is_never_a_treatment_name_too():
     # a head word only decides a title that names no treatment: one listed as a treatment too would never decide
-    from nlp_pipeline.rules import pattern_rows
+    from nlp_pipeline.extraction.rules import pattern_rows
 
     names = {r["pattern"].lower() for r in pattern_rows("treatments") if isinstance(r["pattern"], str)}
     heads = {word for row in pattern_rows("heads") for word in row["head"].lower().split("|")}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import json
 
-from nlp_pipeline.letters import load_letter
-from nlp_pipeline.training import labelled_examples, load_corpus
+from nlp_pipeline.letter.parse import load_letter
+from nlp_pipeline.model.training import labelled_examples, load_corpus
 
 _COLUMNS = ("case_number", "case_summary", "request", "claims_administrator_guideline", "maximus_guideline",
             "rationale", "decision")

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from nlp_pipeline.components.verdict import doc_verdict
-from nlp_pipeline.letters import load_letter, parse_letter
-from nlp_pipeline.pipeline import build_nlp
+from nlp_pipeline.extraction.components.verdict import doc_verdict
+from nlp_pipeline.letter.parse import load_letter, parse_letter
+from nlp_pipeline.extraction.pipeline import build_nlp
 from tests.conftest import EXAMPLE_DRAFT, ROOT, shared_letter_params
 
 SUITE = [json.loads(line) for line in (ROOT / "tests" / "data" / "verdict_suite.jsonl").read_text().splitlines()

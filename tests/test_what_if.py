@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp_pipeline.cli import main
-from nlp_pipeline.letters import load_letter, parse_letter
-from nlp_pipeline.what_if import candidate_edits, what_if
+from nlp_pipeline.app.cli import main
+from nlp_pipeline.letter.parse import load_letter, parse_letter
+from nlp_pipeline.predict.what_if import candidate_edits, what_if
 
 # an invented request: physical therapy for myalgia, whose MTUS allowance is 9-10 visits
 _REQUEST = """Case Number: CM26-0000009
@@ -40,8 +40,8 @@ def test_a_request_brought_within_its_allowance_never_lowers_p_overturned(mode, 
 
 
 def test_the_models_keep_the_signs_the_features_declare(draft_model, facts_model):
-    from nlp_pipeline.estimator import linear_parts
-    from nlp_pipeline.features import SIGNS
+    from nlp_pipeline.model.estimator import linear_parts
+    from nlp_pipeline.model.features import SIGNS
 
     for model in (draft_model, facts_model):
         assert linear_parts(model.estimator).slope < 0  # the sigmoid calibration rises with the decision function
@@ -75,7 +75,7 @@ def test_each_edit_read_again_from_scratch_gives_its_listed_probability(mode, dr
 
 
 def test_amount_edits_only_where_the_request_exceeds_its_allowance(facts_model, letters_dir):
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.facts.extract import extract_letter
 
     seen = {"above": 0, "within": 0}
     for letter in _letters(letters_dir, 60):
@@ -95,7 +95,7 @@ def test_amount_edits_only_where_the_request_exceeds_its_allowance(facts_model, 
 
 
 def test_an_item_without_a_case_summary_gets_no_documentation_edit(example_draft):
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.facts.extract import extract_letter
 
     text = example_draft.read_text(encoding="utf-8")
     start = text.index("CLINICAL CASE SUMMARY")
@@ -112,7 +112,7 @@ def test_an_item_without_a_case_summary_gets_no_documentation_edit(example_draft
 
 
 def test_edits_never_touch_the_stated_decision_or_the_verdict(draft_model, letters_dir):
-    from nlp_pipeline.pipeline import extract_letter
+    from nlp_pipeline.facts.extract import extract_letter
 
     for letter in _letters(letters_dir, 8):
         facts = extract_letter(letter)

@@ -1,0 +1,112 @@
+"""``imr parse PATH...``: letters into structured JSON (one object per letter) or a table."""
+from __future__ import annotations
+
+import argparse
+import functools
+from pathlib import Path
+
+from nlp_pipeline.io.batch import iter_letter_paths, run_batch
+from nlp_pipeline.app.commands._common import (
+    NORMAL, add_batch_arguments, check_batch_arguments, dump_json_lines, error_record, report,
+)
+from nlp_pipeline.errors import LetterError
+from nlp_pipeline.letter.parse import load_letter
+
+
+def add_parser(subparsers) -> None:
+    """Register ``imr parse``."""
+    parser = subparsers.add_parser("parse", help="parse letters into items (JSON lines or a table)")
+    add_batch_arguments(parser)
+    parser.add_argument("--format", choices=("table", "jsonl"), default="table")
+    parser.add_argument("--entities", action="store_true", help="add extracted spans per item and summary")
+    parser.add_argument("--text", action="store_true", help="include the normalized letter text")
+    parser.set_defaults(run=run, parser=parser)
+
+
+def letter_record(letter, entities: bool = False, include_text: bool = False) -> dict:
+    """The JSON object for one parsed letter."""
+    record = letter.to_dict(include_text=include_text)
+    if entities:
+        from nlp_pipeline.facts.extract import entities_to_dict, extract_letter
+
+        from nlp_pipeline.facts.derive import unread_warnings
+
+        facts = extract_letter(letter)
+        extra = entities_to_dict(letter, facts)
+        record["summary_entities"] = extra.get("summary_entities", [])
+        for item, item_extra, parsed, item_facts in zip(record["items"], extra.get("items", []), letter.items,
+                                                        facts.items):
+            item["entities"] = item_extra.get("entities", [])
+            for key, value in item_extra.items():
+                item.setdefault(key, value)
+            item["warnings"] = list(unread_warnings(parsed.title, item_facts))
+    return record
+
+
+def parse_one(path: Path, entities: bool = False, include_text: bool = False) -> list[dict]:
+    """Parse one file into its record, or an error record; never raises for bad input."""
+    try:
+        return [letter_record(load_letter(path), entities, include_text)]
+    except LetterError as err:
+        return [error_record(str(path), err)]
+    except Exception as err:  # a parser bug must not stop a batch of thousands
+        return [error_record(str(path), err)]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Parse every file; one JSON object (or table block) per file; 1 when any file failed."""
+    check_batch_arguments(args.parser, args)
+
+    def write(records, stream):
+        report(records, args.verbosity)
+        if args.format == "jsonl":
+            dump_json_lines(records, stream)
+        else:
+            stream.write("".join(_table(r) for r in records))
+
+    from nlp_pipeline.facts.derive import AMOUNT_NOT_READ, NO_CATEGORY
+
+    unread = {"items": 0, "no category": 0, "amount not read": 0}
+
+    def count_and_write(records, stream):
+        for record in records:
+            for item in record.get("items", []) if args.entities else ():
+                unread["items"] += 1
+                unread["no category"] += NO_CATEGORY in item.get("warnings", [])
+                unread["amount not read"] += AMOUNT_NOT_READ in item.get("warnings", [])
+        write(records, stream)
+
+    stats = run_batch(
+        iter_letter_paths(args.paths),
+        functools.partial(parse_one, entities=args.entities, include_text=args.text),
+        count_and_write,
+        output=args.output,
+        resume=args.resume,
+        jobs=args.jobs,
+        progress=None if args.verbosity >= NORMAL else False,
+    )
+    if args.entities:
+        import sys
+
+        print(f"not understood: {unread['no category']} of {unread['items']} items without a treatment category, "
+              f"{unread['amount not read']} with an amount in the title that was not read", file=sys.stderr)
+    return 1 if stats.failed else 0
+
+
+def _table(record: dict) -> str:
+    if "error" in record:
+        return f"{record['source']}\n  ERROR: {record['error']}\n\n"
+    head = (
+        f"{record['source']}  case {record.get('case_number') or '-'}  "
+        f"injury {record.get('date_of_injury') or '-'}  decision {record.get('decision_date') or '-'}\n"
+    )
+    lines = [head]
+    for item in record["items"]:
+        decision = item["stated_decision"] or "(no decision)"
+        lines.append(f"  [{item['index']}] {decision:<13} {item['title'][:100]}\n")
+    for item in record["items"]:
+        for warning in item.get("warnings", []):
+            lines.append(f"  [{item['index']}] warning: {warning}\n")
+    for warning in record.get("warnings", []):
+        lines.append(f"  warning: {warning}\n")
+    return "".join(lines) + "\n"

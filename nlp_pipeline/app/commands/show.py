@@ -1,0 +1,57 @@
+"""``imr show LETTER [--html OUT]``: one letter's extracted facts as a highlighted HTML page or a text summary."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nlp_pipeline.io.batch import atomic_writer
+from nlp_pipeline.errors import LetterError
+from nlp_pipeline.letter.parse import load_letter
+
+
+def add_parser(subparsers) -> None:
+    """Register ``imr show``."""
+    parser = subparsers.add_parser("show", help="show one letter's extracted facts (text, or an HTML page)")
+    parser.add_argument("letter", metavar="LETTER", help="one letter file (.pdf .docx .txt)")
+    parser.add_argument("--html", metavar="OUT", help="write a standalone HTML page with highlights to OUT")
+    parser.set_defaults(run=run, parser=parser)
+
+
+def text_summary(letter, facts) -> str:
+    """A short plain-text listing of the entities of the summary and of each item."""
+    lines = [f"{letter.source}  case {letter.case_number or '-'}"]
+    lines.append(f"  summary: {_entity_list(facts.summary_entities)}")
+    for item, item_facts in zip(letter.items, facts.items):
+        lines.append(f"  [{item.index}] {item.stated_decision or '(no decision)':<13} {item.title[:100]}")
+        allowance = (item_facts.allowance or {}).get("status") or "unknown"
+        lines.append(f"      allowance: {allowance}")
+        lines.append(f"      entities: {_entity_list(item_facts.entities)}")
+    return "\n".join(lines) + "\n"
+
+
+def _entity_list(entities) -> str:
+    return "; ".join(f"{e.label}={' '.join(e.text.split())!r}" for e in entities) or "(none)"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Show one letter; 1 (with a message on stderr) when it cannot be read or parsed."""
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.app.render import letter_facts_html, page
+
+    try:
+        letter = load_letter(args.letter)
+    except LetterError as err:
+        print(f"imr: error: {args.letter}: {err.reason}", file=sys.stderr)
+        return 1
+    facts = extract_letter(letter)
+    if not args.html:
+        sys.stdout.write(text_summary(letter, facts))
+        return 0
+    html = page(f"IMR {letter.case_number or letter.source}", letter_facts_html(letter, facts))
+    try:
+        with atomic_writer(args.html) as handle:
+            handle.write(html)
+    except OSError as err:
+        print(f"imr: error: {args.html}: {err.strerror or err}", file=sys.stderr)
+        return 1
+    return 0

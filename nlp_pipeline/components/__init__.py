@@ -1,2 +1,0 @@
-"""spaCy components of the extraction pipeline, one per module, each a registered ``imr_*`` factory."""
-from nlp_pipeline.components import assertions, citations, dates, quantities, roles, rulers, sentences, stance, verdict  # noqa: F401  (registers)

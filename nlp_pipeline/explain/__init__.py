@@ -1,0 +1,1 @@
+"""Why a prediction: the letter spans behind each feature, a plain reason each, the QA flags."""

@@ -1,0 +1,223 @@
+"""Plain sentences for evidence: what each feature says about the item, in words a claims professional
+can check against the letter, ending with the direction it pushes and its log-odds."""
+from __future__ import annotations
+
+from nlp_pipeline.facts.derive import earlier_amount
+from nlp_pipeline.model.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
+                                   MAX_WEEKS_TO_REVIEW, TEXT_PARTS, TYPICAL_WEEKS_TO_REVIEW)
+from nlp_pipeline.types import PARTS, Evidence, ItemFacts, LetterFacts
+
+_CUE_WORDS = {
+    "functional_improvement": "functional improvement",
+    "treatment_failed": "prior treatment failed",
+    "treatment_helped": "prior treatment helped",
+    "exceeds_guideline": "the request exceeds the guideline",
+    "fits_guideline": "the request fits the guideline",
+    "not_supported": "the guideline does not support it",
+    "new_injury": "a new injury or flare-up",
+    "red_flags": "red flags",
+    "home_exercise": "a home exercise program",
+    "medication_reduced": "reduced medication use",
+    "medication_not_tolerated": "medication intolerance",
+    "documentation": "documentation",
+    "prior_treatment": "prior treatment",
+    "trial": "a trial",
+    "surgery_planned": "certified surgery",
+    "long_term_use": "long-term use",
+    "monitoring": "drug monitoring",
+    "recent_imaging": "prior imaging",
+    "unclear_request": "an unclear request",
+    "verdict_necessary": "the request is medically necessary",
+    "verdict_not_necessary": "the request is not medically necessary",
+}
+_STANCE_WORDS = {
+    "for": "support the request", "against": "argue against it (missing support, excess, duplication)",
+    "neutral": "state facts without taking a side",
+}
+_LAST_WORDS = {"for": "supports the request", "against": "argues against it", "neutral": "takes no side"}
+_PLAIN = {
+    "no_case_sentences": "Outside its verdict the rationale never applies the guideline to this case",
+    "rationale_length": "Length of the rationale against a typical five sentences (verdict sentences left out)",
+    "surgical_item": "A surgical or surgery-related service (pre-op, post-op, assistant, associated service)",
+    "letter_requests_surgery": "Context, not a medical reason: the same review disputes a surgery (this item or another)",
+    "other_items_in_letter": "Context, not a medical reason: the same review disputes other services too",
+    "modified_request": "The disputed amount is what remains of a modified request",
+    "objective_findings": "The case summary documents objective findings (a tear, a fracture, instability, a positive test, a wound)",
+    "weeks_to_review": "Weeks from the injury to the utilization review's denial, against a typical seven",
+    "earlier_treatment_failed": "The case summary documents that earlier treatment failed or gave no relief",
+    "earlier_treatment_helped": "The case summary documents that earlier treatment helped",
+    "retrospective": "A retrospective request (for a service already given)",
+    "has_prior_same_treatment": "The case summary reports earlier visits of the same treatment",
+    "allowance=above": "The requested amount exceeds the guideline's allowance",
+    "allowance_applies": "A guideline allowance applies to the requested amount",
+    "allowance_excess": "The requested amount exceeds the guideline's allowance (the more, the stronger)",
+    "requested_visits": "The number of visits requested",
+    "requested_drug_quantity": "The drug quantity requested",
+    "prior_visits": "Earlier visits of the same treatment",
+}
+# feature "name=value" → sentence with the value in words
+_VALUED = {
+    "age>": "Patient's age: {}",
+    "years_since_injury>": "Years from the injury to the review: {}",
+    "sex": "Patient is {}",
+    "reviewer": "Reviewer's specialty: {}",
+    "priority": "Review priority: {}",
+    "treatment": "Requested service: {}",
+    "treatment_context": "Requested in the context of: {}",
+    "drug_class": "Drug class: {}",
+    "body_part": "Body part named in the item: {}",
+    "diagnosis": "Diagnosis named in the letter: {}",
+    "items_in_letter": "Context, not a medical reason: services disputed in the same review: {}",
+    "item_position": "Context, not a medical reason: item {} of the review",
+}
+_BANDS = {"age>": AGE_BANDS, "years_since_injury>": INJURY_YEAR_BANDS}
+_TOP_BUCKET = {"items_in_letter": MAX_ITEMS_IN_LETTER, "item_position": MAX_ITEM_POSITION}
+_VALUE_WORDS = {"nsaid": "NSAID", "gi_protectant": "GI protectant", "dme": "durable medical equipment",
+                "wrist_hand": "wrist/hand", "ankle_foot": "ankle/foot", "none": "not recognized"}
+# a negated cue read as what the letter notes is missing ("no documentation of functional improvement")
+_NEGATED_CUE_WORDS = {
+    "functional_improvement": "no functional improvement",
+    "documentation": "missing documentation",
+    "red_flags": "no red flags",
+    "new_injury": "no new injury or flare-up",
+    "prior_treatment": "no prior treatment",
+    "home_exercise": "no home exercise program",
+    "recent_imaging": "no prior imaging",
+    "trial": "no trial",
+    "treatment_helped": "that prior treatment did not help",
+    "treatment_failed": "no failed prior treatment",
+}
+_ASSERTION_WORDS = {"affirmed": "states", "negated": "denies", "possible": "raises the possibility of"}
+_MENTION_WORDS = {"affirmed": "mentions {}", "negated": "mentions {} as not given",
+                  "possible": "mentions {} as possible"}
+_REGION_WORDS = {**{part.region: part.words for part in PARTS}, "rationale_end": "The rationale's conclusion"}
+_SOURCE_WORDS = {"none": "no guideline", "other": "a source other than MTUS, ACOEM or ODG"}
+
+
+def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | None = None) -> str:
+    """A plain sentence for one piece of evidence, ending with the direction it pushes (``letter_facts``
+    gives the letter-wide numbers, such as the weeks from the injury to the denial)."""
+    direction = "toward Overturned" if evidence.contribution > 0 else "toward Upheld"
+    quoted = f' ("{_short(evidence.text)}")' if evidence.text else ""
+    name = evidence.feature
+    prefix = name.split(":", 1)[0]
+    if ":" in name and prefix in TEXT_PARTS:
+        text, quoted = f'The words "{name.split(":", 1)[1]}"', ""
+    else:
+        text = (_amount_sentence(name, facts) or _letter_sentence(name, letter_facts) or _stance_sentence(name, evidence)
+                or _region_sentence(name) or _PLAIN.get(name) or _valued_sentence(name)
+                or name.replace("_", " ").replace("=", ": "))
+    return f"{text}{quoted} → {direction} ({evidence.contribution:+.2f})."
+
+
+def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
+    """The request's amount in numbers: against the allowance, or as requested and done before."""
+    allowance = facts.allowance or {}
+    if name in ("allowance=above", "allowance_excess", "allowance_applies") and allowance.get("allowed"):
+        requested = f"{allowance.get('requested')} {_category(facts)} visits requested"
+        if allowance.get("earlier"):
+            requested += f" after {allowance['earlier']} authorized"
+        if name == "allowance_applies" and allowance.get("status") == "above":
+            return (f"A guideline allowance applies to the request: {_range(allowance['allowed'])} "
+                    f"({allowance['condition']}; {allowance['citation']})")
+        if allowance.get("status") == "within":
+            return f"{requested}, within the {_range(allowance['allowed'])} the guideline allows"
+        return (f"{requested}; the guideline allows {_range(allowance['allowed'])} ({allowance['condition']}; "
+                f"{allowance['citation']})")
+    asked = facts.requested or {}
+    if name == "requested_visits" and asked.get("max"):
+        return f"{_range((asked['min'], asked['max']))} {_category(facts)} visits requested"
+    if name == "requested_drug_quantity" and asked.get("quantity"):
+        return f"Quantity requested: {asked['quantity']:g}"
+    if name == "prior_visits" and facts.prior:
+        return f"{earlier_amount(facts):g} earlier visits of the same treatment"
+    return None
+
+
+def _letter_sentence(name: str, letter_facts: LetterFacts | None) -> str | None:
+    """Letter-wide numbers: the weeks from the injury to the denial, the other items disputed."""
+    if name == "other_items_in_letter" and letter_facts is not None and len(letter_facts.items) > 1:
+        others = len(letter_facts.items) - 1
+        return (f"Context, not a medical reason: the same review disputes {others} other service{'s' if others > 1 else ''}"
+                " (reviews of many services overturn fewer of them)")
+    if name != "weeks_to_review" or letter_facts is None or letter_facts.weeks_injury_to_review is None:
+        return None
+    weeks = letter_facts.weeks_injury_to_review
+    held = f", read as {MAX_WEEKS_TO_REVIEW}" if weeks > MAX_WEEKS_TO_REVIEW else ""
+    return f"Denied {weeks:g} weeks after the injury{held} (the training letters' median is {TYPICAL_WEEKS_TO_REVIEW})"
+
+
+def _stance_sentence(name: str, evidence: Evidence) -> str | None:
+    if name == "case_sentences:balance":
+        lean = "for" if evidence.contribution > 0 else "against"
+        return f"On balance the rationale's sentences about this case lean {lean} the request"
+    if name.startswith("case_sentences:"):
+        return f"Sentences applying the guideline to this case {_STANCE_WORDS[name.split(':', 1)[1]]}"
+    if name.startswith("last_case_sentence="):
+        return f"The rationale's last sentence about this case (verdict sentences left out) {_LAST_WORDS[name.split('=', 1)[1]]}"
+    return None
+
+
+def _region_sentence(name: str) -> str | None:
+    """Cues, verdicts, citations and treatments found in one part of the letter."""
+    region, _, rest = name.partition(":")
+    if not rest or region not in _REGION_WORDS:
+        return None
+    where = _REGION_WORDS[region]
+    kind, _, value = rest.partition(":") if rest.startswith(("cue:", "verdict:")) else rest.partition("=")
+    if kind in ("cue", "verdict"):
+        cue, _, assertion = value.partition("=")
+        if assertion == "negated" and cue in _NEGATED_CUE_WORDS:
+            return f"{where} notes {_NEGATED_CUE_WORDS[cue]}"
+        return f"{where} {_ASSERTION_WORDS.get(assertion, 'mentions')} {_CUE_WORDS.get(cue, _words(cue))}"
+    if kind == "source":
+        return f"{where} cites {_SOURCE_WORDS.get(value, value)}"
+    if kind == "chapter":
+        return f"{where} cites {value}"
+    if kind == "treatment":
+        category, _, assertion = value.partition("=")
+        return f"{where} {_MENTION_WORDS.get(assertion, 'mentions {}').format(_words(category))}"
+    return None
+
+
+def _valued_sentence(name: str) -> str | None:
+    key, _, value = name.partition("=")
+    if key not in _VALUED or not value:
+        return None
+    if key in _BANDS:
+        value = _band(float(value), _BANDS[key])
+    elif key in _TOP_BUCKET:
+        number = int(value) + (key == "item_position")  # positions are 0-based
+        value = f"{number}{' or more' if int(value) >= _TOP_BUCKET[key] else ''}"
+    else:
+        value = _words(value)
+    return _VALUED[key].format(value)
+
+
+def _band(low: float, edges: tuple[float, ...]) -> str:
+    """``age>=40`` with edges (30, 40, 50, 60) → "40-49"; the lowest band reads "under 30"."""
+    if low < edges[0]:
+        return f"under {edges[0]:g}"
+    higher = [e for e in edges if e > low]
+    return f"{low:g} or more" if not higher else _range((low, higher[0] - 1))
+
+
+def _words(value: str) -> str:
+    return _VALUE_WORDS.get(value, value.replace("_", " "))
+
+
+def _range(allowed) -> str:
+    low, high = allowed
+    return f"{low:g}" if low == high else f"{low:g}-{high:g}"
+
+
+def _category(facts: ItemFacts) -> str:
+    return ((facts.treatment or {}).get("category") or "requested").replace("_", " ")
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+__all__ = ["reason"]

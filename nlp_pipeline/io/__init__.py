@@ -1,0 +1,1 @@
+"""Reading a letter's bytes and requests into text, and walking folders of letters in batches."""

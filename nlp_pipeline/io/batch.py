@@ -1,0 +1,205 @@
+"""Batches of letters: walking folders, streaming work over processes, resumable atomic output.
+
+A batch turns every input file into a list of JSON records (one per letter for ``parse``, one
+per item for ``predict``) or one error record, and writes them as JSON lines. With ``--output``,
+records go to a journal (``FILE.partial``) as they are made and the journal replaces ``FILE``
+atomically at the end, so an interrupted batch leaves the previous ``FILE`` (or none) and a
+journal that ``--resume`` continues from.
+"""
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from nlp_pipeline.io.reading import SUPPORTED_SUFFIXES
+
+Records = list[dict[str, Any]]
+
+
+@contextlib.contextmanager
+def long_lived() -> Iterator[None]:
+    """Start-up of a batch process: what is made inside (imports, the model, the pipeline) lives as long as the
+    process. The cyclic garbage collector is off while it is made (it would walk the growing heap of start-up
+    objects again and again, finding nothing to free) and it is frozen after (``gc.freeze``: later collections,
+    one every few thousand allocations over a batch, never walk it again). Garbage made before is collected
+    first, so none is frozen. For command-line batch processes only: in a notebook or a server it would also
+    freeze whatever its user holds."""
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def iter_letter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Yield the files named, and the supported letter files under any folder named.
+
+    Folders are walked recursively in sorted order without following symbolic links to folders,
+    so a link loop cannot hang the walk. Files named directly are yielded whatever their suffix,
+    so that the caller reports an error for them rather than silently skipping them.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from _walk(path)
+        else:
+            yield path
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            candidate = Path(root) / name
+            if candidate.suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith("."):
+                yield candidate
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
+    """Open a temporary file beside ``path``; rename it over ``path`` only when the block succeeds.
+
+    An interrupted or failing write leaves the previous file (or no file) in place.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class BatchStats:
+    """What a batch did: files seen, failed, skipped by --resume."""
+
+    files: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def journal_path(output: str | Path) -> Path:
+    """The journal a batch writing ``output`` appends to while it runs."""
+    output = Path(output)
+    return output.with_name(output.name + ".partial")
+
+
+def completed_records(output: str | Path) -> Records:
+    """Records already done for ``output``: the finished file, then the journal of a cut-off run.
+
+    A torn last line is dropped, and so is the journal's last letter, whose records may be
+    incomplete; it is simply done again.
+    """
+    records: Records = []
+    for path in (Path(output), journal_path(output)):
+        if not path.exists():
+            continue
+        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+        parsed = []
+        for line in lines[:-1]:  # the text after the last newline is empty or torn
+            with contextlib.suppress(json.JSONDecodeError):
+                record = json.loads(line)
+                if isinstance(record, dict) and "source" in record:
+                    parsed.append(record)
+        if path != Path(output) and parsed:
+            last = parsed[-1]["source"]
+            parsed = [r for r in parsed if r["source"] != last]
+        records.extend(parsed)
+    return records
+
+
+def run_batch(
+    paths: Iterable[Path],
+    process: Callable[[Path], Records],
+    write: Callable[[Records, TextIO], None],
+    *,
+    output: str | None = None,
+    resume: bool = False,
+    jobs: int = 1,
+    progress: bool | None = None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+    finish: Callable[[TextIO], None] | None = None,
+) -> BatchStats:
+    """Run ``process`` on every path (in order, on ``jobs`` processes) and ``write`` the records.
+
+    ``process`` must never raise for a bad file: it returns an error record instead. Memory stays
+    flat: paths are consumed lazily and records are written as soon as each file is done.
+    """
+    stats = BatchStats()
+    done: Records = completed_records(output) if (output and resume) else []
+    done_sources = {r["source"] for r in done}
+    todo = _skip_done(paths, done_sources, stats)
+    with _sink(output, done, write) as stream:
+        for records in _progress(_map(process, todo, jobs, initializer, initargs), progress):
+            stats.files += 1
+            stats.failed += any("error" in r for r in records)
+            write(records, stream)
+            stream.flush()
+        if finish is not None:
+            finish(stream)
+    return stats
+
+
+def _skip_done(paths: Iterable[Path], done: set[str], stats: BatchStats) -> Iterator[Path]:
+    for path in paths:
+        if str(path) in done:
+            stats.skipped += 1
+            continue
+        yield path
+
+
+@contextlib.contextmanager
+def _sink(output: str | None, done: Records, write: Callable[[Records, TextIO], None]):
+    if output is None:
+        yield sys.stdout
+        return
+    journal = journal_path(output)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    with open(journal, "w", encoding="utf-8") as stream:
+        if done:
+            write(done, stream)
+        yield stream
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(journal, output)
+
+
+def _map(process, paths: Iterator[Path], jobs: int, initializer, initargs) -> Iterator[Records]:
+    if jobs <= 1:
+        if initializer is not None:
+            initializer(*initargs)
+        yield from (process(path) for path in paths)
+        return
+    context = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "forkserver")
+    with context.Pool(jobs, initializer=initializer, initargs=initargs) as pool:
+        yield from pool.imap(process, paths, chunksize=4)
+
+
+def _progress(iterator: Iterator[Records], enabled: bool | None) -> Iterator[Records]:
+    if enabled is False:
+        return iterator
+    from tqdm import tqdm
+
+    # disable=None: a bar only when stderr is a terminal.
+    return tqdm(iterator, unit="letter", file=sys.stderr, disable=None if enabled is None else False)

@@ -1,0 +1,1 @@
+"""Features, the estimator, its files, training, evaluation and the sealed split."""

@@ -1,0 +1,253 @@
+"""The model: stock scikit-learn estimators after the feature function, in one calibrated pipeline.
+
+``DictVectorizer`` → :class:`SigmoidCalibrated` (Platt's sigmoid on grouped out-of-fold scores) around
+``FamilyWeights`` (how much each feature family weighs; 0 leaves it out) → ``LogisticRegression``
+(class-weighted for the ~12% Overturned; the few features of ``features.SIGNS`` held to one sign): one
+linear model fit on all rows and one sigmoid fit on its out-of-fold scores, so each feature's contribution
+to the calibrated log-odds is exact (slope × coefficient × weighted value).
+
+The family weights and ``C`` are not set by hand: each mode's ``search`` (:mod:`nlp_pipeline.modes`) lists the
+candidates, and
+:func:`nlp_pipeline.model.training.fit_model` picks among them with a grouped ``GridSearchCV`` on the
+letters it is given (inside each outer fold when it is evaluated).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+
+from nlp_pipeline.model.features import family_of, sign_of
+
+class FamilyWeights(BaseEstimator, TransformerMixin):
+    """Scales each column of a vectorized feature matrix by its family's weight; ``families`` names the family
+    of every column (:func:`nlp_pipeline.model.features.family_of` of the vectorizer's feature names), as one string
+    array: a model file then stores it as one array, not tens of thousands of strings to rebuild one by one.
+    A family missing from ``weights`` weighs 1; a weight of 0 leaves the family out. Stateless."""
+
+    def __init__(self, families: np.ndarray | tuple[str, ...] = (), weights: dict[str, float] | None = None):
+        self.families = families
+        self.weights = weights
+
+    def fit(self, X, y=None):
+        """Nothing to learn."""
+        return self
+
+    def transform(self, X):
+        """``X`` with every column scaled by its family's weight."""
+        return scaled(X, self.scale())
+
+    def scale(self) -> np.ndarray:
+        """Each column's weight."""
+        weights = self.weights or {}
+        families = np.asarray(self.families, dtype=str)
+        scale = np.ones(len(families))
+        for family, weight in weights.items():
+            scale[families == family] = weight
+        return scale
+
+
+def scaled(X, scale: np.ndarray):
+    """``X`` (dense or sparse) with column j multiplied by ``scale[j]``, as a CSR matrix."""
+    return sparse.csr_matrix(sparse.csr_matrix(X).multiply(scale[np.newaxis, :]))
+
+
+class SignConstrainedLogisticRegression(LogisticRegression):
+    """A logistic regression whose coefficients keep the signs ``signs`` allows, column by column (-1: never
+    positive, i.e. never toward class 1; +1: never negative; 0: free).
+
+    Fit by active sets: fit; every constrained column whose coefficient has the wrong sign is held at zero
+    and the rest fit again, until none has. A column held at zero is left out of the fit, so the model is
+    the best regularized fit among those that keep the signs on the columns it uses."""
+
+    def __init__(self, C: float = 1.0, class_weight=None, solver: str = "lbfgs", random_state=None,
+                 signs: np.ndarray | tuple[int, ...] = ()):
+        super().__init__(C=C, class_weight=class_weight, solver=solver, random_state=random_state)
+        self.signs = signs
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit with the sign constraints (see the class docstring)."""
+        signs = np.asarray(self.signs, dtype=float) if len(self.signs) else np.zeros(X.shape[1])
+        held = np.zeros(X.shape[1], dtype=bool)
+        for _ in range(int(np.count_nonzero(signs)) + 1):
+            super().fit(scaled(X, (~held).astype(float)), y, sample_weight=sample_weight)
+            wrong = (signs * self.coef_[0] < 0) & ~held
+            if not wrong.any():
+                break
+            held |= wrong
+        self.coef_[0][held] = 0.0
+        return self
+
+
+class NamedColumns(DictVectorizer):
+    """A ``DictVectorizer`` whose saved state holds its column names as one string array and no vocabulary:
+    a model file otherwise stores every name twice, each as its own node that loading rebuilds one by one
+    (tens of thousands). The vocabulary is rebuilt from the names when the state is restored.
+
+    ``transform`` reads rows whose values are all floats (what :func:`nlp_pipeline.model.features.item_features`
+    makes) by vocabulary lookup alone, giving the matrix ``DictVectorizer.transform`` gives for them without
+    its per-value type tests; any other row goes to ``DictVectorizer.transform``."""
+
+    def transform(self, X):
+        """Feature dicts → a CSR matrix over the fitted columns (names not seen in fitting are ignored)."""
+        rows = [X] if isinstance(X, Mapping) else X
+        if not self.sparse or not isinstance(rows, list):
+            return super().transform(X)
+        vocabulary, columns, values, ends = self.vocabulary_, [], [], [0]
+        for row in rows:
+            for name, value in row.items():
+                if type(value) is not float:
+                    return super().transform(X)
+                column = vocabulary.get(name)
+                if column is not None:
+                    columns.append(column)
+                    values.append(value)
+            ends.append(len(columns))
+        if len(ends) == 1:
+            return super().transform(X)  # its own error for no rows
+        matrix = sparse.csr_matrix((np.array(values, dtype=self.dtype), np.array(columns, dtype=np.int64),
+                                    np.array(ends, dtype=np.int64)), shape=(len(ends) - 1, len(vocabulary)))
+        matrix.sort_indices()
+        return matrix
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: for a class outside sklearn it is the instance's own __dict__
+        if "feature_names_" in state:
+            state["feature_names_"] = np.array(state["feature_names_"], dtype=str)
+            state.pop("vocabulary_", None)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if "feature_names_" in state:
+            names = [str(name) for name in state["feature_names_"]]
+            state["feature_names_"] = names
+            state["vocabulary_"] = {name: column for column, name in enumerate(names)}
+        super().__setstate__(state)
+
+
+def vectorizer(rows) -> tuple[DictVectorizer, np.ndarray]:
+    """A vectorizer fit on feature dicts (the vocabulary only; no labels), and the family of each column."""
+    fitted = NamedColumns(sort=True).fit(rows)
+    return fitted, np.array([family_of(name) for name in fitted.get_feature_names_out()], dtype=str)
+
+
+def column_signs(vectorize: DictVectorizer) -> np.ndarray:
+    """The sign each column's coefficient must keep (:data:`nlp_pipeline.model.features.SIGNS`), one int8 array."""
+    return np.array([sign_of(name) for name in vectorize.get_feature_names_out()], dtype=np.int8)
+
+
+def linear_pipeline(families: np.ndarray | tuple[str, ...] = (), C: float = 1.0, seed: int = 0,
+                    weights: dict[str, float] | None = None, signs: np.ndarray | tuple[int, ...] = ()) -> Pipeline:
+    """Family weights + class-weighted, sign-constrained logistic regression, on vectorized features."""
+    return Pipeline([
+        ("weights", FamilyWeights(families, weights)),
+        ("classify", SignConstrainedLogisticRegression(C=C, class_weight="balanced", solver="liblinear",
+                                                       random_state=seed, signs=signs)),
+    ])
+
+
+def grouped_folds(n_splits: int = 5, seed: int = 0) -> StratifiedGroupKFold:
+    """Stratified folds that keep every letter's items together."""
+    return StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+
+
+def grouped_splits(y, groups, n_splits: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The index pairs of :func:`grouped_folds` (fewer folds when there are fewer letters or overturns)."""
+    y, groups = np.asarray(y), np.asarray(groups)
+    n_splits = max(2, min(n_splits, int(min(np.bincount(y, minlength=2))), len(set(groups))))
+    return list(grouped_folds(n_splits, seed).split(np.zeros(len(y)), y, groups))
+
+
+class SigmoidCalibrated(ClassifierMixin, BaseEstimator):
+    """``estimator`` fit on all rows, its decision function mapped to a probability by Platt's sigmoid, fit on
+    the out-of-fold decision values of ``cv`` (``cross_val_predict``) against Platt's smoothed targets.
+
+    What ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` does, with public parts: ``estimator_``
+    (the fitted pipeline) and ``calibrator_`` (a one-column unpenalized ``LogisticRegression`` on the decision
+    value; each row enters twice, as Overturned weighted by its smoothed target and as Upheld by the rest, which
+    is Platt's loss exactly)."""
+
+    def __init__(self, estimator=None, cv=None):
+        self.estimator = estimator
+        self.cv = cv
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        scores = cross_val_predict(clone(self.estimator), X, y, cv=self.cv, method="decision_function")
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        positives, negatives = int(y.sum()), int(len(y) - y.sum())
+        target = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+        self.calibrator_ = LogisticRegression(C=np.inf).fit(
+            np.concatenate([scores, scores]).reshape(-1, 1), np.concatenate([np.ones(len(y)), np.zeros(len(y))]),
+            sample_weight=np.concatenate([target, 1 - target]))
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """The calibrated log-odds of Overturned."""
+        return self.calibrator_.decision_function(self.estimator_.decision_function(X).reshape(-1, 1))
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.calibrator_.predict_proba(self.estimator_.decision_function(X).reshape(-1, 1))
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[(self.decision_function(X) >= 0).astype(int)]
+
+
+def calibrated_model(vectorize: DictVectorizer, pipeline: Pipeline, splits) -> Pipeline:
+    """The shipped estimator: the fitted vectorizer, then the linear pipeline calibrated on out-of-fold scores
+    of ``splits`` (call ``fit`` with the feature dicts)."""
+    return Pipeline([("vectorize", vectorize), ("calibrated", SigmoidCalibrated(pipeline, cv=splits))])
+
+
+@dataclass(frozen=True)
+class LinearParts:
+    """A fitted model taken apart: calibrated log-odds = -(slope * (coef · transform(rows)) + offset)."""
+
+    vectorize: DictVectorizer
+    weights: FamilyWeights
+    classifier: LogisticRegression
+    slope: float
+    offset: float
+
+    @cached_property
+    def names(self) -> np.ndarray:
+        """Column → feature name."""
+        return self.vectorize.get_feature_names_out()
+
+    @cached_property
+    def scale(self) -> np.ndarray:
+        """Column → its family's weight (computed once: a model's columns run to tens of thousands)."""
+        return self.weights.scale()
+
+    def contributions(self, rows) -> list[dict[int, float]]:
+        """Per feature dict, column → its contribution to the calibrated log-odds (toward Overturned):
+        -slope × coefficient × weighted value, for the columns the row has, read off the vectorized rows'
+        arrays (the same products, in the same order, as the fitted pipeline's own weighted matrix gives)."""
+        matrix = self.vectorize.transform(rows).tocsr()
+        factor = -self.slope * self.classifier.coef_[0]
+        out = []
+        for start, end in zip(matrix.indptr[:-1].tolist(), matrix.indptr[1:].tolist()):
+            columns = matrix.indices[start:end]
+            shares = factor[columns] * (matrix.data[start:end] * self.scale[columns])
+            out.append(dict(zip(columns.tolist(), shares.tolist())))
+        return out
+
+
+def linear_parts(model: Pipeline) -> LinearParts:
+    """The parts of a model built by :func:`calibrated_model` and fitted."""
+    calibrated = model.named_steps["calibrated"]
+    pipeline, calibrator = calibrated.estimator_, calibrated.calibrator_
+    # p = 1 / (1 + exp(slope * decision + offset)), as LinearParts reads it
+    slope, offset = -float(calibrator.coef_[0, 0]), -float(calibrator.intercept_[0])
+    return LinearParts(model.named_steps["vectorize"], pipeline.named_steps["weights"],
+                       pipeline.named_steps["classify"], slope, offset)

@@ -1,0 +1,157 @@
+"""A model folder's files: where they are, checked without loading anything (neither is a pickle, the model
+file's SHA-256 is the one its metadata records), and how they are saved and the skops file read. Light to import
+(scikit-learn, skops and spaCy are imported only by the functions that need them), so a batch can refuse a bad
+model before it starts its worker processes."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nlp_pipeline.errors import ModelError
+
+if TYPE_CHECKING:
+    from nlp_pipeline.model.linear import LinearModel
+
+MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
+LINEAR_FILE = "linear.npz"  # the arrays predicting reads (nlp_pipeline.model.linear)
+# the shipped models: package data (the checkout's models/ folder, installed as nlp_pipeline.shipped_models)
+MODELS_DIR = Path(str(files("nlp_pipeline.shipped_models")))
+# a folder laid out as the shipped one (draft/, facts/): the models used when no --model is named
+MODELS_ENV = "IMR_MODELS_DIR"
+_PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill"}
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_model_dir(mode: str) -> Path:
+    """The model folder used when none is named: ``$IMR_MODELS_DIR/<mode>`` when that variable is set, else the
+    shipped ``<mode>`` model."""
+    own = os.environ.get(MODELS_ENV)
+    if own:
+        folder = Path(own).expanduser()
+        if not folder.is_dir():
+            raise ModelError(f"{MODELS_ENV}={own}: no such folder (it should hold one model folder per mode: "
+                             "draft/, facts/)")
+        return folder / mode
+    return MODELS_DIR / mode
+
+
+def _resolve(path: str | Path | None, mode: str) -> tuple[Path, Path]:
+    folder = Path(path) if path is not None else default_model_dir(mode)
+    if folder.suffix.lower() in _PICKLE_SUFFIXES:
+        raise ModelError(f"{folder}: pickle/joblib model files are refused: they can run arbitrary code when "
+                         "loaded; use a model folder written by `imr train` (skops format)")
+    if folder.is_file():
+        folder = folder.parent if folder.name == MODEL_FILE else folder
+    if folder.is_file():
+        raise ModelError(f"{folder}: not a model folder (expected {MODEL_FILE} and {METADATA_FILE})")
+    model_file, metadata_file = folder / MODEL_FILE, folder / METADATA_FILE
+    for needed in (model_file, metadata_file):
+        if not needed.is_file():
+            raise ModelError(f"{folder}: missing {needed.name}")
+    return model_file, metadata_file
+
+
+def checked_linear(model_file: Path, metadata: dict[str, Any]) -> Path | None:
+    """The model's ``linear.npz`` (:mod:`nlp_pipeline.model.linear`) once its SHA-256 matches the metadata's; None for a
+    model saved without one (its skops file is then read); raises :class:`ModelError` for a missing or altered one."""
+    expected = metadata.get("linear_sha256")
+    if expected is None:
+        return None
+    path = model_file.parent / LINEAR_FILE
+    if not path.exists():
+        raise ModelError(f"{path}: missing (its SHA-256 is in {METADATA_FILE})")
+    if sha256(path) != expected:
+        raise ModelError(f"{path}: SHA-256 does not match {METADATA_FILE}; the file was altered or mismatched")
+    return path
+
+
+def checked_files(path: str | Path | None = None, mode: str = "draft") -> tuple[Path, dict[str, Any]]:
+    """The model file and the metadata of a model folder (default: :func:`default_model_dir`), after the
+    checks that need no loading; raises :class:`ModelError` naming what is wrong."""
+    model_file, metadata_file = _resolve(path, mode)
+    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    with model_file.open("rb") as handle:
+        if handle.read(2) in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
+            raise ModelError(f"{model_file}: this is a pickle, not a skops file; refused")
+    if sha256(model_file) != metadata.get("sha256"):
+        raise ModelError(f"{model_file}: SHA-256 does not match {METADATA_FILE}; the file was altered or mismatched")
+    return model_file, metadata
+
+
+TRUSTED_TYPES = [
+    "numpy.dtype", "numpy.float64", "numpy.int64", "numpy.ndarray", "builtins.dict", "builtins.list", "builtins.tuple",
+    "builtins.float", "builtins.int", "builtins.str", "builtins.bool", "builtins.NoneType",
+    "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression", "sklearn.pipeline.Pipeline",
+    "nlp_pipeline.model.estimator.FamilyWeights", "nlp_pipeline.model.estimator.SignConstrainedLogisticRegression",
+    "nlp_pipeline.model.estimator.NamedColumns", "nlp_pipeline.model.estimator.SigmoidCalibrated",
+]
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model file depends on (read from their installed metadata: nothing imported)."""
+    import platform
+    from importlib.metadata import version
+
+    return {"python": platform.python_version(),
+            **{name: version(name) for name in ("scikit-learn", "skops", "numpy", "scipy", "spacy")}}
+
+
+def load_estimator(model_file: Path, metadata: dict[str, Any]):
+    """The fitted scikit-learn pipeline of a model's skops file, its types audited before anything is built."""
+    import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    _warn_on_version_drift(metadata.get("versions", {}))
+    try:  # skops audits the file's types against the trusted list before it builds anything
+        return skops.io.load(model_file, trusted=TRUSTED_TYPES)
+    except UntrustedTypesFoundException as err:
+        raise ModelError(f"{model_file}: contains types that are not trusted ({err})") from None
+
+
+def linear_model_of(estimator) -> LinearModel:
+    """The arrays the prediction path reads, taken from a fitted pipeline."""
+    from nlp_pipeline.model.linear import LinearModel
+    from nlp_pipeline.model.estimator import linear_parts
+
+    return LinearModel.from_parts(linear_parts(estimator))
+
+
+def _warn_on_version_drift(saved: dict[str, str]) -> None:
+    current = library_versions()
+    drift = [f"{name} {saved[name]} → {current[name]}" for name in ("scikit-learn", "skops", "numpy")
+             if name in saved and saved[name] != current.get(name)]
+    if drift:
+        warnings.warn("model was saved with other library versions (" + ", ".join(drift) + "); "
+                      "predictions may differ: retrain with `imr train`", stacklevel=3)
+
+
+def save_model(estimator, out_dir: str | Path, metadata: dict[str, Any]) -> Path:
+    """Write ``model.skops``, the arrays the prediction path reads (``linear.npz``) and ``metadata.json`` (with
+    both files' SHA-256 and the library versions)."""
+    import skops.io
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model_file = out / MODEL_FILE
+    skops.io.dump(estimator, model_file)
+    untrusted = [t for t in skops.io.get_untrusted_types(file=model_file) if t not in TRUSTED_TYPES]
+    if untrusted:
+        raise ModelError(f"the model holds types outside the trusted list: {untrusted}")
+    linear = linear_model_of(estimator).save(out)
+    full = {**metadata, "sha256": sha256(model_file), "linear_sha256": sha256(linear), "versions": library_versions()}
+    (out / METADATA_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out
