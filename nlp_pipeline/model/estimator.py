@@ -24,10 +24,12 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nlp_pipeline.model.features import family_of, sign_of
 
-class FamilyWeights(BaseEstimator, TransformerMixin):
+class FamilyWeights(TransformerMixin, BaseEstimator):
     """Scales each column of a vectorized feature matrix by its family's weight; ``families`` names the family
     of every column (:func:`nlp_pipeline.model.features.family_of` of the vectorizer's feature names), as one string
     array: a model file then stores it as one array, not tens of thousands of strings to rebuild one by one.
@@ -37,18 +39,42 @@ class FamilyWeights(BaseEstimator, TransformerMixin):
         self.families = families
         self.weights = weights
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.requires_fit = True
+        return tags
+
     def fit(self, X, y=None):
-        """Nothing to learn."""
+        """Nothing to learn but the width of ``X``, checked against ``families`` (every column weighs 1 when no
+        family is given)."""
+        X = validate_data(self, X, accept_sparse=True, reset=True)
+        if len(self.families) and len(self.families) != X.shape[1]:
+            raise ValueError(f"{len(self.families)} families for {X.shape[1]} columns")
         return self
 
     def transform(self, X):
         """``X`` with every column scaled by its family's weight."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=True, reset=False)
         return scaled(X, self.scale())
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The names of the columns, unchanged (a weight scales a column, it does not rename it)."""
+        check_is_fitted(self)
+        if input_features is not None:
+            if len(input_features) != self.n_features_in_:
+                raise ValueError(f"{len(input_features)} names for {self.n_features_in_} columns")
+            return np.asarray(input_features, dtype=object)
+        return np.asarray(getattr(self, "feature_names_in_", [f"x{j}" for j in range(self.n_features_in_)]),
+                          dtype=object)
 
     def scale(self) -> np.ndarray:
         """Each column's weight."""
         weights = self.weights or {}
         families = np.asarray(self.families, dtype=str)
+        if not len(families):
+            return np.ones(self.n_features_in_)
         scale = np.ones(len(families))
         for family, weight in weights.items():
             scale[families == family] = weight
@@ -69,12 +95,13 @@ class SignConstrainedLogisticRegression(LogisticRegression):
     the best regularized fit among those that keep the signs on the columns it uses."""
 
     def __init__(self, C: float = 1.0, class_weight=None, solver: str = "lbfgs", random_state=None,
-                 signs: np.ndarray | tuple[int, ...] = ()):
-        super().__init__(C=C, class_weight=class_weight, solver=solver, random_state=random_state)
+                 max_iter: int = 100, signs: np.ndarray | tuple[int, ...] = ()):
+        super().__init__(C=C, class_weight=class_weight, solver=solver, random_state=random_state, max_iter=max_iter)
         self.signs = signs
 
     def fit(self, X, y, sample_weight=None):
         """Fit with the sign constraints (see the class docstring)."""
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, reset=True)
         signs = np.asarray(self.signs, dtype=float) if len(self.signs) else np.zeros(X.shape[1])
         held = np.zeros(X.shape[1], dtype=bool)
         for _ in range(int(np.count_nonzero(signs)) + 1):
@@ -180,27 +207,60 @@ class SigmoidCalibrated(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.cv = cv
 
-    def fit(self, X, y):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_class = False  # Platt's sigmoid calibrates one decision value: two classes
+        return tags
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit ``estimator`` on all rows and the sigmoid on its out-of-fold decision values; ``sample_weight``
+        weighs the rows in both fits (the estimator must accept it)."""
+        estimator = LogisticRegression() if self.estimator is None else self.estimator
+        if not isinstance(X, list):  # feature dicts pass as they are: the pipeline's first step reads them
+            X, y = validate_data(self, X, y, accept_sparse=True, reset=True)
+        target_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if target_type not in ("binary", "unknown") and not (target_type == "multiclass" and len(np.unique(y)) < 2):
+            if target_type == "continuous":
+                raise ValueError("Unknown label type: a continuous target; two classes are needed")
+            raise ValueError(f"Only binary classification is supported. The type of the target is {target_type}.")
         y = np.asarray(y)
-        scores = cross_val_predict(clone(self.estimator), X, y, cv=self.cv, method="decision_function")
-        self.estimator_ = clone(self.estimator).fit(X, y)
-        positives, negatives = int(y.sum()), int(len(y) - y.sum())
-        target = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+        self.classes_ = np.unique(y)
+        if len(self.classes_) != 2:
+            raise ValueError(f"two classes are needed, got {len(self.classes_)} class")
+        binary = (y == self.classes_[1]).astype(int)
+        weights = {} if sample_weight is None else {"params": {"sample_weight": sample_weight}}
+        scores = cross_val_predict(clone(estimator), X, y, cv=self.cv, method="decision_function", **weights)
+        self.estimator_ = clone(estimator).fit(X, y, **({} if sample_weight is None else
+                                                        {"sample_weight": sample_weight}))
+        positives, negatives = int(binary.sum()), int(len(binary) - binary.sum())
+        target = np.where(binary == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+        row_weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.calibrator_ = LogisticRegression(C=np.inf).fit(
             np.concatenate([scores, scores]).reshape(-1, 1), np.concatenate([np.ones(len(y)), np.zeros(len(y))]),
-            sample_weight=np.concatenate([target, 1 - target]))
-        self.classes_ = self.estimator_.classes_
+            sample_weight=np.concatenate([target * row_weight, (1 - target) * row_weight]))
         return self
 
+    def _scores(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        if not isinstance(X, list):
+            X = validate_data(self, X, accept_sparse=True, reset=False)
+        return self.estimator_.decision_function(X).reshape(-1, 1)
+
     def decision_function(self, X) -> np.ndarray:
-        """The calibrated log-odds of Overturned."""
-        return self.calibrator_.decision_function(self.estimator_.decision_function(X).reshape(-1, 1))
+        """The calibrated log-odds of the second class (Overturned)."""
+        scores = self._scores(X)
+        return self.calibrator_.decision_function(scores)
 
     def predict_proba(self, X) -> np.ndarray:
-        return self.calibrator_.predict_proba(self.estimator_.decision_function(X).reshape(-1, 1))
+        """Per row, the calibrated probability of each class."""
+        scores = self._scores(X)
+        return self.calibrator_.predict_proba(scores)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[(self.decision_function(X) >= 0).astype(int)]
+        """The class on the side of the calibrated log-odds' zero."""
+        log_odds = self.decision_function(X)
+        return self.classes_[(log_odds >= 0).astype(int)]
 
 
 def calibrated_model(vectorize: DictVectorizer, pipeline: Pipeline, splits) -> Pipeline:
