@@ -11,6 +11,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from nlp_pipeline.model.estimator import FamilyWeights, SigmoidCalibrated, SignConstrainedLogisticRegression
 
+pytestmark = pytest.mark.slow
+
 # NamedColumns is a DictVectorizer: it reads feature dicts, not arrays, which scikit-learn's checks feed every
 # estimator; scikit-learn leaves DictVectorizer out of its own common checks for the same reason. Its behaviour
 # (the same matrix as DictVectorizer's, a saved state without the vocabulary) is tested in test_model.py.

@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.slow
+
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("uvicorn")
 

@@ -312,6 +312,7 @@ def test_imr_train_refuses_too_few_letters_saying_why(seeds_dir, tmp_path, capsy
     assert not (tmp_path / "model").exists()
 
 
+@pytest.mark.slow
 def test_imr_train_writes_a_model_that_predicts(seeds_dir, letters_dir, tmp_path, example_draft, capsys):
     """Retraining end to end: a folder of letters in, a loadable model with its honest report out."""
     folder = tmp_path / "letters"

@@ -7,6 +7,8 @@ import nbclient
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.slow
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = ["01-corpus.ipynb", "02-train-evaluate.ipynb", "03-errors.ipynb", "04-what-if.ipynb"]
 
