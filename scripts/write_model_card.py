@@ -4,7 +4,8 @@ save the external independent check's), and draw its plots (``scripts/plot_model
 Reads ``models/{draft,facts}/metadata.json`` and ``report.json`` (``imr train``), ``models/sealed_report.json``
 (``scripts/eval_sealed.py --write``) and ``models/verdict_agreement.json`` (``scripts/eval_verdict.py --write``),
 and counts the shared letters' Overturned items per requested treatment category (aggregate counts, beside
-the published rates of ``PUBLISHED``); prints the README's summary table.
+the published rates of ``PUBLISHED``); prints the summary table and saves it for the docs site
+(``docs/snippets/figures_table.md``).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import plot_model_card  # noqa: E402  (scripts/plot_model_card.py: the card's fi
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 MODES = ("draft", "facts")
+TABLE_SNIPPET = ROOT / "docs" / "snippets" / "figures_table.md"
 NAMES = {("draft", "full"): "draft (verdict first)", ("draft", "no_verdict"): "draft, verdict sentences removed",
          ("facts", "full"): "facts (before review)"}
 
@@ -281,7 +283,11 @@ def main() -> None:
         "- Letters unlike the DWC layout (other states, OCR-only scans) are refused rather than guessed.",
     ]
     (MODELS / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(readme_table(reports, sealed))
+    table = readme_table(reports, sealed)
+    # the docs site's "How good is it" page includes this table (pymdownx.snippets), so it is never retyped
+    TABLE_SNIPPET.parent.mkdir(parents=True, exist_ok=True)
+    TABLE_SNIPPET.write_text(table + "\n", encoding="utf-8")
+    print(table)
 
 
 def readme_table(reports: dict[str, dict], sealed: dict[str, dict]) -> str:
