@@ -332,6 +332,8 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     bar = tqdm(total=FOLDS * max(repeats, 1), desc="cross-validation", unit="fold",
                disable=None if progress is None else not progress)
     report = cross_validate(corpus, mode, C, seed, n_splits=FOLDS, reps=reps, progress=lambda _: bar.update())
+    bar.total = report["folds"] * max(repeats, 1)  # fewer folds than FOLDS when there are few letters
+    bar.refresh()
     if repeats > 1:
         bar.set_description(f"cross-validation, {repeats - 1} more fold assignments")
         report["repeated"] = repeated_cv(corpus, mode, report, repeats, C, seed, progress=lambda _: bar.update())

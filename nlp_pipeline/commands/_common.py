@@ -95,16 +95,23 @@ def report(records: list[dict[str, Any]], verbosity: int) -> None:
     for record in records:
         source = record.get("source")
         if "error" in record:
-            print(f"imr: error: {source}: {record['error']}", file=sys.stderr)
+            say(f"imr: error: {source}: {record['error']}")
             continue
         if verbosity >= NORMAL:
             for warning in record.get("warnings", []):
                 if (source, warning) not in seen:
                     seen.add((source, warning))
-                    print(f"imr: warning: {source}: {warning}", file=sys.stderr)
+                    say(f"imr: warning: {source}: {warning}")
         if verbosity >= VERBOSE and source not in seen:
             seen.add(source)
-            print(f"imr: done: {source}", file=sys.stderr)
+            say(f"imr: done: {source}")
+
+
+def say(message: str) -> None:
+    """Print a line on stderr above the progress bar (if one is shown) rather than through it."""
+    from tqdm import tqdm
+
+    tqdm.write(message, file=sys.stderr)
 
 
 def dump_json_lines(records: list[dict[str, Any]], stream: TextIO) -> None:
