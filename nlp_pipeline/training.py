@@ -335,7 +335,7 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     bar.total = report["folds"] * max(repeats, 1)  # fewer folds than FOLDS when there are few letters
     bar.refresh()
     if repeats > 1:
-        bar.set_description(f"cross-validation, {repeats - 1} more fold assignments")
+        bar.set_description(f"cross-validation, {repeats - 1} more fold assignment{'s' * (repeats > 2)}")
         report["repeated"] = repeated_cv(corpus, mode, report, repeats, C, seed, progress=lambda _: bar.update())
     bar.close()
     log("fitting the model on every letter")

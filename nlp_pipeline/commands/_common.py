@@ -123,8 +123,9 @@ MODES = ("draft", "facts")
 MODE_HELP = ("draft: read the whole letter except its stated decisions (a reviewer's draft or a finished letter); "
              "facts: read only what is known before review (case summary, request, the denial's guideline). "
              "Default: the mode of the --model folder, else draft")
-MODEL_HELP = ("a model folder written by imr train (default: the model shipped for the mode); the mode it was "
-              "trained for is the one it predicts in")
+MODEL_HELP = ("a model folder written by imr train (default: the model shipped for the mode, or IMR_MODELS_DIR/MODE "
+              "when that environment variable names a folder of models); the mode it was trained for is the one it "
+              "predicts in")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
