@@ -231,10 +231,11 @@ def test_cli_predict_facts_mode_and_html(example_draft, tmp_path, capsys):
     code = main(["predict", str(example_draft), "--mode", "facts", "--format", "html", "--html-dir",
                  str(tmp_path / "pages"), "--quiet"])
     assert code == 0
-    pages = list((tmp_path / "pages").glob("*.html"))
-    assert len(pages) == 1
+    pages = sorted((tmp_path / "pages").glob("*.html"))
+    assert [p.name for p in pages] == ["draft_letter.txt.html", "index.html"]  # the letter's page and the index
     html = pages[0].read_text()
     assert "P(Overturned)" in html and "<mark" in html and "Acupuncture" in html
+    assert capsys.readouterr().out == ""  # the pages are the output: nothing on stdout
 
 
 def test_facts_request_without_rationales(capsys):

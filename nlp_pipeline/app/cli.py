@@ -1,21 +1,76 @@
-"""The ``imr`` command line: a thin layer over the library, one module per subcommand."""
+"""The ``imr`` command line: one module per subcommand in :mod:`nlp_pipeline.app.commands`."""
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 
 from nlp_pipeline import __version__
 
-COMMANDS = ("parse", "show", "predict", "evaluate", "train", "serve", "pipeline")
+COMMANDS = ("predict", "show", "parse", "evaluate", "train", "serve", "pipeline")
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+imr reads California workers' compensation Independent Medical Review (IMR) determination
+letters and predicts, for each disputed treatment item, how the review decides:
+
+  Upheld      the utilization review denial stands: the treatment stays denied
+  Overturned  the denial is reversed: the treatment is found medically necessary
+
+Each prediction comes with the probability of Overturned, the reasons in words and the
+passages of the letter behind them. On a reviewer's draft or a finished letter, it flags a
+stated decision that contradicts the letter's own rationale. Letters can be PDF, Word (.docx)
+or text files; a request not yet reviewed can be given as a .json file.
+"""
+
+EPILOG = """\
+examples:
+  imr predict letter.pdf                          each item of one letter, on the screen
+  imr predict letters/ --format csv -o out.csv    a folder of letters into a spreadsheet
+  imr predict letters/ --format html              a page per letter and an index, in imr-html/
+  imr show letter.pdf --html letter.html          what was read in one letter, highlighted
+  imr COMMAND --help                              the options of one command, with examples
+
+Exit status: 0 all good; 1 some letters could not be read, or nothing to do; 2 a usage error.
+"""
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the package version and the shipped models (read only when asked)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        sys.stdout.write(version_text())
+        parser.exit()
+
+
+def version_text() -> str:
+    """``imr VERSION`` and, per shipped model (draft, facts), the date it was trained and its model file's
+    SHA-256 (as its ``metadata.json`` records them; the file is checked against it whenever the model loads)."""
+    from nlp_pipeline.model import files as model_files
+
+    lines = [f"imr {__version__}", f"shipped models ({model_files.MODELS_DIR}):"]
+    for mode in ("draft", "facts"):
+        try:
+            metadata = json.loads((model_files.MODELS_DIR / mode / model_files.METADATA_FILE).read_text("utf-8"))
+        except (OSError, ValueError) as err:
+            lines.append(f"  {mode:<6} not available ({type(err).__name__})")
+            continue
+        lines.append(f"  {mode:<6} trained {metadata.get('trained_at') or 'on an unrecorded date'}, "
+                     f"{model_files.MODEL_FILE} sha256 {metadata.get('sha256') or 'not recorded'}")
+    return "\n".join(lines) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every available subcommand."""
-    parser = argparse.ArgumentParser(prog="imr", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"imr {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = argparse.ArgumentParser(prog="imr", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the version of imr and the training date and SHA-256 of its shipped models")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"nlp_pipeline.app.commands.{name}")

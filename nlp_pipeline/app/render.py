@@ -38,6 +38,9 @@ p.qa-contradiction { background: #fde2e2; border-left: 4px solid #c0392b; paddin
 p.qa-question { background: #fff4d6; border-left: 4px solid #d4a017; padding: 0.4em 0.6em; }
 tr.stance-for td:first-child { background: #b7e4b0; }
 tr.stance-against td:first-child { background: #f4b4b4; }
+table.index tr.flag-contradiction td { background: #fde2e2; }
+table.index tr.flag-question td { background: #fff4d6; }
+table.index tr.failed td { color: #8e2457; }
 """
 
 
@@ -310,3 +313,70 @@ def predictions_html(letter, predictions) -> str:
             + "</section>"
         )
     return "\n".join(parts)
+
+
+FLAG_CONTRADICTION, FLAG_QUESTION, FLAG_DIFFERS = "CONTRADICTION", "QUESTION", "DIFFERS FROM STATED"
+
+
+def flag_words(record: dict[str, Any]) -> list[str]:
+    """An item's QA flags as words for a column (``record``: a prediction record): CONTRADICTION where the stated
+    decision contradicts the rationale's own verdict and QUESTION where the reasoning leans the other way (draft
+    mode), DIFFERS FROM STATED where a facts-mode estimate differs from the stated decision."""
+    if record.get("mode") == "facts":
+        return [FLAG_DIFFERS] if record.get("agrees_with_stated") is False else []
+    flags = [FLAG_CONTRADICTION] if record.get("agrees_with_stated") is False else []
+    return flags + ([FLAG_QUESTION] if record.get("rationale_leans") else [])
+
+
+def _index_rank(record: dict[str, Any]) -> int:
+    """Where a record's row goes in the index: contradictions, other flags, letters that failed, the rest."""
+    if "error" in record:
+        return 2
+    flags = flag_words(record)
+    return 0 if FLAG_CONTRADICTION in flags else 1 if flags else 3
+
+
+def predictions_index_html(records: Iterable[dict[str, Any]]) -> str:
+    """The body of the index of a batch's pages: one row per item (``records``: prediction records with the
+    ``html`` page each was written to, and error records): the contradictions first, then the other flags, the
+    letters that failed (a row naming the error), and the rest, each group in input order."""
+    records = sorted(records, key=_index_rank)
+    items = sum("error" not in r for r in records)
+    flagged = sum(bool(flag_words(r)) for r in records if "error" not in r)
+    failed = len({r["source"] for r in records if "error" in r})
+    rows = []
+    for record in records:
+        source = escape(str(record.get("source") or "–"))
+        if "error" in record:
+            rows.append(f'<tr class="failed"><td>{source}</td><td>–</td><td>–</td><td>–</td><td>–</td><td>–</td>'
+                        f'<td>–</td><td>error: {escape(str(record["error"]))}</td></tr>')
+            continue
+        href = record.get("html")
+        name = escape(str(record.get("case_number") or "–"))
+        letter = (f'<a href="{escape(_page_link(href))}">{name}</a>' if href else name) + f"<br><small>{source}</small>"
+        flags = flag_words(record)
+        css = ' class="flag-contradiction"' if FLAG_CONTRADICTION in flags else ' class="flag-question"' if flags else ""
+        cells = (letter, escape(f"{record['item_index'] + 1}. {record['item']}"),
+                 escape(record.get("stated_decision") or "–"), escape(record["predicted"]),
+                 f"{record['p_overturned']:.3f}", escape(record.get("basis") or "–"), escape("; ".join(flags)),
+                 escape("; ".join(record.get("warnings") or ())))
+        rows.append(f"<tr{css}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    head = ("<tr><th>Letter</th><th>Item</th><th>Stated decision</th><th>Prediction</th><th>P(Overturned)</th>"
+            "<th>Basis</th><th>Flags</th><th>Warnings</th></tr>")
+    return (f"<h1>IMR outcome predictions</h1>\n"
+            f'<p class="meta">{_count(items, "item")}, {flagged} flagged (contradictions first), '
+            f'{_count(failed, "letter")} that could not be read. Upheld: the utilization review denial stands; '
+            "Overturned: it is reversed.</p>\n"
+            f'<table class="facts index">{head}{"".join(rows)}</table>')
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
+def _page_link(href: str) -> str:
+    """A page's link from the index beside it (the pages and the index share one folder)."""
+    from pathlib import PurePath
+    from urllib.parse import quote
+
+    return quote(PurePath(href).name)

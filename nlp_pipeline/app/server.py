@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nlp_pipeline.errors import LetterError, ModelError
+from nlp_pipeline.modes import MODE_NAMES
 from nlp_pipeline.io.reading import MAX_FILE_BYTES, MAX_TEXT_CHARS, SUPPORTED_SUFFIXES, decode_letter_bytes
 from nlp_pipeline.io.requests import request_text
 from nlp_pipeline.letter.parse import parse_letter
@@ -26,7 +27,7 @@ from nlp_pipeline.types import Prediction
 from nlp_pipeline.predict.what_if import with_what_if
 from nlp_pipeline.app import render
 
-MODES = ("draft", "facts")
+MODES = MODE_NAMES
 FORM_OVERHEAD = 1024 * 1024  # room for the other form fields and multipart boundaries
 # predictions running or waiting for a thread at once; one more is refused with 503 and Retry-After, so a
 # burst never grows an unbounded backlog (several `imr serve` processes behind one port scale it out)

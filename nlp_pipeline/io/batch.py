@@ -54,30 +54,84 @@ def iter_letter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from _walk(path)
+            yield from (candidate for candidate, letter in _walk(path) if letter)
         else:
             yield path
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+@dataclass
+class LetterPaths:
+    """The input of a batch, found up front: the letter files (in order) and the files skipped inside folders
+    because they are not letters (hidden files are left out of both)."""
+
+    files: list[Path]
+    skipped: list[Path]
+
+
+def find_letter_paths(paths: Iterable[str | Path]) -> LetterPaths:
+    """The files :func:`iter_letter_paths` yields, as a list (so a progress bar knows the total), with the
+    non-letter files met in the folders walked (a ``.png`` or ``.csv`` beside the letters), to be named."""
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for candidate, letter in _walk(path):
+            (files if letter else skipped).append(candidate)
+    return LetterPaths(files, skipped)
+
+
+def skipped_summary(skipped: list[Path], limit: int = 10) -> str:
+    """One line naming the files a folder walk skipped (the first ``limit`` of them)."""
+    names = ", ".join(str(p) for p in skipped[:limit])
+    more = f" and {len(skipped) - limit} more" if len(skipped) > limit else ""
+    noun = "file that is not a letter" if len(skipped) == 1 else "files that are not letters"
+    return f"skipped {len(skipped)} {noun}: {names}{more}"
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
+    """Every file under ``folder`` that is not hidden, with whether it is a letter file (by its suffix)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs.sort()
         for name in sorted(files):
+            if name.startswith("."):
+                continue
             candidate = Path(root) / name
-            if candidate.suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith("."):
-                yield candidate
+            yield candidate, candidate.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def same_terminal(stream: TextIO, other: TextIO | None = None) -> bool:
+    """Whether ``stream`` and ``other`` (default: stderr) write to one terminal, where a line printed on both
+    would be read twice."""
+    other = sys.stderr if other is None else other
+    try:
+        first, second = stream.fileno(), other.fileno()
+        return (os.isatty(first) and os.isatty(second)
+                and os.path.samestat(os.fstat(first), os.fstat(second)))
+    except (AttributeError, OSError, ValueError):  # a stream without a file (captured, in memory) is no terminal
+        return False
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
 def atomic_writer(path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
     """Open a temporary file beside ``path``; rename it over ``path`` only when the block succeeds.
 
-    An interrupted or failing write leaves the previous file (or no file) in place.
+    An interrupted or failing write leaves the previous file (or no file) in place. The file gets the
+    permissions of any other new file (``0o666`` less the umask), not the ``0o600`` of a temporary file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as handle:
             yield handle
             handle.flush()
@@ -140,18 +194,22 @@ def run_batch(
     initializer: Callable[..., None] | None = None,
     initargs: tuple = (),
     finish: Callable[[TextIO], None] | None = None,
+    desc: str | None = None,
 ) -> BatchStats:
     """Run ``process`` on every path (in order, on ``jobs`` processes) and ``write`` the records.
 
     ``process`` must never raise for a bad file: it returns an error record instead. Memory stays
-    flat: paths are consumed lazily and records are written as soon as each file is done.
+    flat: records are written as soon as each file is done (the paths are listed first, so that the
+    progress bar knows the total and the time left). ``progress``: None shows the bar when stderr is a
+    terminal, True always, False never.
     """
     stats = BatchStats()
     done: Records = completed_records(output) if (output and resume) else []
     done_sources = {r["source"] for r in done}
     todo = _skip_done(paths, done_sources, stats)
     with _sink(output, done, write) as stream:
-        for records in _progress(_map(process, todo, jobs, initializer, initargs), progress):
+        for records in progress_bar(_map(process, iter(todo), jobs, initializer, initargs), len(todo),
+                                    desc, progress):
             stats.files += 1
             stats.failed += any("error" in r for r in records)
             write(records, stream)
@@ -161,12 +219,14 @@ def run_batch(
     return stats
 
 
-def _skip_done(paths: Iterable[Path], done: set[str], stats: BatchStats) -> Iterator[Path]:
+def _skip_done(paths: Iterable[Path], done: set[str], stats: BatchStats) -> list[Path]:
+    todo = []
     for path in paths:
         if str(path) in done:
             stats.skipped += 1
             continue
-        yield path
+        todo.append(path)
+    return todo
 
 
 @contextlib.contextmanager
@@ -196,10 +256,14 @@ def _map(process, paths: Iterator[Path], jobs: int, initializer, initargs) -> It
         yield from pool.imap(process, paths, chunksize=4)
 
 
-def _progress(iterator: Iterator[Records], enabled: bool | None) -> Iterator[Records]:
+def progress_bar(iterable: Iterable, total: int | None, desc: str | None = None, enabled: bool | None = None,
+                 unit: str = "letter"):
+    """``iterable`` with a progress bar on stderr showing the count out of ``total``, the rate and the time left.
+    ``enabled``: None shows it when stderr is a terminal (the convention of every subcommand; ``--quiet`` passes
+    False), True always, False never."""
     if enabled is False:
-        return iterator
+        return iterable
     from tqdm import tqdm
 
-    # disable=None: a bar only when stderr is a terminal.
-    return tqdm(iterator, unit="letter", file=sys.stderr, disable=None if enabled is None else False)
+    return tqdm(iterable, total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
+                disable=None if enabled is None else False)

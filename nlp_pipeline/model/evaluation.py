@@ -69,6 +69,34 @@ def score_records(records: Iterable[dict[str, Any]], reps: int = 1000, seed: int
     return out
 
 
+# fewer items of an outcome (or letters) than this and the bootstrap intervals say little: a resample of letters
+# then often holds one or two of the rarer outcome, and a figure such as recall moves in steps of 1/n
+MIN_ITEMS_PER_OUTCOME = 10
+MIN_LETTERS = 10
+
+
+def small_sample_warnings(result: dict[str, Any]) -> list[str]:
+    """Why the figures of a :func:`score_records` result should not be trusted far: too few Overturned (or Upheld)
+    items, or too few letters, for its intervals to mean anything; empty when there are enough."""
+    items = result.get("items", 0)
+    if not items:
+        return []
+    overturned = result.get("overturned", 0)
+    out = []
+    for outcome, count in (("Overturned", overturned), ("Upheld", items - overturned)):
+        if count == 0:
+            out.append(f"no {outcome} item: ROC-AUC and its interval cannot be computed (score letters with both "
+                       "outcomes)")
+        elif count < MIN_ITEMS_PER_OUTCOME:
+            out.append(f"only {count} {outcome} item{'s' * (count != 1)} (fewer than {MIN_ITEMS_PER_OUTCOME}): the "
+                       "figures and their 95% intervals are too rough to mean anything")
+    letters = result.get("letters", 0)
+    if letters < MIN_LETTERS:
+        out.append(f"only {letters} letter{'s' * (letters != 1)} (fewer than {MIN_LETTERS}): the 95% intervals "
+                   "resample letters, and so few give intervals that mean little")
+    return out
+
+
 def cut_letter(parsed: ParsedLetter, cut: str) -> ParsedLetter:
     """The letter with the ``cut`` sentences of each rationale blanked (spaces, so offsets stay) and read
     again from scratch, as ``imr predict`` would read such a draft: ``verdicts`` blanks every sentence

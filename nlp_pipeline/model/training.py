@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -30,6 +31,9 @@ from nlp_pipeline.model.features import part_spans, words
 from nlp_pipeline.letter.parse import load_letter, parse_letter
 from nlp_pipeline.modes import mode_of
 from nlp_pipeline.types import VerdictValue
+
+FOLDS = 5  # outer folds of the cross-validation ``train`` runs
+
 
 @dataclass
 class Corpus:
@@ -248,10 +252,11 @@ def evaluate_splits(corpus: Corpus, mode: str, examples: list[Example], splits, 
 
 
 def repeated_cv(corpus: Corpus, mode: str, first: dict[str, Any], repeats: int, C: float | None = None,
-                seed: int = 0) -> dict[str, Any]:
+                seed: int = 0, progress: Callable | None = None) -> dict[str, Any]:
     """How much the figures move with the fold assignment: ``first`` (the report of ``cross_validate``
-    with ``seed``) and ``repeats - 1`` more runs with the next seeds; mean, min and max per metric."""
-    runs = [first] + [cross_validate(corpus, mode, C, seed + k, reps=0) for k in range(1, repeats)]
+    with ``seed``) and ``repeats - 1`` more runs with the next seeds; mean, min and max per metric
+    (``progress`` is called after each outer fold of each run)."""
+    runs = [first] + [cross_validate(corpus, mode, C, seed + k, reps=0, progress=progress) for k in range(1, repeats)]
     out: dict[str, Any] = {"repeats": repeats, "seeds": [seed + k for k in range(repeats)], "variants": {}}
     for variant in first["variants"]:
         values = {key: [run["variants"][variant]["model"]["metrics"][key] for run in runs]
@@ -317,13 +322,17 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     log(f"{len(corpus.letters)} letters, {len(examples)} labelled items "
         f"({sum(e.label for e in examples)} Overturned), {corpus.unlabeled_items} unlabelled items skipped, "
         f"{len(corpus.failed)} files failed")
-    bar = tqdm(total=5, desc="cross-validation", unit="fold",
+    # one bar over every outer fold of every fold assignment (each fold fits the whole procedure), then the final fit
+    bar = tqdm(total=FOLDS * max(repeats, 1), desc="cross-validation", unit="fold",
                disable=None if progress is None else not progress)
-    report = cross_validate(corpus, mode, C, seed, reps=reps, progress=lambda _: bar.update())
-    bar.close()
+    report = cross_validate(corpus, mode, C, seed, n_splits=FOLDS, reps=reps, progress=lambda _: bar.update())
+    bar.total = report["folds"] * max(repeats, 1)  # fewer folds than FOLDS when there are few letters
+    bar.refresh()
     if repeats > 1:
-        log(f"repeating the cross-validation with {repeats - 1} more fold assignments")
-        report["repeated"] = repeated_cv(corpus, mode, report, repeats, C, seed)
+        bar.set_description(f"cross-validation, {repeats - 1} more fold assignment{'s' * (repeats > 2)}")
+        report["repeated"] = repeated_cv(corpus, mode, report, repeats, C, seed, progress=lambda _: bar.update())
+    bar.close()
+    log("fitting the model on every letter")
     model, threshold, selection = fit_model(examples, mode, C, seed)
     calibration = verdict_calibration(examples) if mode_of(mode).reads_verdict else None
     report.update(
@@ -332,7 +341,8 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
         verdict_calibration=calibration, selection=selection, seed=seed, bootstrap=reps,
     )
     metadata = {
-        "mode": mode, "threshold": threshold, "verdict_calibration": calibration, "seed": seed,
+        "mode": mode, "trained_at": date.today().isoformat(), "threshold": threshold,
+        "verdict_calibration": calibration, "seed": seed,
         "selection": selection, "data_sha256": data_hash(corpus),
         "git_revision": git_revision(), "training_letters": len(corpus.letters), "training_items": len(examples),
         "training_fingerprints": sorted(letter_fingerprint(p.letter) for p in corpus.letters),

@@ -5,9 +5,10 @@ import argparse
 import functools
 from pathlib import Path
 
-from nlp_pipeline.io.batch import iter_letter_paths, run_batch
+from nlp_pipeline.io.batch import run_batch
 from nlp_pipeline.app.commands._common import (
-    NORMAL, add_batch_arguments, check_batch_arguments, dump_json_lines, error_record, report,
+    NORMAL, add_batch_arguments, check_batch_arguments, dump_json_lines, error_record, errors_in_table, input_files,
+    report, subcommand,
 )
 from nlp_pipeline.errors import LetterError
 from nlp_pipeline.letter.parse import load_letter
@@ -15,12 +16,33 @@ from nlp_pipeline.letter.parse import load_letter
 
 def add_parser(subparsers) -> None:
     """Register ``imr parse``."""
-    parser = subparsers.add_parser("parse", help="parse letters into items (JSON lines or a table)")
+    parser = subcommand(subparsers, "parse", "read letters into their parts: case, items, stated decisions",
+                        DESCRIPTION, EXAMPLES)
     add_batch_arguments(parser)
-    parser.add_argument("--format", choices=("table", "jsonl"), default="table")
-    parser.add_argument("--entities", action="store_true", help="add extracted spans per item and summary")
-    parser.add_argument("--text", action="store_true", help="include the normalized letter text")
+    parser.add_argument("--format", choices=("table", "jsonl"), default="table",
+                        help="table: per letter its case number, dates and each item with its stated decision (the "
+                             "default); jsonl: one JSON object per letter with every part and where it is in the text")
+    parser.add_argument("--entities", action="store_true",
+                        help="also list what was found in each part (treatments, amounts, dates, guidelines, "
+                             "findings) and count, on stderr, the items whose treatment or amount was not understood")
+    parser.add_argument("--text", action="store_true", help="with --format jsonl: include the letter's whole text")
     parser.set_defaults(run=run, parser=parser)
+
+
+DESCRIPTION = """\
+Read IMR determination letters into their parts: the case number and dates, the clinical case
+summary, and each disputed item with its stated decision (Upheld: the utilization review denial
+stands; Overturned: it is reversed), its guidelines and its rationale. Nothing is predicted.
+"""
+
+EXAMPLES = """\
+  imr parse letter.pdf
+      the items of one letter and their stated decisions
+  imr parse letters/ --format jsonl -o letters.jsonl
+      every letter in a folder, one JSON object per letter, into a file
+  imr parse letters/ --entities --format jsonl
+      with what was found in each part
+"""
 
 
 def letter_record(letter, entities: bool = False, include_text: bool = False) -> dict:
@@ -54,15 +76,19 @@ def parse_one(path: Path, entities: bool = False, include_text: bool = False) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Parse every file; one JSON object (or table block) per file; 1 when any file failed."""
+    """Parse every file; one JSON object (or table block) per file; 1 when any file failed (or none was found)."""
     check_batch_arguments(args.parser, args)
+    files = input_files(args.paths, quiet=args.verbosity < NORMAL)
+    if files is None:
+        return 1
 
     def write(records, stream):
         report(records, args.verbosity)
         if args.format == "jsonl":
             dump_json_lines(records, stream)
         else:
-            stream.write("".join(_table(r) for r in records))
+            errors = errors_in_table(stream)
+            stream.write("".join(_table(r) for r in records if errors or "error" not in r))
 
     from nlp_pipeline.facts.derive import AMOUNT_NOT_READ, NO_CATEGORY
 
@@ -77,13 +103,14 @@ def run(args: argparse.Namespace) -> int:
         write(records, stream)
 
     stats = run_batch(
-        iter_letter_paths(args.paths),
+        files,
         functools.partial(parse_one, entities=args.entities, include_text=args.text),
         count_and_write,
         output=args.output,
         resume=args.resume,
         jobs=args.jobs,
         progress=None if args.verbosity >= NORMAL else False,
+        desc="reading",
     )
     if args.entities:
         import sys

@@ -21,7 +21,8 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("pipeline", help="save the extraction pipeline for use in spaCy",
                                    description="Save the extraction pipeline as a spaCy pipeline folder.",
                                    epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                    help="save: write the pipeline to a folder")
     save = actions.add_parser("save", help="write the pipeline to a folder (spacy.load reads it back)",
                               description="Write the extraction pipeline to DIR.", epilog=EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -9,11 +9,31 @@ from nlp_pipeline.errors import LetterError
 from nlp_pipeline.letter.parse import load_letter
 
 
+DESCRIPTION = """\
+Show what imr read in one letter, to check it: per item its stated decision, whether an amount
+was allowed, and what was found (treatments, amounts, dates, guidelines, findings). Nothing is
+predicted (that is imr predict).
+"""
+
+EXAMPLES = """\
+  imr show letter.pdf
+      a text summary on the screen
+  imr show letter.pdf --html letter.html
+      a page with the letter's text, what was found highlighted
+"""
+
+
 def add_parser(subparsers) -> None:
     """Register ``imr show``."""
-    parser = subparsers.add_parser("show", help="show one letter's extracted facts (text, or an HTML page)")
-    parser.add_argument("letter", metavar="LETTER", help="one letter file (.pdf .docx .txt)")
-    parser.add_argument("--html", metavar="OUT", help="write a standalone HTML page with highlights to OUT")
+    from nlp_pipeline.app.commands._common import subcommand
+
+    parser = subcommand(subparsers, "show", "show what was read in one letter (text, or a highlighted HTML page)",
+                        DESCRIPTION, EXAMPLES)
+    parser.add_argument("letter", metavar="LETTER",
+                        help="one letter file (.pdf, .docx, .txt; .json for a request before review)")
+    parser.add_argument("--html", metavar="OUT",
+                        help="write a page to OUT that opens in any browser, with what was found highlighted in the "
+                             "letter's text, instead of a text summary on the screen")
     parser.set_defaults(run=run, parser=parser)
 
 
