@@ -2,7 +2,7 @@
 
     python scripts/compare_outputs.py [--ref HEAD] [--letters DIR ...] [--show]
 
-Runs ``imr parse --entities`` and ``imr predict`` (draft and facts) over the shared letters twice, once
+Runs ``imr parse --entities`` and ``imr predict`` (draft and facts, with and without ``--what-if``) over the shared letters twice, once
 with the code of ``--ref`` (checked out into a temporary git worktree, with this checkout's shipped
 models, so that only the code differs) and once with the working tree, and compares the JSON records
 field by field. With ``--own-models`` each side uses the models of its own commit instead: for a change to
@@ -26,7 +26,22 @@ RUNS = {
     "parse": ["parse", "--entities"],
     "predict-draft": ["predict", "--mode", "draft", "--model", "{models}/draft"],
     "predict-facts": ["predict", "--mode", "facts", "--model", "{models}/facts"],
+    "what-if-draft": ["predict", "--mode", "draft", "--model", "{models}/draft", "--what-if"],
+    "what-if-facts": ["predict", "--mode", "facts", "--model", "{models}/facts", "--what-if"],
 }
+
+
+# an older layout runs with spaCy's entry points switched off: the installed package's spacy_factories would load
+# this checkout's components beside the older code's own (a factory registered twice)
+_OLDER = ("import catalogue, runpy, sys; catalogue.AVAILABLE_ENTRY_POINTS = {}; sys.argv[0] = 'imr'; "
+          "runpy.run_module('nlp_pipeline.cli', run_name='__main__')")
+
+
+def package_command(code: Path) -> list[str]:
+    """The command that runs ``imr`` with the package under ``code`` (the stage layout, or an older flat one)."""
+    if (code / "nlp_pipeline" / "app").is_dir():
+        return [sys.executable, "-m", "nlp_pipeline.app.cli"]
+    return [sys.executable, "-c", _OLDER]
 
 
 def run_outputs(code: Path, letters: list[str], out: Path, models: Path = ROOT / "models") -> dict[str, list[dict]]:
@@ -36,9 +51,10 @@ def run_outputs(code: Path, letters: list[str], out: Path, models: Path = ROOT /
     for name, run in RUNS.items():
         argv = [part.format(models=models) for part in run]
         target = out / f"{name}.jsonl"
-        cli = "nlp_pipeline.app.cli" if (code / "nlp_pipeline" / "app").is_dir() else "nlp_pipeline.cli"  # older layout
-        subprocess.run([sys.executable, "-m", cli, *argv, *letters, "--format", "jsonl", "-q",
-                        "-o", str(target)], env=env, cwd=code, check=False, stderr=subprocess.DEVNULL)
+        done = subprocess.run([*package_command(code), *argv, *letters, "--format", "jsonl", "-q",
+                               "-o", str(target)], env=env, cwd=code, check=False, stderr=subprocess.PIPE, text=True)
+        if not target.exists():
+            raise SystemExit(f"{name} wrote nothing with the code in {code}:\n{done.stderr[-2000:]}")
         records[name] = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     return records
 

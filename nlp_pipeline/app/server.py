@@ -20,11 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nlp_pipeline.errors import LetterError, ModelError
 from nlp_pipeline.modes import MODE_NAMES
-from nlp_pipeline.io.reading import MAX_FILE_BYTES, MAX_TEXT_CHARS, SUPPORTED_SUFFIXES, decode_letter_bytes
-from nlp_pipeline.io.requests import request_text
-from nlp_pipeline.letter.parse import parse_letter
+from nlp_pipeline.io.reading import MAX_FILE_BYTES, MAX_TEXT_CHARS, SUPPORTED_SUFFIXES
 from nlp_pipeline.types import Prediction
-from nlp_pipeline.predict.what_if import with_what_if
+from nlp_pipeline.letter.parse import read_letter
+from nlp_pipeline.predict.service import predict_items
 from nlp_pipeline.app import render
 
 MODES = MODE_NAMES
@@ -146,7 +145,7 @@ class _Models:
             return self._models[mode]
 
 
-async def read_letter(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
+async def read_request(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
     """The parsed Letter, the modes asked for and whether the what-if edits are, from a multipart/urlencoded
     form or a JSON body (``what_if`` also as a query parameter)."""
     letter, modes, what_if = await _read_letter(request, max_file_bytes)
@@ -198,15 +197,14 @@ def _from_text(text: str):
     if len(text) > MAX_TEXT_CHARS:
         raise InputProblem(413, f"text too long: {len(text):,} characters, the limit is {MAX_TEXT_CHARS:,}")
     try:
-        # pasted JSON is a before-review request (case summary and items)
-        return parse_letter(request_text(text) if text.lstrip().startswith("{") else text, source=None)
+        return read_letter(text)  # pasted JSON is a before-review request (case summary and items)
     except LetterError as err:
         raise InputProblem(400, err.reason) from None
 
 
 def _from_bytes(data: bytes, suffix: str, filename: str):
     try:
-        return parse_letter(decode_letter_bytes(data, suffix), source=filename, normalized=True)
+        return read_letter(data, suffix=suffix, name=filename)
     except LetterError as err:
         raise InputProblem(413 if err.reason.startswith("file too large") else 400, err.reason) from None
 
@@ -222,15 +220,13 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
 
     async def predict(request: Request):
         with admission:
-            letter, modes, what_if = await read_letter(request, max_file_bytes)
+            letter, modes, what_if = await read_request(request, max_file_bytes)
 
             def run():
                 try:
-                    predictions, docs = [], {} if what_if else None  # docs: the parts read, for the edits
+                    predictions, docs = [], {}  # docs: the parts read once for every mode and the edits
                     for mode in modes:
-                        model = registry.get(mode)
-                        found = model.predict_letter(letter, docs=docs)
-                        predictions += with_what_if(model, letter, found, docs) if what_if and found else found
+                        predictions += predict_items(registry.get(mode), letter, what_if, docs)
                     return letter, predictions
                 except ModelError as err:
                     raise InputProblem(503, f"model not available: {err}") from None

@@ -5,7 +5,8 @@ import re
 from pathlib import Path
 
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.io.reading import normalize_text, read_letter_text
+from nlp_pipeline.io.reading import decode_letter_bytes, normalize_text, read_letter_text
+from nlp_pipeline.io.requests import request_text
 from nlp_pipeline.letter.dates import DATE_PATTERN, iso_date
 from nlp_pipeline.types import DECISIONS, Item, Letter, ParseWarning, Reviewer, TextSpan
 
@@ -65,6 +66,25 @@ _BOARD = re.compile(
     re.DOTALL,
 )
 _REVIEWER_KIND = re.compile(r"case\s+file\s+to\s+an?\s+(physician|expert)\s+reviewer", re.IGNORECASE)
+
+
+def read_letter(source: str | Path | Letter | dict | bytes, *, suffix: str = ".txt", name: str | None = None
+                ) -> Letter:
+    """Any input a user gives, as a parsed :class:`Letter`: the one place the kind of input is told apart.
+
+    A Letter is returned as it is; a dict is a before-review request (:mod:`nlp_pipeline.io.requests`); bytes are
+    a file's contents (``suffix`` says which kind, ``name`` names it); a :class:`~pathlib.Path`, or a one-line
+    string naming a file that exists, is a letter file; any other string is a letter's text, or a request's JSON
+    when it opens with ``{``."""
+    if isinstance(source, Letter):
+        return source
+    if isinstance(source, dict):
+        return parse_letter(request_text(source), source=name)
+    if isinstance(source, bytes):
+        return parse_letter(decode_letter_bytes(source, suffix), source=name, normalized=True)
+    if isinstance(source, Path) or ("\n" not in source and len(source) < 4096 and Path(source).is_file()):
+        return load_letter(source)
+    return parse_letter(request_text(source) if source.lstrip().startswith("{") else source, source=name)
 
 
 def load_letter(path: str | Path) -> Letter:

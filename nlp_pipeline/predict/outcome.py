@@ -13,12 +13,11 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from nlp_pipeline.io.requests import request_text
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.explain.evidence import evidence_for
 from nlp_pipeline.facts.derive import unread_warnings
 from nlp_pipeline.model.features import family_of, item_features
-from nlp_pipeline.letter.parse import load_letter, parse_letter
+from nlp_pipeline.letter.parse import read_letter
 from nlp_pipeline.model.linear import LinearModel
 from nlp_pipeline.modes import Mode, mode_of
 from nlp_pipeline.model.files import checked_files, checked_linear, linear_model_of, load_estimator
@@ -102,14 +101,8 @@ class OutcomeModel:
 
     def predict(self, letter: str | Path | Letter | dict) -> list[Prediction]:
         """Predict every item of a letter given as a path, a parsed Letter, the letter's text, or a
-        before-review request as a dict (see :mod:`nlp_pipeline.io.requests`)."""
-        if isinstance(letter, Letter):
-            return self.predict_letter(letter)
-        if isinstance(letter, dict):
-            return self.predict_letter(parse_letter(request_text(letter)))
-        if isinstance(letter, Path) or ("\n" not in str(letter) and Path(str(letter)).exists()):
-            return self.predict_letter(load_letter(letter))
-        return self.predict_letter(parse_letter(str(letter)))
+        before-review request as a dict (:func:`nlp_pipeline.letter.parse.read_letter` tells them apart)."""
+        return self.predict_letter(read_letter(letter))
 
     def predict_letter(self, letter: Letter, docs: dict | None = None) -> list[Prediction]:
         """Predict every item of a parsed letter (``docs``: see :func:`nlp_pipeline.facts.extract.extract_letter`)."""

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from nlp_pipeline.model.evaluation import cut_letter, score_records, small_sample_warnings
     from nlp_pipeline.letter.parse import load_letter
     from nlp_pipeline.predict.outcome import load_model
+    from nlp_pipeline.predict.service import predict_items
 
     if not resolve_mode(args.parser, args):
         return 2
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                     continue
             if args.cut:
                 letter = cut_letter(ParsedLetter.of(letter), args.cut).letter
-            records.extend(p.to_dict() for p in model.predict_letter(letter))
+            records.extend(p.to_dict() for p in predict_items(model, letter))
         except Exception as err:  # one broken letter must not stop the evaluation; it is counted as failed
             records.append(error_record(str(path), err))
     for record in records:

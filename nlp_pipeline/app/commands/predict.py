@@ -114,20 +114,14 @@ def _load_in_worker(model: str | None, mode: str, page_names: dict[str, str] | N
 
 def predict_one(path: Path, html_dir: str | None = None, what_if: bool = False) -> list[dict]:
     """Records for one file: one per item, or one error record; never raises for bad input."""
-    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.predict.service import predict_source
 
     if _MODEL is None:
         return [{"source": str(path), "error": _LOAD_ERROR or "no model loaded"}]
     try:
-        letter = load_letter(path)
-        docs = {} if what_if else None  # the parts read, kept for the what-if edits' re-reading
-        predictions = _MODEL.predict_letter(letter, docs=docs)
+        letter, predictions = predict_source(_MODEL, Path(path), what_if)
         if not predictions:
             return [{"source": str(path), "error": "no items to predict"}]
-        if what_if:
-            from nlp_pipeline.predict.what_if import with_what_if
-
-            predictions = with_what_if(_MODEL, letter, predictions, docs)
         records = [p.to_dict() for p in predictions]
         if html_dir:
             page = _write_page(letter, predictions, Path(html_dir), _PAGE_NAMES.get(str(path)))

@@ -1,0 +1,34 @@
+"""The one predict flow the command line, the review server and evaluation call: a letter in whatever form a
+user has it, every item predicted by a loaded model, with the what-if edits when asked."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nlp_pipeline.letter.parse import read_letter
+from nlp_pipeline.types import Letter, Prediction
+
+if TYPE_CHECKING:
+    from nlp_pipeline.predict.outcome import OutcomeModel
+
+
+def predict_items(model: OutcomeModel, letter: Letter, what_if: bool = False, docs: dict | None = None
+                  ) -> list[Prediction]:
+    """Every item of a parsed letter predicted by ``model``; with ``what_if`` each carries the catalogue's edits
+    and how each moves it (:mod:`nlp_pipeline.predict.what_if`). ``docs`` keeps the parts the pipeline read, so
+    that a second model (the server's "both" modes) or the edits' re-reading does not read them again."""
+    if what_if and docs is None:
+        docs = {}
+    predictions = model.predict_letter(letter, docs=docs)
+    if what_if and predictions:
+        from nlp_pipeline.predict.what_if import with_what_if
+
+        predictions = with_what_if(model, letter, predictions, docs)
+    return predictions
+
+
+def predict_source(model: OutcomeModel, source: str | Path | Letter | dict | bytes, what_if: bool = False
+                   ) -> tuple[Letter, list[Prediction]]:
+    """The letter read from ``source`` (:func:`nlp_pipeline.letter.parse.read_letter`) and its predictions."""
+    letter = read_letter(source)
+    return letter, predict_items(model, letter, what_if)
