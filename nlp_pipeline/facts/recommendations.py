@@ -1,0 +1,309 @@
+"""The guideline knowledge base (``data/recommendations.jsonl``), read in one place: an item's treatment → the
+guideline's entry (status, source, conditions), and a case summary → each condition's state.
+
+The file holds three kinds of rows:
+
+- ``condition``: a checkable condition (``failed_first_line_care``, ``objective_functional_improvement``...), a
+  plain sentence, and the ``cues`` (lower-case phrases) whose presence in a case summary documents it;
+- ``treatment``: an entry per treatment: the ``category`` (the package's treatment categories), optionally the
+  ``drug_class``, the treatment ``names`` it is for (as the package names them) and ``terms`` (regular
+  expressions on the request's title, for the forms the package's categories lump together: a TENS unit among
+  equipment, a compounded cream among medications), the guideline's ``status`` per context (``chronic``,
+  ``acute``, ``post_surgical``), its ``conditions`` and its ``source`` (guideline, section, pages, and the
+  stored copy ``read`` when one was read);
+- ``uncategorized``: the shapes of requests nothing here can categorize (a brand name alone, initials).
+
+Matching (:func:`find_entry`), most specific first, within the treatment's category: an entry whose names
+include the treatment's name *and* whose terms match the title; one whose terms match the title; one whose
+names include the treatment's name; the drug class's entry; the category's entry (no names, no terms).
+
+Reading conditions (:func:`read_conditions`): a condition is ``documented`` where one of its cues occurs in the
+summary, ``contradicted`` where that occurrence is negated, ``not_mentioned`` where none occurs; a documented
+occurrence wins over a negated one (a case that "did not improve with NSAIDs" and "failed physical therapy" has
+failed first-line care). Negation is read through :mod:`nlp_pipeline.extraction.negation`, the one vocabulary:
+its negation, correlative, absence and denial words before the cue within the same clause (at most
+:data:`SCOPE_WORDS` words back), and its ``after`` phrases right after the cue, negate it; words inside the cue
+itself never count ("no relief with" is itself the cue). Clauses end at ``.``, ``;``, ``:``, ``?``, ``!``
+and at "but", "however", "although".
+
+Nothing here feeds the predictions yet: the library and its tests only.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+
+from nlp_pipeline.extraction.negation import AFTER_KINDS, FINDING_KINDS, vocabulary
+
+STATUSES = ("recommended", "conditional", "not_recommended", "not_addressed")
+CONTEXTS = ("chronic", "acute", "post_surgical")
+STATES = ("documented", "contradicted", "not_mentioned")
+SCOPE_WORDS = 6  # how far back a negation reaches, in words, within a clause
+_AFTER_CHARS = 40  # how far after a cue an "after" phrase ("was not documented") is looked for
+_CLAUSE_END = re.compile(r"[.;:?!]\s|[.;:?!]$|\n\s*\n|\b(?:but|however|although)\b", re.IGNORECASE)
+_POST_SURGICAL = re.compile(r"\bpost[- ]?op(?:erative)?\b|\bpostoperative\b|\bassociated surgical service\b|\bafter (?:the )?surgery\b",
+                            re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an entry's status comes from: the guideline, its section and pages, and the stored copy read."""
+
+    guideline: str
+    section: str
+    pages: str | None = None
+    read: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A checkable condition: its snake_case name, a plain sentence, the cue phrases that document it."""
+
+    name: str
+    sentence: str
+    cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One treatment's guideline entry."""
+
+    id: str
+    label: str
+    category: str
+    status: tuple[tuple[str, str], ...]  # (context, status), in the file's order
+    conditions: tuple[str, ...]
+    source: Source
+    drug_class: str | None = None
+    names: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    note: str | None = None
+
+    def status_for(self, context: str = "chronic") -> str:
+        """The status in ``context``, else the chronic-pain status (the MTUS default for IMR requests)."""
+        statuses = dict(self.status)
+        return statuses.get(context) or statuses["chronic"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "category": self.category, "drug_class": self.drug_class,
+                "names": list(self.names), "terms": list(self.terms), "status": dict(self.status),
+                "conditions": list(self.conditions), "source": self.source.to_dict(), "note": self.note}
+
+
+@dataclass(frozen=True)
+class ConditionState:
+    """A condition read against a case summary: its state and the offsets of the words that decided (None when
+    not mentioned)."""
+
+    name: str
+    state: str
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """An item read against the knowledge base: the entry, the context its status was read for, the status, the
+    source, and each of the entry's conditions against the case summary."""
+
+    entry: str
+    context: str
+    status: str
+    source: Source
+    conditions: tuple[ConditionState, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entry": self.entry, "context": self.context, "status": self.status, "source": self.source.to_dict(),
+                "conditions": [c.to_dict() for c in self.conditions]}
+
+
+@lru_cache(maxsize=1)
+def _rows() -> tuple[dict[str, Any], ...]:
+    text = resources.files("nlp_pipeline").joinpath("data/recommendations.jsonl").read_text(encoding="utf-8")
+    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+
+
+@lru_cache(maxsize=1)
+def conditions() -> dict[str, Condition]:
+    """Every condition of the knowledge base, by name."""
+    return {row["name"]: Condition(row["name"], row["sentence"], tuple(c.lower() for c in row["cues"]))
+            for row in _rows() if row["kind"] == "condition"}
+
+
+@lru_cache(maxsize=1)
+def entries() -> tuple[Entry, ...]:
+    """Every treatment entry of the knowledge base, in the file's order."""
+    out = []
+    for row in _rows():
+        if row["kind"] != "treatment":
+            continue
+        out.append(Entry(id=row["id"], label=row["label"], category=row["category"],
+                         status=tuple(row["status"].items()), conditions=tuple(row["conditions"]),
+                         source=Source(**row["source"]), drug_class=row.get("drug_class"),
+                         names=tuple(row.get("names", ())), terms=tuple(row.get("terms", ())), note=row.get("note")))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def uncategorized() -> tuple[dict[str, Any], ...]:
+    """What the knowledge base names as left uncategorized: a medication by a brand name alone, a service by its
+    initials (issue 30, item 6)."""
+    return tuple(row for row in _rows() if row["kind"] == "uncategorized")
+
+
+def entry_by_id(entry_id: str) -> Entry:
+    """The entry with this id (KeyError when there is none)."""
+    for entry in entries():
+        if entry.id == entry_id:
+            return entry
+    raise KeyError(entry_id)
+
+
+@lru_cache(maxsize=None)
+def _term(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _terms_match(entry: Entry, title: str) -> bool:
+    return any(_term(t).search(title) for t in entry.terms)
+
+
+def find_entry(treatment: dict[str, Any] | None, title: str = "") -> Entry | None:
+    """The knowledge-base entry for an item's treatment (``ItemFacts.treatment``: category, name, drug class),
+    refined by its title's words where the category lumps forms together; None when the treatment is unknown or
+    the category has no entry."""
+    if not treatment or not treatment.get("category"):
+        return None
+    category, name = treatment["category"], (treatment.get("name") or "").lower()
+    drug_class = treatment.get("drug_class")
+    candidates = [e for e in entries() if e.category == category]
+    named = [e for e in candidates if name and name in (n.lower() for n in e.names)]
+    termed = [e for e in candidates if e.terms and title and _terms_match(e, title)]
+    for group in ([e for e in named if e in termed],
+                  [e for e in termed if not e.names or e in named or not name or _general(name)],
+                  [e for e in named if not e.terms],
+                  [e for e in candidates if drug_class and e.drug_class == drug_class and not e.names and not e.terms],
+                  [e for e in candidates if not e.names and not e.terms and not e.drug_class]):
+        if group:
+            return group[0]
+    return None
+
+
+# names the package gives a category's generic word: a title's terms may refine them freely
+_GENERIC_NAMES = {"durable medical equipment", "physical therapy", "injection", "diagnostic testing", "test",
+                  "pre/post-operative service", "office visit / evaluation and management", "surgery", "medication",
+                  "compounded", "topical", "cream base", "ointment", "equipment", "therapy", "block", "home care",
+                  "pain program", "home health", "specialist", "support", "supports", "pads"}
+
+
+def _general(name: str) -> bool:
+    return name in _GENERIC_NAMES
+
+
+def request_context(treatment: dict[str, Any] | None, title: str = "") -> str:
+    """The context whose status applies: ``post_surgical`` for a service tied to a surgery (the treatment's
+    surgical context, or a title that says post-operative), else ``chronic`` (the MTUS chronic pain guidelines
+    govern IMR requests unless a clinical topic or the post-surgical guidelines apply)."""
+    if treatment and (treatment.get("context") == "surgery_related" or treatment.get("category") == "surgery_related"):
+        return "post_surgical"
+    if title and _POST_SURGICAL.search(title):
+        return "post_surgical"
+    return "chronic"
+
+
+def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around ``text[start:end]``."""
+    left = 0
+    for match in _CLAUSE_END.finditer(text, 0, start):
+        left = match.end()
+    found = _CLAUSE_END.search(text, end)
+    return left, (found.start() if found else len(text))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+(?:'[a-z]+)?|n't", text.lower())
+
+
+def _contains_phrase(words: list[str], phrase: str) -> bool:
+    target = _words(phrase)
+    return any(words[i:i + len(target)] == target for i in range(len(words) - len(target) + 1))
+
+
+def is_negated(text: str, start: int, end: int) -> bool:
+    """Whether the words ``text[start:end]`` are negated in their clause, by the package's negation vocabulary
+    (module docstring)."""
+    vocab = vocabulary()
+    left, right = _clause_bounds(text, start, end)
+    before = _words(text[left:start])[-SCOPE_WORDS:]
+    forward = frozenset().union(*(vocab[k] for k in FINDING_KINDS))
+    if any(_contains_phrase(before, phrase) for phrase in forward):
+        return True
+    after = _words(text[end:min(right, end + _AFTER_CHARS)])
+    return any(after[:len(_words(p))] == _words(p) for kind in AFTER_KINDS for p in vocab[kind])
+
+
+@lru_cache(maxsize=None)
+def _cue_pattern(cue: str) -> re.Pattern:
+    return re.compile(r"(?<![\w-])" + re.escape(cue).replace(r"\ ", r"\s+") + r"(?![\w-])", re.IGNORECASE)
+
+
+def read_condition(name: str, summary: str, offset: int = 0) -> ConditionState:
+    """One condition's state in ``summary`` (offsets plus ``offset``, the summary's start in its letter)."""
+    condition = conditions()[name]
+    negated: tuple[int, int] | None = None
+    hits = sorted((m.start(), m.end()) for cue in condition.cues for m in _cue_pattern(cue).finditer(summary))
+    for start, end in hits:
+        if not is_negated(summary, start, end):
+            return ConditionState(name, "documented", offset + start, offset + end)
+        negated = negated or (start, end)
+    if negated is not None:
+        return ConditionState(name, "contradicted", offset + negated[0], offset + negated[1])
+    return ConditionState(name, "not_mentioned")
+
+
+def read_conditions(names: Iterable[str], summary: str, offset: int = 0) -> tuple[ConditionState, ...]:
+    """Each named condition's state in ``summary``."""
+    return tuple(read_condition(name, summary or "", offset) for name in names)
+
+
+def recommendation(treatment: dict[str, Any] | None, summary: str = "", title: str = "", offset: int = 0
+                   ) -> Recommendation | None:
+    """An item read against the knowledge base: its entry's status in the request's context and each of the
+    entry's conditions in the case summary; None when no entry matches (see :func:`uncategorized_reason`)."""
+    entry = find_entry(treatment, title)
+    if entry is None:
+        return None
+    context = request_context(treatment, title)
+    return Recommendation(entry=entry.id, context=context, status=entry.status_for(context), source=entry.source,
+                          conditions=read_conditions(entry.conditions, summary, offset))
+
+
+_STRENGTH_OR_FORM = re.compile(r"\d|\b(?:tab(?:let)?s?|cap(?:sule)?s?|cream|gel|patch(?:es)?|ointment|lotion|solution|"
+                               r"suspension|spray|powder|injection|oral)\b", re.IGNORECASE)
+_INITIALS = re.compile(r"^\s*(?:retrospective\s+)?([A-Z]{2,5})\b")
+
+
+def uncategorized_reason(title: str, treatment: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Why a request stays uncategorized, as the knowledge base's ``uncategorized`` row, when its title has that
+    shape and no entry matches it: initials the package does not know (``abbreviated_service``), or a bare name
+    with no strength, form or known drug (``brand_name_alone``); None otherwise."""
+    if find_entry(treatment, title) is not None:
+        return None
+    rows = {row["id"]: row for row in uncategorized()}
+    if _INITIALS.match(title or ""):
+        return rows["abbreviated_service"]
+    words = (title or "").split()
+    if treatment in (None, {}) or (treatment or {}).get("name") in (None, "unknown"):
+        if 0 < len(words) <= 3 and words[0][:1].isupper() and not _STRENGTH_OR_FORM.search(title):
+            return rows["brand_name_alone"]
+    return None
