@@ -1,12 +1,17 @@
-"""``imr serve``: a small web page and JSON API over the outcome models (server-rendered, no scripts, no CDN).
+"""``imr serve``: a small web page and JSON API over the outcome models (server-rendered, no CDN).
 
-``GET /`` is a form (upload a letter or paste its text, pick a model); ``POST /predict`` renders the
-predictions; ``POST /api/predict`` returns the records of ``imr predict --format jsonl`` as a JSON list.
-Needs the ``serve`` extra (fastapi, uvicorn, python-multipart).
+``GET /`` says what the tool does and is a form (upload one letter, several, or a .zip of letters, or paste a
+letter's text, or try the shipped example with one click; pick a model); ``POST /predict`` renders the
+predictions (several letters: the QA overview ``imr predict --format html`` writes as index.html, with each
+letter's predictions below it); ``POST /api/predict`` returns the records of ``imr predict --format jsonl`` as a
+JSON list for one letter. Needs the ``serve`` extra (fastapi, uvicorn, python-multipart).
 """
 from __future__ import annotations
 
+import io
 import threading
+import zipfile
+import zlib
 from html import escape
 from pathlib import Path
 from typing import Literal
@@ -28,6 +33,9 @@ from nlp_pipeline.app import render
 
 MODES = MODE_NAMES
 FORM_OVERHEAD = 1024 * 1024  # room for the other form fields and multipart boundaries
+MAX_LETTERS = 50  # letters in one upload (files, or members of a .zip)
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # the members of the .zip files of one upload, unpacked, at most
+EXAMPLES = {"draft": "draft_letter.txt"}  # the one-click examples of the main page (package nlp_pipeline.examples)
 # predictions running or waiting for a thread at once; one more is refused with 503 and Retry-After, so a
 # burst never grows an unbounded backlog (several `imr serve` processes behind one port scale it out)
 MAX_PENDING = 16
@@ -147,40 +155,135 @@ class _Models:
 
 async def read_request(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
     """The parsed Letter, the modes asked for and whether the what-if edits are, from a multipart/urlencoded
-    form or a JSON body (``what_if`` also as a query parameter)."""
-    letter, modes, what_if = await _read_letter(request, max_file_bytes)
-    return letter, modes, what_if or request.query_params.get("what_if", "").lower() in _YES
+    form or a JSON body (``what_if`` also as a query parameter); one letter (several are refused: 400)."""
+    letters, modes, what_if, batch = await read_letters(request, max_file_bytes)
+    if batch:
+        raise InputProblem(400, "the API reads one letter a request: send each letter in a request of its own "
+                                "(the page /predict takes several, or a .zip)")
+    return letters[0][1], modes, what_if
 
 
-async def _read_letter(request: Request, max_file_bytes: int):
+async def read_letters(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
+    """The letters of a request as ``(name, Letter or None, error or None)``, the modes, the what-if wish, and
+    whether it is a batch (several files, or a .zip: each letter that cannot be read is an error of its own
+    there; a single letter that cannot be read raises :class:`InputProblem`)."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_file_bytes + FORM_OVERHEAD:
         raise InputProblem(413, _too_large(int(length), max_file_bytes))
+    query_what_if = request.query_params.get("what_if", "").lower() in _YES
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             payload = LetterText.model_validate_json(await request.body())
         except ValidationError as err:
             raise InputProblem(422, "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
                                               for e in err.errors())) from None
-        return await run_in_threadpool(_from_text, payload.text), _modes(payload.mode), payload.what_if
+        letter = await run_in_threadpool(_from_text, payload.text)
+        return [(letter.source, letter, None)], _modes(payload.mode), payload.what_if or query_what_if, False
     form = await request.form(max_part_size=max_file_bytes)
-    upload, text = form.get("file"), form.get("text")
+    uploads = [u for u in form.getlist("file") if isinstance(u, UploadFile) and u.filename]
+    text = form.get("text")
     text = text if isinstance(text, str) else ""
     modes = _modes(form.get("mode") or "draft")
-    what_if = str(form.get("what_if") or "").lower() in _YES
-    has_file = isinstance(upload, UploadFile) and bool(upload.filename)
-    if has_file and text.strip():
-        raise InputProblem(400, "give either a letter file or pasted text, not both")
-    if not has_file:
-        return await run_in_threadpool(_from_text, text), modes, what_if
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise InputProblem(415, f"unsupported file type {suffix or '(no extension)'!r}: "
-                                f"use {', '.join(SUPPORTED_SUFFIXES)}")
-    data = await upload.read(max_file_bytes + 1)
-    if len(data) > max_file_bytes:
-        raise InputProblem(413, _too_large(len(data), max_file_bytes))
-    return await run_in_threadpool(_from_bytes, data, suffix, upload.filename), modes, what_if
+    what_if = str(form.get("what_if") or "").lower() in _YES or query_what_if
+    example = form.get("example")
+    if example:
+        return [await run_in_threadpool(_example, str(example))], modes, what_if, False
+    if uploads and text.strip():
+        raise InputProblem(400, "give either letter files or pasted text, not both")
+    if not uploads:
+        letter = await run_in_threadpool(_from_text, text)
+        return [(letter.source, letter, None)], modes, what_if, False
+    batch = len(uploads) > 1 or any(Path(u.filename).suffix.lower() == ".zip" for u in uploads)
+    files = []  # (name, bytes or None, error or None)
+    for upload in uploads:
+        suffix = Path(upload.filename).suffix.lower()
+        if suffix != ".zip" and suffix not in SUPPORTED_SUFFIXES:
+            problem = InputProblem(415, f"unsupported file type {suffix or '(no extension)'!r}: "
+                                        f"use {', '.join(SUPPORTED_SUFFIXES)}" + (" or .zip" if batch else ""))
+            if not batch:
+                raise problem
+            files.append((upload.filename, None, problem.detail))
+            continue
+        data = await upload.read(max_file_bytes + 1)
+        if len(data) > max_file_bytes:
+            if not batch:
+                raise InputProblem(413, _too_large(len(data), max_file_bytes))
+            files.append((upload.filename, None, _too_large(len(data), max_file_bytes)))
+        elif suffix == ".zip":
+            files += await run_in_threadpool(zip_members, data, upload.filename, max_file_bytes)
+        else:
+            files.append((upload.filename, data, None))
+    if len(files) > MAX_LETTERS:
+        raise InputProblem(400, f"too many letters: {len(files)}, at most {MAX_LETTERS} in one upload")
+    if not batch:
+        name, data, _ = files[0]
+        letter = await run_in_threadpool(_from_bytes, data, Path(name).suffix.lower(), name)
+        return [(name, letter, None)], modes, what_if, False
+    return await run_in_threadpool(_read_all, files), modes, what_if, True
+
+
+def zip_members(data: bytes, name: str, max_file_bytes: int = MAX_FILE_BYTES) -> list[tuple[str, bytes | None, str | None]]:
+    """The letters inside a .zip as ``(name, bytes or None, error or None)``: every member's uncompressed size is
+    checked before it is read (one over ``max_file_bytes`` is an error of its own; all of them over
+    :data:`MAX_UNPACKED_BYTES`, or more than :data:`MAX_LETTERS`, refuse the upload: 413), and no more than it
+    declares is ever read; folders, hidden files and files of other types are passed over or named."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        return [(name, None, "not a zip file")]
+    members = [info for info in archive.infolist() if not info.is_dir()
+               and not any(part.startswith(".") or part == "__MACOSX" for part in Path(info.filename).parts)]
+    if len(members) > MAX_LETTERS:
+        raise InputProblem(413, f"too many files in {name}: {len(members)}, at most {MAX_LETTERS} letters")
+    unpacked = sum(info.file_size for info in members if info.file_size <= max_file_bytes)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputProblem(413, f"{name} is too large unpacked: {_mb(unpacked)}, the limit is "
+                                f"{_mb(MAX_UNPACKED_BYTES)}")
+    out = []
+    for info in members:
+        member = f"{name}/{info.filename}"
+        suffix = Path(info.filename).suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            out.append((member, None, f"unsupported file type {suffix or '(no extension)'!r}: "
+                                      f"use {', '.join(SUPPORTED_SUFFIXES)}"))
+        elif info.file_size > max_file_bytes:
+            out.append((member, None, _too_large(info.file_size, max_file_bytes)))
+        else:
+            try:
+                with archive.open(info) as handle:
+                    content = handle.read(info.file_size + 1)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as err:
+                out.append((member, None, f"cannot unpack it: {err}"))
+                continue
+            if len(content) > info.file_size:  # more than it declares: refused, never read on
+                out.append((member, None, "its size differs from the size the zip declares"))
+            else:
+                out.append((member, content, None))
+    return out
+
+
+def _read_all(files):
+    """Each file of a batch read: ``(name, Letter or None, error or None)``."""
+    out = []
+    for name, data, error in files:
+        if error is not None:
+            out.append((name, None, error))
+            continue
+        try:
+            out.append((name, _from_bytes(data, Path(name).suffix.lower(), name), None))
+        except InputProblem as problem:
+            out.append((name, None, problem.detail))
+    return out
+
+
+def _example(name: str):
+    """A shipped example letter (:data:`EXAMPLES`), read as an upload of it is."""
+    from importlib.resources import files
+
+    if name not in EXAMPLES:
+        raise InputProblem(422, f"no example {name[:40]!r}: the examples are {', '.join(EXAMPLES)}")
+    data = files("nlp_pipeline.examples").joinpath(EXAMPLES[name]).read_bytes()
+    return EXAMPLES[name], _from_bytes(data, Path(EXAMPLES[name]).suffix, EXAMPLES[name]), None
 
 
 def _modes(mode) -> list[str]:
@@ -218,19 +321,33 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
     app.add_middleware(_BodyLimit, limit=max_file_bytes + FORM_OVERHEAD, file_limit=max_file_bytes)
     registry, admission = _Models(models), _Admission(max_pending)
 
+    def predict_letter(letter, modes, what_if):
+        try:
+            predictions, docs = [], {}  # docs: the parts read once for every mode and the edits
+            for mode in modes:
+                predictions += predict_items(registry.get(mode), letter, what_if, docs)
+            return predictions
+        except ModelError as err:
+            raise InputProblem(503, f"model not available: {err}") from None
+
+    def usual_rates(modes) -> dict[str, float | None]:
+        return {mode: render.usual_rate(Path(registry.get(mode).model_file).parent) for mode in modes}
+
     async def predict(request: Request):
         with admission:
             letter, modes, what_if = await read_request(request, max_file_bytes)
+            return letter, await run_in_threadpool(predict_letter, letter, modes, what_if)
+
+    async def predict_batch(request: Request):
+        """Each letter of the request and its predictions (or its error), the modes, and whether it is a batch."""
+        with admission:
+            letters, modes, what_if, batch = await read_letters(request, max_file_bytes)
 
             def run():
-                try:
-                    predictions, docs = [], {}  # docs: the parts read once for every mode and the edits
-                    for mode in modes:
-                        predictions += predict_items(registry.get(mode), letter, what_if, docs)
-                    return letter, predictions
-                except ModelError as err:
-                    raise InputProblem(503, f"model not available: {err}") from None
-            return await run_in_threadpool(run)
+                return [(name, letter, error if letter is None else predict_letter(letter, modes, what_if))
+                        for name, letter, error in letters], usual_rates(modes)
+            results, rates = await run_in_threadpool(run)
+            return results, rates, batch
 
     @app.exception_handler(InputProblem)
     async def _problem(request: Request, exc: InputProblem):
@@ -246,9 +363,12 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
 
     @app.post("/predict", response_class=HTMLResponse, include_in_schema=False)
     async def predict_page(request: Request):
-        letter, predictions = await predict(request)
+        results, rates, batch = await predict_batch(request)
+        if batch:
+            return HTMLResponse(_batch_page(results, rates))
+        _, letter, predictions = results[0]
         return HTMLResponse(render.page(f"IMR {letter.case_number or letter.source or 'letter'}",
-                                        _results_html(letter, predictions)))
+                                        _results_html(letter, predictions, rates)))
 
     @app.post("/api/predict", summary="Predict every item of one letter", openapi_extra=_request_body_doc(),
               response_model=None, responses={200: {"model": list[Prediction]},
@@ -277,31 +397,75 @@ def _error(request: Request, status: int, detail: str, headers: dict[str, str] |
 
 
 def _form_html(error: str | None = None) -> str:
-    accept = ",".join(SUPPORTED_SUFFIXES)
-    alert = (f'<p class="block error" role="alert" style="border-color:#c0392b;color:#c0392b">'
+    accept = ",".join((*SUPPORTED_SUFFIXES, ".zip"))
+    alert = (f'<p class="block error" role="alert" style="border-color:#b0281a;color:#b0281a">'
              f"<strong>Error:</strong> {escape(error)}</p>") if error else ""
     options = "".join(f'<option value="{m}"{" selected" if m == "draft" else ""}>{m}</option>'
                       for m in (*MODES, "both"))
     return (
         "<h1>IMR outcome prediction</h1>\n" + alert +
+        '<section class="block intro"><p>This tool reads a California workers\' compensation <strong>Independent '
+        "Medical Review (IMR) determination letter</strong>, or a draft of one, and predicts for each disputed "
+        "item whether the utilization review denial will be "
+        f'{render.outcome_badge("Upheld")} (the denial stands: the treatment stays denied) or '
+        f'{render.outcome_badge("Overturned")} (the denial is reversed: the treatment is found medically '
+        "necessary). It shows the probability, the passages of the letter that weigh for and against, the reasons "
+        "in words, and flags for a second look: a <strong>contradiction</strong> (the stated decision contradicts "
+        "the rationale's own verdict) or a <strong>question</strong> (the reasoning leans the other way). A "
+        "letter's stated decisions are never read to make the prediction; they are compared with it.</p>"
+        '<form method="post" action="/predict"><input type="hidden" name="example" value="draft">'
+        '<input type="hidden" name="mode" value="draft"><input type="hidden" name="what_if" value="true">'
+        '<button type="submit" id="try-example">Try the shipped example letter</button> '
+        '<span class="meta">a draft letter with three items, read with the what-if edits</span></form></section>'
         '<form class="block" method="post" action="/predict" enctype="multipart/form-data">'
-        f'<p><label>Letter file ({escape(", ".join(SUPPORTED_SUFFIXES))}, at most {_mb(MAX_FILE_BYTES)}): '
-        f'<input type="file" name="file" accept="{accept}"></label></p>'
-        '<p><label>or paste the letter text:<br><textarea name="text" rows="10" style="width:100%">'
+        f'<p><label>Letter files ({escape(", ".join(SUPPORTED_SUFFIXES))}, or a .zip of them; at most '
+        f'{_mb(MAX_FILE_BYTES)} in all): <input type="file" name="file" accept="{accept}" multiple></label><br>'
+        '<span class="meta">Several letters, or a .zip, give a QA overview: every item in one table, '
+        "contradictions first.</span></p>"
+        '<p><label>or paste one letter\'s text:<br><textarea name="text" rows="10" style="width:100%">'
         "</textarea></label></p>"
         f'<p><label>Model: <select name="mode">{options}</select></label> '
         '<label><input type="checkbox" name="what_if" value="true"> what if: the edits that would move each item'
         '</label> <button type="submit">Predict</button></p></form>'
-        '<p class="meta">draft: reads the letter as a reviewer drafts it; facts: uses only the extracted facts.</p>'
+        '<p class="meta">draft: reads the letter as a reviewer drafts it (its rationale included); facts: uses only '
+        "the extracted facts (case summary, request, denial), as before review; both: the two side by side.</p>"
     )
 
 
-def _results_html(letter, predictions) -> str:
+def _results_html(letter, predictions, usual_rates=None) -> str:
     by_mode: dict[str, list] = {}
     for prediction in predictions:
         by_mode.setdefault(prediction.mode, []).append(prediction)
     parts = ['<p class="meta"><a href="/">Predict another letter</a></p>']
-    parts += [render.predictions_html(letter, group) for group in by_mode.values()]
+    parts += [render.predictions_html(letter, group, usual_rates, anchor_prefix=f"{mode}-", legend=n == 0)
+              for n, (mode, group) in enumerate(by_mode.items())]
     if not predictions:
         parts.append("<p>The letter has no items to predict.</p>")
     return "\n<hr>\n".join(parts)
+
+
+def _batch_page(results, usual_rates) -> str:
+    """Several letters: the QA overview (the index ``imr predict --format html`` writes, by the same function),
+    each row linked to its item in the letters' predictions below it."""
+    records, sections = [], []
+    for number, (name, letter, outcome) in enumerate(results, 1):
+        if letter is None:
+            records.append({"source": name, "error": outcome})
+            continue
+        if not outcome:
+            records.append({"source": name, "error": "no items to predict"})
+            continue
+        by_mode: dict[str, list] = {}
+        for prediction in outcome:
+            by_mode.setdefault(prediction.mode, []).append(prediction)
+        for mode, group in by_mode.items():
+            prefix = f"l{number}-{mode}-"
+            records += [dict(p.to_dict(), anchor=render.item_anchor(prefix, p.item_index)) for p in group]
+            sections.append(f'<section class="letter" id="l{number}-{mode}">'
+                            + render.predictions_html(letter, group, usual_rates, anchor_prefix=prefix, legend=False)
+                            + "</section>")
+    after = ('\n<hr>\n<h2 id="letters">The letters</h2>' + render.legend_html("prediction", next(
+        (rate for rate in usual_rates.values() if rate is not None), None)) + "\n<hr>\n".join(sections)
+        if sections else "")
+    return render.index_page(records, usual_rates, '<p class="meta"><a href="/">Predict other letters</a></p>'
+                             + after)

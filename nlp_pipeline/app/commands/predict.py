@@ -17,7 +17,7 @@ from nlp_pipeline.app.commands._common import (
 from nlp_pipeline.errors import LetterError, ModelError
 from nlp_pipeline.explain.qa import short_flag
 from nlp_pipeline.app.render import (
-    balance_text, disagreement, flag_words, page, predictions_html, predictions_index_html, smallest_flip_text,
+    balance_text, disagreement, flag_words, index_page, page, predictions_html, smallest_flip_text, usual_rate,
     what_if_reads,
 )
 
@@ -51,9 +51,10 @@ Formats (--format):
          (facts mode) DIFFERS FROM STATED; a letter that could not be read is one row that
          gives the reason in the error column. The file is UTF-8 with a byte-order mark, so
          that Excel shows accented letters right.
-  html   one page per letter and an index.html listing every item, contradictions first,
-         in --html-dir; the screen only says where they went (with --output, FILE gets
-         the JSON lines)
+  html   one page per letter and index.html, the QA overview: every item of the batch,
+         contradictions first, sortable and filterable, linked to its letter's page, in
+         --html-dir (open it from disk: no server, no network); the screen only says where
+         they went (with --output, FILE gets the JSON lines)
 """
 
 EXAMPLES = """\
@@ -157,8 +158,10 @@ def _write_page(letter, predictions, folder: Path, name: str | None = None) -> P
     folder.mkdir(parents=True, exist_ok=True)
     name = name or re.sub(r"[^\w.-]+", "_", Path(letter.source or "letter").name) + ".html"
     target = folder / name
+    rate = usual_rate(Path(_MODEL.model_file).parent) if _MODEL is not None else None
     with atomic_writer(target) as handle:
-        handle.write(page(f"IMR prediction {letter.case_number or name}", predictions_html(letter, predictions)))
+        handle.write(page(f"IMR prediction {letter.case_number or name}",
+                          predictions_html(letter, predictions, rate)))
     return target
 
 
@@ -212,7 +215,9 @@ def run(args: argparse.Namespace) -> int:
         desc="predicting",
     )
     if html_dir is not None:
-        index = write_index(indexed, html_dir)
+        from nlp_pipeline.model.files import checked_files
+
+        index = write_index(indexed, html_dir, usual_rate(checked_files(args.model, args.mode)[0].parent))
         if args.verbosity >= NORMAL:
             pages = len({r["html"] for r in indexed if r.get("html")})
             print(f"imr: wrote {pages} page{'s' * (pages != 1)} and the index {index}", file=sys.stderr)
@@ -221,14 +226,17 @@ def run(args: argparse.Namespace) -> int:
 
 # the fields of a record the HTML index shows (kept, not the whole record, while a batch runs)
 INDEX_KEYS = ("source", "error", "html", "case_number", "item_index", "item", "stated_decision", "predicted",
-              "p_overturned", "basis", "mode", "agrees_with_stated", "rationale_leans", "warnings")
+              "outcome_label", "p_overturned", "threshold", "basis", "mode", "agrees_with_stated", "rationale_leans",
+              "warnings")
 
 
-def write_index(records: list[dict], folder: Path) -> Path:
-    """Write ``index.html`` listing every item of the batch beside its pages; returns its path."""
+def write_index(records: list[dict], folder: Path, rate: float | None = None) -> Path:
+    """Write ``index.html``, the QA overview of the batch, beside its pages (``rate``: the model's usual rate of
+    Overturned, marked on each bar); returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
     target = folder / "index.html"
     with atomic_writer(target) as handle:
-        handle.write(page("IMR outcome predictions", predictions_index_html(records)))
+        handle.write(index_page(records, rate))
     return target
 
 
