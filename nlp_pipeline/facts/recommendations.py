@@ -13,9 +13,11 @@ The file holds three kinds of rows:
   stored copy ``read`` when one was read);
 - ``uncategorized``: the shapes of requests nothing here can categorize (a brand name alone, initials).
 
-Matching (:func:`find_entry`), most specific first, within the treatment's category: an entry whose names
-include the treatment's name *and* whose terms match the title; one whose terms match the title; one whose
-names include the treatment's name; the drug class's entry; the category's entry (no names, no terms).
+Matching (:func:`find_entry`), most specific first, within the treatment's category (and the entries that list
+it in ``also_categories``): the entry whose terms match the longest stretch of the title, entries with a higher ``precedence`` first (the form decides: a
+strength per ingredient makes a compound, a patch or a gel a topical); the entry naming the treatment; the
+drug class's entry; the category's entry (no names, no terms). A title the package gave no treatment is
+matched by terms alone, in every category.
 
 Reading conditions (:func:`read_conditions`): a condition is ``documented`` where one of its cues occurs in the
 summary, ``contradicted`` where that occurrence is negated, ``not_mentioned`` where none occurs; a documented
@@ -85,6 +87,8 @@ class Entry:
     names: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
     note: str | None = None
+    also: tuple[str, ...] = ()  # other categories whose items the entry's terms may match
+    precedence: int = 0  # a form that decides before any single agent's (a compound of several drugs)
 
     def status_for(self, context: str = "chronic") -> str:
         """The status in ``context``, else the chronic-pain status (the MTUS default for IMR requests)."""
@@ -150,7 +154,8 @@ def entries() -> tuple[Entry, ...]:
         out.append(Entry(id=row["id"], label=row["label"], category=row["category"],
                          status=tuple(row["status"].items()), conditions=tuple(row["conditions"]),
                          source=Source(**row["source"]), drug_class=row.get("drug_class"),
-                         names=tuple(row.get("names", ())), terms=tuple(row.get("terms", ())), note=row.get("note")))
+                         names=tuple(row.get("names", ())), terms=tuple(row.get("terms", ())), note=row.get("note"),
+                         also=tuple(row.get("also_categories", ())), precedence=row.get("precedence", 0)))
     return tuple(out)
 
 
@@ -180,34 +185,33 @@ def _terms_match(entry: Entry, title: str) -> bool:
 
 def find_entry(treatment: dict[str, Any] | None, title: str = "") -> Entry | None:
     """The knowledge-base entry for an item's treatment (``ItemFacts.treatment``: category, name, drug class),
-    refined by its title's words where the category lumps forms together; None when the treatment is unknown or
-    the category has no entry."""
-    if not treatment or not treatment.get("category"):
+    refined by its title's words where the category lumps forms together; None when no entry matches.
+
+    Most specific first: the entry whose terms match the longest stretch of the title (an entry with a drug
+    class only for a treatment of that class; a treatment the package did not categorize is matched by terms in
+    every category); else the entry naming the treatment; else its drug class's; else its category's (the one with no names, else its first)."""
+    category = (treatment or {}).get("category")
+    name = ((treatment or {}).get("name") or "").lower()
+    drug_class = (treatment or {}).get("drug_class")
+    candidates = [e for e in entries() if category is None or e.category == category or category in e.also]
+    termed = []
+    for order, entry in enumerate(candidates):
+        if not (entry.terms and title) or (entry.drug_class and drug_class and entry.drug_class != drug_class):
+            continue
+        longest = max((len(m.group(0)) for t in entry.terms for m in [_term(t).search(title)] if m), default=0)
+        if longest:
+            termed.append((-entry.precedence, -longest, order, entry))
+    if termed:
+        return min(termed, key=lambda t: t[:3])[3]
+    if category is None:
         return None
-    category, name = treatment["category"], (treatment.get("name") or "").lower()
-    drug_class = treatment.get("drug_class")
-    candidates = [e for e in entries() if e.category == category]
-    named = [e for e in candidates if name and name in (n.lower() for n in e.names)]
-    termed = [e for e in candidates if e.terms and title and _terms_match(e, title)]
-    for group in ([e for e in named if e in termed],
-                  [e for e in termed if not e.names or e in named or not name or _general(name)],
-                  [e for e in named if not e.terms],
+    for group in ([e for e in candidates if name and name in (n.lower() for n in e.names)],
                   [e for e in candidates if drug_class and e.drug_class == drug_class and not e.names and not e.terms],
-                  [e for e in candidates if not e.names and not e.terms and not e.drug_class]):
+                  [e for e in candidates if e.category == category and not e.names and not e.terms and not e.drug_class],
+                  [e for e in candidates if e.category == category and not e.terms and not e.drug_class]):
         if group:
             return group[0]
     return None
-
-
-# names the package gives a category's generic word: a title's terms may refine them freely
-_GENERIC_NAMES = {"durable medical equipment", "physical therapy", "injection", "diagnostic testing", "test",
-                  "pre/post-operative service", "office visit / evaluation and management", "surgery", "medication",
-                  "compounded", "topical", "cream base", "ointment", "equipment", "therapy", "block", "home care",
-                  "pain program", "home health", "specialist", "support", "supports", "pads"}
-
-
-def _general(name: str) -> bool:
-    return name in _GENERIC_NAMES
 
 
 def request_context(treatment: dict[str, Any] | None, title: str = "") -> str:
