@@ -322,6 +322,13 @@ class Prediction(_ToDict):
     # the score's two parts besides the intercept: what the case and the request add ("case") and what the review's
     # layout adds ("context": how many services it disputes, their order); intercept + case + context == score
     balance: dict[str, float] | None = None
+    # the reasons that are context, not medical reasons (the review's layout, the rationale's length and its counts
+    # of sentences): worded apart from ``reasons``, which hold the medical ones (nlp_pipeline.explain.reasons)
+    context: tuple[str, ...] = ()
+    # the outcome in words that match the numbers ("leans Overturned: 1.4x the usual rate of 12.5%";
+    # nlp_pipeline.explain.labels) and the usual rate: the share of Overturned among the model's training items
+    outcome_label: str | None = None
+    usual_rate: float | None = None
     # with ``--what-if`` (nlp_pipeline.predict.what_if): the edits that move this item, sorted toward the other outcome,
     # the pairs tried, the smallest flip (an index into what_if or a pair of them) and which model they move
     what_if: tuple[WhatIf, ...] | None = None

@@ -33,13 +33,114 @@ def test_allowance_reasons(evidence, allowance, expected):
 
 @pytest.mark.parametrize(
     ("weeks", "expected"),
-    [(14.6, "Denied 14.6 weeks after the injury (the training letters' median is 7) → toward Upheld (-0.40)."),
-     (312.0, "Denied 312 weeks after the injury, read as 26 (the training letters' median is 7) → toward Upheld "
-             "(-0.40).")],
+    [(14.6, "Denied 14.6 weeks after the injury (the training letters' median is 7 weeks) → toward Upheld (-0.40)."),
+     (312.0, "Denied 312 weeks after the injury, read as 26: the model caps the weeks at 26, as its training requests "
+             "were all denied sooner (the training letters' median is 7 weeks) → toward Upheld (-0.40).")],
 )
 def test_weeks_reason_gives_the_number(weeks, expected):
     evidence = Evidence("weeks_to_review", -0.4)
     assert reason(evidence, ItemFacts(index=0), LetterFacts(weeks_injury_to_review=weeks)) == expected
+
+
+def test_weeks_reason_names_the_dates_it_was_read_from():
+    text = "Date of Injury: 01/02/2020 ... UR Denial Date: 07/10/2021"
+    spans = ((16, 26), (text.index("07/10"), len(text)))
+    evidence = Evidence("weeks_to_review", -0.4, "01/02/2020", 16, 26, spans)
+    worded = reason(evidence, ItemFacts(index=0), LetterFacts(weeks_injury_to_review=79.7), text)
+    assert worded.startswith("Denied 79.7 weeks after the injury, read as 26: the model caps the weeks at 26")
+    assert "(injured 01/02/2020, denied 07/10/2021; the training letters' median is 7 weeks)" in worded
+    assert '("01/02/2020")' not in worded  # the dates are in the sentence, not quoted after it
+
+
+@pytest.mark.parametrize("feature", ["rationale_length", "case_sentences:neutral", "no_case_sentences",
+                                     "items_in_letter=3", "item_position=1", "other_items_in_letter",
+                                     "letter_requests_surgery"])
+def test_context_features_are_worded_as_context(feature):
+    from nlp_pipeline.explain.reasons import CONTEXT_PREFIX, is_context
+
+    assert is_context(feature)
+    assert reason(Evidence(feature, -1.0), ItemFacts(index=0)).startswith(CONTEXT_PREFIX)
+
+
+@pytest.mark.parametrize("feature", ["case_sentences:against", "case_sentences:balance", "last_case_sentence=for",
+                                     "objective_findings", "weeks_to_review", "surgical_item", "allowance=above"])
+def test_medical_features_are_not_context(feature):
+    from nlp_pipeline.explain.reasons import CONTEXT_PREFIX, is_context
+
+    assert not is_context(feature)
+    assert not reason(Evidence(feature, -1.0), ItemFacts(index=0)).startswith(CONTEXT_PREFIX)
+
+
+def test_the_rationale_length_reads_in_sentences():
+    from nlp_pipeline.types import Entity
+
+    sentences = tuple(Entity("SENTENCE", "x.", i * 10, i * 10 + 2, {"role": "case", "polarity": "neutral"})
+                      for i in range(7))
+    worded = reason(Evidence("rationale_length", -1.2), ItemFacts(index=0, sentences=sentences))
+    assert worded == ("Context, not a medical reason: the rationale runs 7 sentences outside its verdict, against a "
+                      "typical 5 → toward Upheld (-1.20).")
+
+
+def test_word_ngrams_read_as_the_wording_not_as_words():
+    worded = reason(Evidence("end:acoem", 0.07), ItemFacts(index=0))
+    assert worded == 'The wording of the rationale (phrases it weighs: "acoem") → toward Overturned (+0.07).'
+    assert "The words" not in worded
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("short text", "short text"),
+    ("word " * 30, "word " * 17 + "word…"),
+    ("The request for 12 additional sessions exceeds the guideline recommendation, and there is no documentation",
+     "The request for 12 additional sessions exceeds the guideline recommendation, and there is…"),
+])
+def test_quotes_cut_at_a_word_boundary(text, expected):
+    from nlp_pipeline.explain.reasons import short_quote
+
+    quoted = short_quote(text)
+    assert quoted == expected and len(quoted) <= 90
+    if quoted.endswith("…"):
+        assert " ".join(text.split()).startswith(quoted[:-1])
+        assert text.split()[len(quoted[:-1].split()) - 1] == quoted[:-1].split()[-1]  # the last word is whole
+
+
+@pytest.mark.parametrize(("predicted", "p", "cut", "basis", "rate", "expected"), [
+    ("Overturned", 0.177, 0.079, "facts", 0.08, "leans Overturned: 2.2x the usual rate of 8%"),
+    ("Overturned", 0.177, 0.079, "facts", None, "leans Overturned: P(Overturned) 0.177 is above the cut 0.079"),
+    ("Upheld", 0.024, 0.079, "facts", 0.125, "Upheld: 0.2x the usual rate of 12.5%"),
+    ("Upheld", 0.0004, 0.253, "rationale", 0.125, "Upheld: under 0.1x the usual rate of 12.5%"),
+    ("Overturned", 0.7, 0.253, "rationale", 0.125, "Overturned: 5.6x the usual rate of 12.5%"),
+    ("Upheld", 0.07887, 0.07895, "facts", 0.125,
+     "Upheld: at the cut, P(Overturned) 0.0789 < the cut 0.0790 (below the cut an item is Upheld)"),
+    ("Overturned", 0.07901, 0.07895, "facts", 0.125,
+     "Overturned: at the cut, P(Overturned) 0.0790 ≥ the cut 0.0790 (from the cut up an item is Overturned)"),
+    ("Overturned", 0.961, 0.253, "verdict", 0.125, "Overturned (the rationale's verdict decides)"),
+    ("Upheld", 0.3, 0.5, "facts", 0.125, "Upheld"),
+])
+def test_outcome_labels_match_their_numbers(predicted, p, cut, basis, rate, expected):
+    from nlp_pipeline.explain.labels import outcome_label
+
+    assert outcome_label(predicted, p, cut, basis, rate) == expected
+
+
+@pytest.mark.parametrize(("text", "word", "grown"), [
+    ("In this case, there is no documentation of functional improvement with prior PT. Next.", "with",
+     "documentation of functional improvement with prior PT"),
+    ("The patient has a tear.", "has", "The patient has a tear"),
+    ("Denied on 06/02/2026 by the reviewer.", "06/02/2026", "06/02/2026"),
+    ("The specific request.", "specific", "The specific request"),
+])
+def test_a_lone_word_of_evidence_grows_to_its_phrase(text, word, grown):
+    from nlp_pipeline.explain.evidence import is_lone_word, phrase_span
+
+    start = text.index(word)
+    span = phrase_span(text, start, start + len(word))
+    assert text[span[0]:span[1]] == grown and (not is_lone_word(grown) or grown == word)
+
+
+def test_a_lone_word_that_cannot_grow_is_dropped():
+    from nlp_pipeline.explain.evidence import phrase_span
+
+    assert phrase_span("with.", 0, 4) is None
 
 
 def test_findings_reason_quotes_the_finding():

@@ -1,11 +1,37 @@
 """Plain sentences for evidence: what each feature says about the item, in words a claims professional
-can check against the letter, ending with the direction it pushes and its log-odds."""
+can check against the letter, ending with the direction it pushes and its log-odds.
+
+Two kinds of evidence are no medical reason and are worded apart (:func:`is_context`): the review's layout
+(the ``letter`` family: how many services it disputes, their order) and the stance features that only count
+(the rationale's length, its neutral or missing sentences about the case). Each such sentence opens with
+:data:`CONTEXT_PREFIX`. The text model's word n-grams are worded together, as one line about the wording
+(:func:`wording_reason`), never as reasons of their own.
+"""
 from __future__ import annotations
 
 from nlp_pipeline.facts.derive import earlier_amount
 from nlp_pipeline.model.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
-                                   MAX_WEEKS_TO_REVIEW, TEXT_PARTS, TYPICAL_WEEKS_TO_REVIEW)
+                                   MAX_WEEKS_TO_REVIEW, TEXT_PARTS, TYPICAL_RATIONALE_SENTENCES,
+                                   TYPICAL_WEEKS_TO_REVIEW, family_of)
 from nlp_pipeline.types import PARTS, Evidence, ItemFacts, LetterFacts
+
+CONTEXT_PREFIX = "Context, not a medical reason: "
+# stance features that only count sentences (how long the rationale is, how many of its sentences about the case
+# take no side, whether it has none): the rationale's shape, no medical reason
+COUNTING_FEATURES = frozenset({"rationale_length", "case_sentences:neutral", "no_case_sentences"})
+QUOTE_LIMIT = 90  # characters of a quote, cut at a word boundary
+_DATED = {"weeks_to_review"}  # its sentence names the dates it was read from: no quote after it
+
+
+def is_context(feature: str) -> bool:
+    """Whether a feature is context, not a medical reason: the review's layout (the ``letter`` family) or a stance
+    feature that only counts sentences (:data:`COUNTING_FEATURES`)."""
+    return feature in COUNTING_FEATURES or family_of(feature) == "letter"
+
+
+def is_wording(feature: str) -> bool:
+    """Whether a feature is a word n-gram of the text model (worded together by :func:`wording_reason`)."""
+    return family_of(feature) == "words"
 
 _CUE_WORDS = {
     "functional_improvement": "functional improvement",
@@ -36,11 +62,11 @@ _STANCE_WORDS = {
 }
 _LAST_WORDS = {"for": "supports the request", "against": "argues against it", "neutral": "takes no side"}
 _PLAIN = {
-    "no_case_sentences": "Outside its verdict the rationale never applies the guideline to this case",
-    "rationale_length": "Length of the rationale against a typical five sentences (verdict sentences left out)",
+    "no_case_sentences": "outside its verdict the rationale never applies the guideline to this case",
+    "rationale_length": "length of the rationale against a typical five sentences (verdict sentences left out)",
     "surgical_item": "A surgical or surgery-related service (pre-op, post-op, assistant, associated service)",
-    "letter_requests_surgery": "Context, not a medical reason: the same review disputes a surgery (this item or another)",
-    "other_items_in_letter": "Context, not a medical reason: the same review disputes other services too",
+    "letter_requests_surgery": "the same review disputes a surgery (this item or another)",
+    "other_items_in_letter": "the same review disputes other services too",
     "modified_request": "The disputed amount is what remains of a modified request",
     "objective_findings": "The case summary documents objective findings (a tear, a fracture, instability, a positive test, a wound)",
     "weeks_to_review": "Weeks from the injury to the utilization review's denial, against a typical seven",
@@ -67,8 +93,8 @@ _VALUED = {
     "drug_class": "Drug class: {}",
     "body_part": "Body part named in the item: {}",
     "diagnosis": "Diagnosis named in the letter: {}",
-    "items_in_letter": "Context, not a medical reason: services disputed in the same review: {}",
-    "item_position": "Context, not a medical reason: item {} of the review",
+    "items_in_letter": "services disputed in the same review: {}",
+    "item_position": "item {} of the review",
 }
 _BANDS = {"age>": AGE_BANDS, "years_since_injury>": INJURY_YEAR_BANDS}
 _TOP_BUCKET = {"items_in_letter": MAX_ITEMS_IN_LETTER, "item_position": MAX_ITEM_POSITION}
@@ -94,20 +120,43 @@ _REGION_WORDS = {**{part.region: part.words for part in PARTS}, "rationale_end":
 _SOURCE_WORDS = {"none": "no guideline", "other": "a source other than MTUS, ACOEM or ODG"}
 
 
-def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | None = None) -> str:
+def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | None = None,
+           letter_text: str | None = None) -> str:
     """A plain sentence for one piece of evidence, ending with the direction it pushes (``letter_facts``
-    gives the letter-wide numbers, such as the weeks from the injury to the denial)."""
-    direction = "toward Overturned" if evidence.contribution > 0 else "toward Upheld"
-    quoted = f' ("{_short(evidence.text)}")' if evidence.text else ""
+    gives the letter-wide numbers, such as the weeks from the injury to the denial; ``letter_text`` the dates
+    they were read from). Context opens with :data:`CONTEXT_PREFIX`; a word n-gram reads as the wording line."""
     name = evidence.feature
-    prefix = name.split(":", 1)[0]
-    if ":" in name and prefix in TEXT_PARTS:
-        text, quoted = f'The words "{name.split(":", 1)[1]}"', ""
+    if is_wording(name):
+        return wording_reason([name.split(":", 1)[1]], evidence.contribution)
+    direction = "toward Overturned" if evidence.contribution > 0 else "toward Upheld"
+    quoted = f' ("{short_quote(evidence.text)}")' if evidence.text and name not in _DATED else ""
+    text = (_amount_sentence(name, facts) or _letter_sentence(name, letter_facts, evidence, letter_text)
+            or _length_sentence(name, facts) or _stance_sentence(name, evidence) or _region_sentence(name)
+            or _PLAIN.get(name) or _valued_sentence(name) or name.replace("_", " ").replace("=", ": "))
+    if is_context(name):
+        text = CONTEXT_PREFIX + text[:1].lower() + text[1:]
     else:
-        text = (_amount_sentence(name, facts) or _letter_sentence(name, letter_facts) or _stance_sentence(name, evidence)
-                or _region_sentence(name) or _PLAIN.get(name) or _valued_sentence(name)
-                or name.replace("_", " ").replace("=", ": "))
+        text = text[:1].upper() + text[1:]
     return f"{text}{quoted} → {direction} ({evidence.contribution:+.2f})."
+
+
+def wording_reason(phrases: list[str], contribution: float) -> str:
+    """One line for what the text model's word n-grams add together, with the phrases it weighs most."""
+    direction = "toward Overturned" if contribution > 0 else "toward Upheld"
+    weighed = (f"phrases it weighs: {', '.join(f'{chr(34)}{phrase}{chr(34)}' for phrase in phrases)}" if phrases
+               else "common words only")
+    return f"The wording of the rationale ({weighed}) → {direction} ({contribution:+.2f})."
+
+
+def short_quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` on one line, cut at a word boundary before ``limit`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
@@ -134,17 +183,35 @@ def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     return None
 
 
-def _letter_sentence(name: str, letter_facts: LetterFacts | None) -> str | None:
-    """Letter-wide numbers: the weeks from the injury to the denial, the other items disputed."""
+def _letter_sentence(name: str, letter_facts: LetterFacts | None, evidence: Evidence | None = None,
+                     letter_text: str | None = None) -> str | None:
+    """Letter-wide numbers: the weeks from the injury to the denial (with the dates they were read from and the
+    cap the model reads them at), the other items disputed."""
     if name == "other_items_in_letter" and letter_facts is not None and len(letter_facts.items) > 1:
         others = len(letter_facts.items) - 1
-        return (f"Context, not a medical reason: the same review disputes {others} other service{'s' if others > 1 else ''}"
+        return (f"the same review disputes {others} other service{'s' if others > 1 else ''}"
                 " (reviews of many services overturn fewer of them)")
     if name != "weeks_to_review" or letter_facts is None or letter_facts.weeks_injury_to_review is None:
         return None
     weeks = letter_facts.weeks_injury_to_review
-    held = f", read as {MAX_WEEKS_TO_REVIEW}" if weeks > MAX_WEEKS_TO_REVIEW else ""
-    return f"Denied {weeks:g} weeks after the injury{held} (the training letters' median is {TYPICAL_WEEKS_TO_REVIEW})"
+    spans = evidence.spans if evidence is not None else ()
+    dates = ""
+    if letter_text and len(spans) == 2:
+        injury, denial = (" ".join(letter_text[a:b].split()) for a, b in spans)
+        dates = f"injured {injury}, denied {denial}; "
+    held = (f", read as {MAX_WEEKS_TO_REVIEW}: the model caps the weeks at {MAX_WEEKS_TO_REVIEW}, as its training "
+            f"requests were all denied sooner" if weeks > MAX_WEEKS_TO_REVIEW else "")
+    return (f"Denied {weeks:g} weeks after the injury{held} ({dates}the training letters' median is "
+            f"{TYPICAL_WEEKS_TO_REVIEW} weeks)")
+
+
+def _length_sentence(name: str, facts: ItemFacts) -> str | None:
+    """The rationale's length in sentences, against a typical one."""
+    if name != "rationale_length" or not facts.sentences:
+        return None
+    kept = sum(not facts.in_verdict(s.start) for s in facts.sentences)
+    return (f"the rationale runs {kept} sentence{'s' * (kept != 1)} outside its verdict, against a typical "
+            f"{TYPICAL_RATIONALE_SENTENCES}")
 
 
 def _stance_sentence(name: str, evidence: Evidence) -> str | None:
@@ -215,9 +282,5 @@ def _category(facts: ItemFacts) -> str:
     return ((facts.treatment or {}).get("category") or "requested").replace("_", " ")
 
 
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-__all__ = ["reason"]
+__all__ = ["CONTEXT_PREFIX", "COUNTING_FEATURES", "is_context", "is_wording", "reason", "short_quote",
+           "wording_reason"]

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from nlp_pipeline.errors import ModelError
-from nlp_pipeline.explain.evidence import evidence_for
+from nlp_pipeline.explain.evidence import evidence_for, is_lone_word
 from nlp_pipeline.facts.derive import unread_warnings
 from nlp_pipeline.model.features import family_of, item_features
 from nlp_pipeline.letter.parse import read_letter
@@ -23,7 +23,8 @@ from nlp_pipeline.modes import Mode, mode_of
 from nlp_pipeline.model.files import checked_files, checked_linear, linear_model_of, load_estimator
 from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.explain.qa import qa_reading
-from nlp_pipeline.explain.reasons import reason
+from nlp_pipeline.explain.labels import outcome_label
+from nlp_pipeline.explain.reasons import is_context, is_wording, reason, short_quote, wording_reason
 from nlp_pipeline.types import Evidence, Letter, Outcome, Prediction
 
 TOP_EVIDENCE = 8
@@ -83,6 +84,27 @@ class OutcomeModel:
         return frozenset(j for j, name in enumerate(self.parts.names) if family_of(name) == "letter")
 
     @cached_property
+    def wording_columns(self) -> frozenset[int]:
+        """The columns of the text model's word n-grams (worded together, as one line about the wording)."""
+        return frozenset(j for j, name in enumerate(self.parts.names) if is_wording(name))
+
+    @property
+    def usual_rate(self) -> float | None:
+        """The share of Overturned among the training items (``overturned_rate`` in the metadata, else the model's
+        ``report.json``); None when neither says."""
+        rate = self.metadata.get("overturned_rate")
+        if rate is None and self.model_file is not None:
+            report = Path(self.model_file).parent / "report.json"
+            try:
+                import json
+
+                full = json.loads(report.read_text(encoding="utf-8"))["variants"]["full"]
+                rate = full["overturned"] / full["items"]
+            except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+                return None
+        return None if rate is None else float(rate)
+
+    @cached_property
     def facts_model(self) -> OutcomeModel | None:
         """Draft mode: the facts model that predicts an item whose rationale is not written yet (loaded when first
         needed; None when there is none beside this model or it cannot be loaded)."""
@@ -125,10 +147,11 @@ class OutcomeModel:
                 evidence += (Evidence(SMALLER, round(sum(rest), 6), f"{len(rest)} smaller contributions together"),)
             context = sum(c for j, c in shares.items() if j in self.layout_columns)
             balance = {"case": round(score - intercept - context, 6), "context": round(context, 6)}
-            reasons = [reason(e, item_facts, facts) for e in _reasons_first(e for e in evidence if e.feature != SMALLER)]
+            wording = [(j, c) for j, c in ranked if j in self.wording_columns]
+            reasons, context_reasons = _worded(evidence, wording, names, item_facts, facts, letter.text)
             unread = unread_warnings(item.title, item_facts)
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
-                                    unread, balance))
+                                    unread, balance, context_reasons))
         return self._unwritten_by_facts(letter, out, docs)
 
     def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None) -> list[Prediction]:
@@ -147,24 +170,28 @@ class OutcomeModel:
         return predictions
 
     def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,
-                reasons: list[str], unread: tuple[str, ...] = (), balance: dict[str, float] | None = None
-                ) -> Prediction:
+                reasons: list[str], unread: tuple[str, ...] = (), balance: dict[str, float] | None = None,
+                context: list[str] = ()) -> Prediction:
         """The item's prediction: the verdict decides where the rationale states one (draft mode), else the model."""
         stated = item.stated_decision
+        usual = self.usual_rate
         common = dict(source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,
                       stated_decision=stated, mode=self.mode, score=round(score, 6), intercept=round(intercept, 6),
                       threshold=round(self.threshold, 6), evidence=evidence, balance=balance,
-                      warnings=letter.item_warnings(item.index, self.spec.unread_parts) + unread)
+                      warnings=letter.item_warnings(item.index, self.spec.unread_parts) + unread,
+                      context=tuple(context), usual_rate=None if usual is None else round(usual, 6))
         if not self.spec.reads_verdict:
             predicted = Outcome.at(p_model, self.threshold)
             return Prediction(predicted=predicted, p_overturned=round(p_model, 6), basis=self.spec.model_basis,
                               agrees_with_stated=None if stated is None else stated == predicted,
-                              reasons=tuple(reasons), **common)
+                              reasons=tuple(reasons), **common,
+                              outcome_label=outcome_label(predicted, p_model, self.threshold, self.spec.model_basis,
+                                                          usual))
         p_verdict = self.verdict_probability(verdict.value) if verdict.outcome else None
         if p_verdict is not None:
             predicted, p, basis = verdict.outcome, p_verdict, "verdict"
             quoted = " ".join((verdict.sentence or verdict.phrase).text.split())
-            reasons = [f'The rationale concludes "{_shorten(quoted)}": its verdict decides ({predicted}; '
+            reasons = [f'The rationale concludes "{short_quote(quoted, 110)}": its verdict decides ({predicted}; '
                        f"P(Overturned) {p:.3f} is the rate among training items with this verdict).", *reasons[:4]]
         else:
             predicted = Outcome.at(p_model, self.threshold)
@@ -172,7 +199,8 @@ class OutcomeModel:
         qa = qa_reading(verdict, stated, p_model, self.threshold)
         return Prediction(predicted=predicted, p_overturned=round(p, 6), basis=basis, p_rationale=round(p_model, 6),
                           verdict=verdict, agrees_with_stated=qa.agrees_with_stated, rationale_leans=qa.rationale_leans,
-                          qa=qa.note, reasons=tuple(reasons), **common)
+                          qa=qa.note, reasons=tuple(reasons), **common,
+                          outcome_label=outcome_label(predicted, p, self.threshold, basis, usual))
 
     def predict_frame(self, letters: Iterable[str | Path | Letter]):
         """A pandas DataFrame with one row per item of every letter (records as ``imr predict`` writes them)."""
@@ -181,7 +209,9 @@ class OutcomeModel:
         return pd.DataFrame([p.to_dict() for letter in letters for p in self.predict(letter)])
 
 
-REASONS = 5  # worded reasons per item: the case's and the request's first, the review's layout's largest among them
+REASONS = 5  # worded medical reasons per item (the wording line among them), largest first
+CONTEXT_REASONS = 3  # worded context per item, largest first
+WORDING_PHRASES = 3  # the phrases the wording line quotes
 
 
 UNWRITTEN = ("No rationale is written yet: predicted from what is known before review (the facts model: case "
@@ -193,18 +223,27 @@ def _written(rationale) -> bool:
     return rationale is not None and any(ch.isalpha() for ch in rationale.text)
 
 
-def _reasons_first(evidence) -> list:
-    """The evidence to word: the three largest reasons about the case and the request, then the largest piece of
-    the review's layout (how many services it disputes, their order: context, not a medical reason) so that a
-    reader sees what pulls the other way when the layout does, then the rest; :data:`REASONS` in all."""
-    evidence = list(evidence)
-    case = [e for e in evidence if family_of(e.feature) != "letter"]
-    context = [e for e in evidence if family_of(e.feature) == "letter"]
-    return [*case[:3], *context[:1], *case[3:], *context[1:]][:REASONS]
+def _worded(evidence, wording: list[tuple[int, float]], names, item_facts, facts, text: str
+            ) -> tuple[list[str], list[str]]:
+    """The medical reasons and the context, each worded and largest first: the evidence that is context (the review's
+    layout, the rationale's counts: :func:`nlp_pipeline.explain.reasons.is_context`) apart; the word n-grams
+    (``wording``: their columns and contributions, largest first, every one of the item's) as one line about the
+    wording, placed by their sum, never as reasons of their own."""
+    medical = [(abs(e.contribution), reason(e, item_facts, facts, text)) for e in evidence
+               if e.feature != SMALLER and not is_context(e.feature) and not is_wording(e.feature)]
+    total = sum(c for _, c in wording)
+    if wording and round(total, 2):
+        # the phrases it weighs most, each once, leaving out grams of function words only ("with", "has")
+        phrases = [p for p in dict.fromkeys(_phrase(names[j]) for j, _ in wording) if not is_lone_word(p)]
+        medical.append((abs(total), wording_reason(phrases[:WORDING_PHRASES], total)))
+    medical.sort(key=lambda pair: -pair[0])
+    context = [reason(e, item_facts, facts, text) for e in evidence if e.feature != SMALLER and is_context(e.feature)]
+    return [r for _, r in medical[:REASONS]], context[:CONTEXT_REASONS]
 
 
-def _shorten(text: str, limit: int = 110) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+def _phrase(feature: str) -> str:
+    """A word n-gram feature's words as a reader sees them (a number for the number sign)."""
+    return " ".join("[number]" if w == "#" else w for w in feature.split(":", 1)[1].split())
 
 
 def _logistic(score: float) -> float:

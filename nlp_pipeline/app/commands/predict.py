@@ -27,8 +27,8 @@ _LOAD_ERROR: str | None = None  # why a worker process could not load it (its re
 _PAGE_NAMES: dict[str, str] = {}  # --format html: the page file name of each letter of the batch
 
 
-CSV_COLUMNS = ("source", "case_number", "item_index", "item", "stated_decision", "predicted", "p_overturned", "basis",
-               "flags", "top_reason", "error")
+CSV_COLUMNS = ("source", "case_number", "item_index", "item", "stated_decision", "predicted", "outcome_label",
+               "p_overturned", "basis", "flags", "top_reason", "top_context", "error")
 DESCRIPTION = """\
 Predict, for each disputed item of each letter, the outcome of the Independent Medical Review:
   Upheld      the utilization review denial stands (the treatment stays denied)
@@ -245,12 +245,15 @@ def csv_row(record: dict) -> dict:
     if "error" in record:
         return {"source": record.get("source"), "error": record["error"]}
     reasons = record.get("reasons") or ()
+    context = record.get("context") or ()
     return {
         "source": record.get("source"), "case_number": record.get("case_number"),
         "item_index": record.get("item_index"), "item": _one_line(record.get("item")),
         "stated_decision": record.get("stated_decision"), "predicted": record.get("predicted"),
+        "outcome_label": record.get("outcome_label") or record.get("predicted"),
         "p_overturned": record.get("p_overturned"), "basis": record.get("basis"),
         "flags": "; ".join(flag_words(record)), "top_reason": _one_line(reasons[0]) if reasons else "",
+        "top_context": _one_line(context[0]) if context else "",
     }
 
 
@@ -284,23 +287,27 @@ def _table(record: dict) -> str:
     if "error" in record:
         return f"{record['source']}: ERROR {record['error']}\n"
     mode = record.get("mode", "draft")
+    cut = f"cut {record['threshold']:.3f}: Overturned from the cut up"
     if mode == "facts":
         differs = f"  {disagreement()} stated {record.get('stated_decision')}"
         flag = {None: "", True: "  agrees", False: differs}[record["agrees_with_stated"]]
-        how = f"(cut {record['threshold']:.3f})"
+        how = f"({cut})"
     else:
         flag = short_flag(record.get("agrees_with_stated"), record.get("rationale_leans"))
         flag = f"  {flag}" if flag else ""
         how = (f"by its verdict (rationale model {record['p_rationale']:.3f})" if record.get("basis") == "verdict"
-               else f"by the rationale model (cut {record['threshold']:.3f}; no verdict in the rationale)")
+               else f"by the rationale model ({cut}; no verdict in the rationale)")
+    label = record.get("outcome_label") or record["predicted"]
     lines = [f"{record['source']} [{record['item_index']}] {record['item'][:70]}\n"
-             f"    {record['predicted']:<10} P(Overturned)={record['p_overturned']:.3f} {how}{flag}\n"]
+             f"    {label}\n"
+             f"    P(Overturned)={record['p_overturned']:.3f} {how}{flag}\n"]
     if record.get("qa"):
         lines.append(f"    ! {record['qa']}\n")
     balance = balance_text(record)
     if balance:
         lines.append(f"    {balance}\n")
     lines += [f"    - {reason}\n" for reason in record["reasons"][:4]]
+    lines += [f"    - {reason}\n" for reason in (record.get("context") or ())[:1]]
     for warning in record.get("warnings") or ():
         lines.append(f"    warning: {warning}\n")
     if "what_if" in record:
