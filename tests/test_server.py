@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import pytest
 
@@ -197,3 +198,95 @@ def test_what_if_is_asked_for_by_query_json_or_form_and_equals_the_library(clien
     assert not any("what_if" in r for r in plain)
     page = client.post("/predict", data={"text": text, "mode": "facts", "what_if": "true"})
     assert page.status_code == 200 and "What if" in page.text and "what-if" in page.text
+
+
+# --- several letters in one upload: the QA overview (issue 29) ---------------------------------------------------
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _finished(draft_bytes: bytes) -> bytes:
+    return draft_bytes.replace(b"[decision pending]", b"Upheld")
+
+
+def test_several_files_give_the_overview_linked_to_each_item(client, draft_bytes):
+    response = client.post("/predict", files=[
+        ("file", ("draft_letter.txt", draft_bytes, "text/plain")),
+        ("file", ("finished.txt", _finished(draft_bytes), "text/plain")),
+        ("file", ("broken.pdf", b"not a pdf", "application/pdf"))], data={"mode": "draft"})
+    assert response.status_code == 200, response.text
+    page = response.text
+    assert "QA overview" in page and "<script>" in page and not re.search(r"https?://|\bsrc=", page)
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
+    assert len(rows) == 7 and "CONTRADICTION" in rows[0] and 'href="#l2-draft-item-3"' in rows[0]
+    assert 'id="l2-draft-item-3"' in page and 'id="l1-draft-item-1"' in page  # the anchors the rows link to
+    assert "broken.pdf: not a PDF file" in page
+
+
+def test_a_zip_of_letters_is_read_member_by_member(client, draft_bytes):
+    archive = _zip({"a/draft_letter.txt": draft_bytes, "b/finished.txt": _finished(draft_bytes),
+                    "notes.exe": b"MZ", "__MACOSX/._x.txt": b"x", ".hidden.txt": b"x"})
+    response = client.post("/predict", files={"file": ("letters.zip", archive, "application/zip")})
+    assert response.status_code == 200, response.text
+    assert "letters.zip/a/draft_letter.txt" in response.text and "letters.zip/notes.exe: unsupported" in response.text
+    assert "._x.txt" not in response.text and ".hidden.txt" not in response.text
+
+
+def test_a_zip_member_too_large_is_refused_before_it_is_read(models, client, draft_bytes, monkeypatch):
+    import zipfile
+
+    from nlp_pipeline.app import server
+
+    small = TestClient(create_app(models, max_file_bytes=len(draft_bytes) + 10))
+    archive = _zip({"big.txt": b"a" * (len(draft_bytes) + 11), "ok.txt": draft_bytes})
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, info, *a, **k: opened.append(
+        getattr(info, "filename", info)) or real_open(self, info, *a, **k))
+    response = small.post("/predict", files={"file": ("l.zip", archive, "application/zip")})
+    assert response.status_code == 200 and "l.zip/big.txt: file too large" in response.text
+    assert opened == ["ok.txt"]  # the large member was never opened
+    monkeypatch.setattr(zipfile.ZipFile, "open", real_open)
+    too_many = _zip({f"{n}.txt": b"x" for n in range(server.MAX_LETTERS + 1)})
+    assert client.post("/predict", files={"file": ("m.zip", too_many, "application/zip")}).status_code == 413
+    monkeypatch.setattr(server, "MAX_UNPACKED_BYTES", len(draft_bytes))
+    two = _zip({"a.txt": draft_bytes, "b.txt": draft_bytes})
+    refused = client.post("/predict", files={"file": ("two.zip", two, "application/zip")})
+    assert refused.status_code == 413 and "too large unpacked" in refused.text
+
+
+def test_the_api_reads_one_letter_a_request(client, draft_bytes):
+    response = client.post("/api/predict", files=[("file", ("a.txt", draft_bytes, "text/plain")),
+                                                  ("file", ("b.txt", draft_bytes, "text/plain"))])
+    assert response.status_code == 400 and "one letter a request" in response.json()["detail"]
+
+
+def test_the_main_page_explains_and_runs_the_shipped_example(client, models):
+    form = client.get("/").text
+    assert "Independent Medical Review" in form and "medically necessary" in form
+    assert 'name="example" value="draft"' in form and 'multiple' in form
+    response = client.post("/predict", data={"example": "draft", "mode": "draft", "what_if": "true"})
+    assert response.status_code == 200 and "CM26-0000001" in response.text
+    assert "what-if-label" in response.text and "How to read this page" in response.text
+    assert client.post("/predict", data={"example": "../secret"}).status_code == 422
+
+
+def test_the_example_is_package_data():
+    from importlib.resources import files
+
+    from conftest import ROOT
+
+    shipped = files("nlp_pipeline.examples").joinpath("draft_letter.txt")
+    assert shipped.read_bytes() == (ROOT / "examples" / "draft_letter.txt").read_bytes()
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "draft_letter.txt" in config["package-data"]["nlp_pipeline.examples"]

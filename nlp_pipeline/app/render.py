@@ -611,7 +611,9 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
             agreement = {None: "no stated decision", True: "agrees with the stated decision",
                          False: f"{disagreement()} the stated decision"}[prediction.agrees_with_stated]
         else:
-            agreement = short_flag(prediction.agrees_with_stated, prediction.rationale_leans) or "no stated decision"
+            agreement = short_flag(prediction.agrees_with_stated, prediction.rationale_leans) or (
+                "no verdict in the rationale to compare it with" if prediction.stated_decision
+                else "no stated decision")
         spans = _evidence_spans(prediction, item.start, item.end)
         verdict = prediction.verdict
         if verdict is not None and verdict.phrase is not None:

@@ -294,6 +294,18 @@ def _split_list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in re.split(r",|\band\b", " ".join(value.split())) if part.strip())
 
 
+# one name for a specialty letters write two ways (as it reads in a table or a plot); the parsed Reviewer keeps the
+# letter's own words
+SPECIALTY_NAMES = {"pain management": "Pain Medicine", "occupational": "Occupational Medicine"}
+
+
+def specialty_name(name: str) -> str:
+    """A reviewer specialty under one name: title case, "Pain Management" as "Pain Medicine", "Occupational" as
+    "Occupational Medicine" (the letters' own words stay in ``Reviewer.specialties``)."""
+    words = " ".join(name.split())
+    return SPECIALTY_NAMES.get(words.lower(), words.title())
+
+
 def _reviewer(head: str) -> Reviewer:
     kind = _REVIEWER_KIND.search(head)
     kind_name = f"{kind.group(1).lower()} reviewer" if kind else None

@@ -1,0 +1,152 @@
+"""The pages explain themselves (issue 29): the QA overview, the letter pages' legend, badge, bar, summary,
+paragraphs, what-if marks and glyphs, the usual rate, and the specialty names the notebooks plot."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from nlp_pipeline.app.render import (
+    INDEX_SCRIPT, OUTCOME_COLOURS, highlight_html, index_page, page, paragraph_breaks, predictions_html,
+    predictions_index_html, usual_rate,
+)
+from nlp_pipeline.letter.parse import load_letter, specialty_name
+from nlp_pipeline.model.files import MODELS_DIR
+
+
+def test_glyphs_fonts_lack_are_shown_as_hyphens_and_keep_offsets():
+    text = "evidence\ufffebased and non\u2011steroidal"
+    out = highlight_html(text, [{"start": 0, "end": 14, "label": "X"}])
+    assert "\ufffe" not in out and "\u2011" not in out
+    assert "evidence-based<span" in out and "non-steroidal" in out
+
+
+def test_one_sans_serif_font_stack():
+    css = page("t", "")
+    assert "serif" not in css.replace("sans-serif", "") and css.count("font-family") == 1
+
+
+def test_pdf_lines_become_paragraphs():
+    line = "word " * 18
+    text = f"Decision rationale: {line}\n{line}\nshort last line.\n{line}\n{line}\nend.\nMAXIMUS guideline: x"
+    breaks = paragraph_breaks(text)
+    assert len(breaks) == 2  # after each short last line; the wrapped lines are joined
+    out = highlight_html(text, [], paragraphs=True)
+    assert out.count("<p>") == 3 and "<br>" not in out and "\n" not in out.replace("</p>\n<p>", "")
+    long_lines = "\n".join(["A paragraph written on one line, as pasted text has it. " * 4] * 3)
+    assert len(paragraph_breaks(long_lines)) == 2  # a paragraph a line: every line breaks
+
+
+def test_an_edit_overlapping_evidence_shows_both():
+    text = "The request exceeds the guideline. More text."
+    spans = [{"start": 0, "end": 34, "label": "EVIDENCE", "css": "toward-upheld"}]
+    edits = [{"start": 12, "end": 45, "label": "edit 1", "title": "without it"},
+             {"start": 0, "end": 0, "label": "edit 2", "title": "adds"}]
+    out = highlight_html(text, spans, edits)
+    assert out.count("<mark") == 1  # the evidence is one mark, the edit inside and past it
+    assert re.search(r'<mark class="imr-EVIDENCE toward-upheld">.*<span class="what-if"', out)
+    assert out.count('class="what-if"') == 2 and '<span class="what-if-label">edit 1</span>' in out
+    assert "+ edit 2" in out
+
+
+def test_the_usual_rate_is_the_training_share_of_overturned():
+    for mode in ("draft", "facts"):
+        folder = MODELS_DIR / mode
+        rate = usual_rate(folder)
+        report = json.loads((folder / "report.json").read_text())
+        assert rate == pytest.approx(report["variants"]["full"]["overturned"] / report["labelled_items"])
+        assert 0.05 < rate < 0.3
+
+
+def test_usual_rate_from_the_report_a_wheel_ships(tmp_path):
+    (tmp_path / "report.md").write_text("## full (296 items, 37 Overturned, 134 letters)\n")
+    assert usual_rate(tmp_path) == pytest.approx(0.125)
+    assert usual_rate(tmp_path / "none") is None
+
+
+@pytest.fixture(scope="module")
+def draft_page(example_draft):
+    from nlp_pipeline.predict.outcome import load_model
+    from nlp_pipeline.predict.service import predict_items
+
+    letter = load_letter(example_draft)
+    predictions = predict_items(load_model(mode="draft"), letter, what_if=True)
+    return letter, predictions, predictions_html(letter, predictions, 0.125)
+
+
+def test_a_letter_page_explains_itself(draft_page):
+    letter, predictions, html = draft_page
+    assert 'class="block legend"' in html and "How to read this page" in html
+    for outcome in ("Upheld", "Overturned"):
+        assert f'badge-{outcome.lower()}">{outcome}</span>' in html
+    assert "the denial is reversed: the treatment is found medically necessary" in html
+    assert html.count('class="usual" style="left:12.5%"') >= len(predictions)
+    assert 'class="block summary"' in html and "injured worker is a 47 year old" in html
+    for prediction in predictions:
+        assert f'id="item-{prediction.item_index + 1}"' in html
+    assert '<span class="what-if-label">' in html  # the what-if edits are marked in the text
+    assert "<br>" not in html.split('class="block summary"')[1]  # paragraphs, not PDF lines
+
+
+def test_the_summary_marks_the_evidence_found_in_it(example_draft):
+    """Facts mode reads the case summary: its evidence there is marked on the prediction page."""
+    from conftest import ROOT
+    from nlp_pipeline.predict.outcome import load_model
+
+    letter = load_letter(ROOT / "examples" / "facts_request.txt")
+    predictions = load_model(mode="facts").predict_letter(letter)
+    summary = predictions_html(letter, predictions).split('class="block summary"')[1].split("</section>")[0]
+    assert "<mark" in summary and "imr-EVIDENCE" in summary
+
+
+def _record(source, agrees=None, leans=None, p=0.1, **extra):
+    return {"source": source, "case_number": source.upper(), "item_index": 1, "item": "MRI", "stated_decision":
+            "Upheld", "predicted": "Upheld", "p_overturned": p, "threshold": 0.25, "basis": "rationale",
+            "mode": "draft", "agrees_with_stated": agrees, "rationale_leans": leans, "warnings": ["w1"],
+            "html": f"pages/{source}.html", **extra}
+
+
+def test_the_overview_counts_links_and_flags():
+    records = [_record("plain"), {"source": "bad.pdf", "error": "not a PDF file"}, _record("asks", True, True, 0.3),
+               _record("contra", False, p=0.9, outcome_label="leans Overturned: 2.2x the usual rate of 12.5%")]
+    html = predictions_index_html(records, 0.125)
+    counts = " ".join(re.sub("<[^>]+>", " ", html.split('class="counts">')[1].split("</ul>")[0]).split())
+    assert counts == ("4 letters 3 items 1 contradiction 1 question 1 letter that could not be read")
+    assert "bad.pdf: not a PDF file" in html
+    rows = html.split("<tbody>")[1].split("<tr")[1:]
+    assert "CONTRADICTION" in rows[0] and "QUESTION" in rows[1] and "not a PDF file" in rows[2]
+    assert 'href="contra.html#item-2"' in rows[0] and 'href="contra.html"' in rows[0]
+    assert "leans Overturned: 2.2x the usual rate of 12.5%" in rows[0]  # the label in plain words, when given
+    assert 'data-sort="0.900000"' in rows[0] and 'class="pbar small"' in rows[0]
+    head = html.split("<thead>")[1].split("</thead>")[0]
+    assert [re.sub("<[^>]+>", "", h) for h in re.findall(r"<th[^>]*>.*?</th>", head)] == [
+        "Letter", "Item", "Stated decision", "Prediction", "P(Overturned)", "Basis", "Contradiction", "Question",
+        "Warnings"]
+    assert 'id="only-contradictions"' in html and 'id="only-questions"' in html and 'id="filter-text"' in html
+    assert "How to read this page" in html
+
+
+def test_the_overview_page_works_from_disk():
+    whole = index_page([_record("plain")])
+    assert f"<script>{INDEX_SCRIPT}</script>" in whole
+    assert not re.search(r"https?://|<link\b|\bsrc=", whole)
+
+
+def test_server_rows_link_within_the_page():
+    html = predictions_index_html([_record("x", html=None, anchor="l1-draft-item-2")])
+    assert 'href="#l1-draft-item-2"' in html
+
+
+def test_one_colour_per_outcome():
+    assert set(OUTCOME_COLOURS) == {"Upheld", "Overturned"} and len(set(OUTCOME_COLOURS.values())) == 2
+    css = page("t", "")
+    for outcome, colour in OUTCOME_COLOURS.items():
+        assert f".badge-{outcome.lower()} {{ background: {colour}; }}" in css
+
+
+@pytest.mark.parametrize("written, shown", [("Pain Management", "Pain Medicine"), ("PAIN MEDICINE", "Pain Medicine"),
+                                            ("Occupational", "Occupational Medicine"),
+                                            ("physical medicine & rehabilitation", "Physical Medicine & Rehabilitation")])
+def test_specialty_names(written, shown):
+    assert specialty_name(written) == shown
