@@ -3,6 +3,7 @@ paragraphs, what-if marks and glyphs, the usual rate, and the specialty names th
 from __future__ import annotations
 
 import json
+from html import escape
 import re
 
 import pytest
@@ -150,3 +151,15 @@ def test_one_colour_per_outcome():
                                             ("physical medicine & rehabilitation", "Physical Medicine & Rehabilitation")])
 def test_specialty_names(written, shown):
     assert specialty_name(written) == shown
+
+
+def test_the_page_shows_the_label_the_context_and_the_models_usual_rate(draft_page):
+    letter, predictions, html = draft_page
+    for prediction in predictions:
+        assert prediction.outcome_label and f'<p class="outcome-label">{escape(prediction.outcome_label)}</p>' in html
+    if any(p.context for p in predictions):
+        assert "Context, not medical reasons" in html and '<ul class="context">' in html
+    import dataclasses
+
+    other = predictions_html(letter, [dataclasses.replace(predictions[0], usual_rate=0.2)], 0.125)
+    assert 'class="usual" style="left:20.0%"' in other  # the rate the prediction carries wins

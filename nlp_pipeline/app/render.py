@@ -596,7 +596,8 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
     text in paragraphs with its verdict, its evidence by direction and the edits marked. Each item's section has
     the id :func:`item_anchor` (``anchor_prefix`` tells the letters of one page apart)."""
     mode = predictions[0].mode if predictions else None
-    usual = _rate_of(usual_rates, mode)
+    usual = next((p.usual_rate for p in predictions if getattr(p, "usual_rate", None)), None) or _rate_of(
+        usual_rates, mode)
     parts = [
         f"<h1>IMR outcome prediction {escape(letter.case_number or '')}</h1>",
         f'<p class="meta">Source: {escape(letter.source or "–")} · Case number: {escape(letter.case_number or "–")}'
@@ -627,6 +628,9 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
         qa_class = "qa-contradiction" if prediction.agrees_with_stated is False else "qa-question"
         qa = f'<p class="{qa_class}">{escape(prediction.qa)}</p>' if prediction.qa else ""
         label = _label_of(prediction)
+        usual = getattr(prediction, "usual_rate", None) or _rate_of(usual_rates, prediction.mode)
+        context = "".join(f"<li>{escape(display_text(r))}</li>" for r in getattr(prediction, "context", ()) or ())
+        context = (f'<h3>Context, not medical reasons</h3><ul class="context">{context}</ul>' if context else "")
         cut = prediction.threshold if prediction.basis != "verdict" else None
         numbers = (f"P(Overturned) {prediction.p_overturned:.3f}"
                    + (f" · usual rate {usual:.1%}" if usual is not None else "")
@@ -640,7 +644,7 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
             + f'<p class="pline">{probability_bar(prediction.p_overturned, usual, cut)}<span>{numbers}</span></p>'
             f'<p class="meta">{escape(_decided_by(prediction))} · stated: {escape(prediction.stated_decision or "–")}'
             f" ({escape(agreement)})</p>"
-            f'{qa}<h3>Reasons</h3><ul class="reasons">{reasons}</ul>'
+            f'{qa}<h3>Reasons</h3><ul class="reasons">{reasons}</ul>{context}'
             + what_if_html(prediction)
             + "<h3>The item's text</h3>"
             + f'<div class="text">{highlight_html(letter.text[item.start:item.end], spans, edits, paragraphs=True)}'
@@ -702,7 +706,8 @@ def predictions_index_html(records: Iterable[dict[str, Any]], usual_rates=None) 
     questions = sum(FLAG_QUESTION in flag_words(r) for r in good)
     differs = sum(FLAG_DIFFERS in flag_words(r) for r in good)
     modes = {r.get("mode") for r in good}
-    usual = _rate_of(usual_rates, next(iter(modes))) if len(modes) == 1 else _rate_of(usual_rates, "draft")
+    usual = next((r["usual_rate"] for r in good if r.get("usual_rate")), None) or (
+        _rate_of(usual_rates, next(iter(modes))) if len(modes) == 1 else _rate_of(usual_rates, "draft"))
     rows = []
     for rank, record in enumerate(records):
         source = escape(str(record.get("source") or "–"))
@@ -721,8 +726,8 @@ def predictions_index_html(records: Iterable[dict[str, Any]], usual_rates=None) 
         label = _label_of(record)
         prediction = outcome_badge(record["predicted"]) + (f"<br><small>{escape(label)}</small>" if label else "")
         cut = record.get("threshold") if record.get("basis") != "verdict" else None
-        bar = (f'{probability_bar(record["p_overturned"], _rate_of(usual_rates, record.get("mode")), cut, small=True)}'
-               f' {record["p_overturned"]:.3f}')
+        rate = record.get("usual_rate") or _rate_of(usual_rates, record.get("mode"))
+        bar = f'{probability_bar(record["p_overturned"], rate, cut, small=True)} {record["p_overturned"]:.3f}'
         contradiction = FLAG_CONTRADICTION if FLAG_CONTRADICTION in flags else (
             "differs from stated (facts estimate)" if FLAG_DIFFERS in flags else "")
         question = FLAG_QUESTION if FLAG_QUESTION in flags else ""

@@ -226,8 +226,8 @@ def run(args: argparse.Namespace) -> int:
 
 # the fields of a record the HTML index shows (kept, not the whole record, while a batch runs)
 INDEX_KEYS = ("source", "error", "html", "case_number", "item_index", "item", "stated_decision", "predicted",
-              "outcome_label", "p_overturned", "threshold", "basis", "mode", "agrees_with_stated", "rationale_leans",
-              "warnings")
+              "outcome_label", "p_overturned", "threshold", "usual_rate", "basis", "mode", "agrees_with_stated",
+              "rationale_leans", "warnings")
 
 
 def write_index(records: list[dict], folder: Path, rate: float | None = None) -> Path:
