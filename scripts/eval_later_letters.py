@@ -15,24 +15,16 @@ import argparse
 import contextlib
 import io
 import json
-import re
 import tempfile
 from pathlib import Path
 
 from nlp_pipeline.app.cli import main as imr
 from nlp_pipeline.app.commands.evaluate import result_table
+from nlp_pipeline.model.sealed import split_by_year
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
 REPORT = ROOT / "models" / "later_report.json"
-_YEAR = re.compile(r"^CM(\d{2})-")
-
-
-def split_by_year(letters: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(letters of the earlier years, letters of the latest year), by the year in the case number."""
-    years = {path: int(_YEAR.match(path.name).group(1)) for path in letters if _YEAR.match(path.name)}
-    latest = max(years.values())
-    return [p for p, y in years.items() if y < latest], [p for p, y in years.items() if y == latest]
 
 
 def main(argv: list[str] | None = None) -> None:

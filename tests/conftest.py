@@ -1,9 +1,7 @@
 """Shared fixtures: the shared letters (read in place, never copied) and the example draft."""
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -61,22 +59,6 @@ def shared_letter_params(names: tuple[str, ...] | None = None) -> list:
         return [pytest.param(p, id=p.name) for p in paths]
     return [pytest.param(None, id="no-shared-letters",
                          marks=pytest.mark.skip(reason=f"{SHARED_DATA} is not available (the shared letters)"))]
-
-
-@pytest.fixture(scope="session")
-def script():
-    """Load one of the repo's ``scripts/NAME.py`` as a module (they are not part of the package; ``scripts/``
-    goes on the import path, as when a script is run, so their shared ``_gold`` helper resolves)."""
-    if str(ROOT / "scripts") not in sys.path:
-        sys.path.insert(0, str(ROOT / "scripts"))
-
-    def load(name: str):
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    return load
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from nlp_pipeline.model.gold import extraction as gold_extraction
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "data" / "extraction_gold.jsonl"
@@ -11,8 +12,8 @@ MIN_CATEGORY_RECALL = 0.95
 MIN_COUNT_PRECISION = 0.90
 
 
-def test_gold_set_is_well_formed(script):
-    module = script("eval_extraction")
+def test_gold_set_is_well_formed():
+    module = gold_extraction
     gold = module.load_gold(GOLD)
     categories = {"physical_therapy", "psychotherapy", "acupuncture", "chiropractic", "injection", "imaging",
                   "electrodiagnostics", "surgery", "surgery_related", "functional_restoration", "dme",
@@ -25,8 +26,8 @@ def test_gold_set_is_well_formed(script):
         assert record["count"] is None or (isinstance(record["count"], int) and record["count"] > 0), record
 
 
-def test_extraction_against_gold(script, letters_dir, capsys):
-    metrics = script("eval_extraction").main(["--letters", str(letters_dir), "--gold", str(GOLD)])
+def test_extraction_against_gold(letters_dir, capsys):
+    metrics = gold_extraction.main(["--letters", str(letters_dir), "--gold", str(GOLD)])
     report = capsys.readouterr().out
     assert metrics["category"]["recall"] >= MIN_CATEGORY_RECALL, report
     assert metrics["count"]["precision"] >= MIN_COUNT_PRECISION, report

@@ -9,6 +9,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from nlp_pipeline.model.dataset import ParsedLetter
 from nlp_pipeline.model.evaluation import cut_letter, score_records
 from nlp_pipeline.letter.parse import load_letter
+from nlp_pipeline.model.sealed import split_by_year
 
 
 def _record(source, stated, p, predicted):
@@ -45,9 +46,9 @@ def test_cut_letter_blanks_sentences_and_keeps_offsets(seeds_dir, cut):
         cut_letter(parsed, "middle")
 
 
-def test_later_letters_split_by_the_case_number_year(script):
+def test_later_letters_split_by_the_case_number_year():
     names = ["CM16-0000001.pdf", "CM17-0000002.pdf", "CM16-0000003.pdf", "000_seed.txt", "CM17-0000004.pdf"]
-    earlier, later = script("eval_later_letters").split_by_year([Path(n) for n in names])
+    earlier, later = split_by_year([Path(n) for n in names])
     assert [p.name for p in earlier] == ["CM16-0000001.pdf", "CM16-0000003.pdf"]
     assert [p.name for p in later] == ["CM17-0000002.pdf", "CM17-0000004.pdf"]
 

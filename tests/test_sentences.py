@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from nlp_pipeline.extraction.pipeline import build_nlp
+from nlp_pipeline.model.gold import sentences as gold_sentences
 
 
 def _sentences(text: str) -> list[str]:
@@ -12,14 +13,14 @@ def _sentences(text: str) -> list[str]:
     return [s.text.strip() for s in doc.sents]
 
 
-def test_the_gold_set_is_large_enough(script):
-    gold = script("eval_sentences").load_gold()
+def test_the_gold_set_is_large_enough():
+    gold = gold_sentences.load_gold()
     assert sum(len(row["boundaries"]) for row in gold) >= 100
     assert any("\n" in row["text"] for row in gold)  # PDF line breaks inside sentences
 
 
-def test_the_pipeline_splitter_beats_the_plain_sentencizer_on_the_gold_set(script):
-    module = script("eval_sentences")
+def test_the_pipeline_splitter_beats_the_plain_sentencizer_on_the_gold_set():
+    module = gold_sentences
     gold, splitters = module.load_gold(), module.splitters()
     ours = module.score(gold, splitters["pipeline (imr_sentences)"])
     plain = module.score(gold, splitters["spaCy sentencizer"])

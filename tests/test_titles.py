@@ -8,6 +8,9 @@ from nlp_pipeline.facts.derive import medication_shape, unread_warnings
 from nlp_pipeline.letter.parse import parse_letter
 from nlp_pipeline.facts.extract import extract_letter
 from tests.conftest import ROOT
+from nlp_pipeline.model.gold import amounts as gold_amounts
+from nlp_pipeline.model.gold import titles as gold_titles
+from nlp_pipeline.model.gold import unknowns as gold_unknowns
 
 GOLD = [__import__("json").loads(line) for line in (ROOT / "tests" / "data" / "title_gold.jsonl").read_text()
         .splitlines() if line.strip()]
@@ -19,14 +22,14 @@ def _read(title: str):
     return letter, extract_letter(letter).items[0]
 
 
-def test_the_title_gold_set_covers_the_kinds(script):
+def test_the_title_gold_set_covers_the_kinds():
     assert len(GOLD) >= 60
     assert {"medication", "dme", "transportation", "office_visit", "home_health"} <= {r["category"] for r in GOLD}
 
 
 @pytest.mark.parametrize("row", GOLD, ids=[r["title"][:40] for r in GOLD])
-def test_invented_titles(row, script):
-    found = script("eval_titles").read_titles([row])[0]
+def test_invented_titles(row):
+    found = gold_titles.read_titles([row])[0]
     assert found == {"category": row["category"], "count": row["count"]}
 
 
@@ -72,8 +75,8 @@ def test_parse_entities_ends_with_the_count_of_items_not_understood(tmp_path, ca
     assert record["items"][0]["warnings"] and not record["items"][1]["warnings"]
 
 
-def test_at_most_one_percent_of_shared_items_without_a_category(letters_dir, seeds_dir, script):
-    rows = script("report_unknowns").unknown_rows([letters_dir, seeds_dir])
+def test_at_most_one_percent_of_shared_items_without_a_category(letters_dir, seeds_dir):
+    rows = gold_unknowns.unknown_rows([letters_dir, seeds_dir])
     assert len(rows) >= 290
     assert sum(not r["category"] for r in rows) / len(rows) <= 0.01
 
@@ -83,27 +86,27 @@ EARLIER, REQUESTED = ([__import__("json").loads(line) for line in (ROOT / "tests
 
 
 @pytest.mark.parametrize("row", EARLIER, ids=[(r.get("rationale") or r["summary"])[:40] for r in EARLIER])
-def test_invented_earlier_amounts(row, script):
+def test_invented_earlier_amounts(row):
     # how many visits of the requested treatment came before, from a case summary or rationale sentence
-    assert script("eval_amounts").read_earlier([row]) == [row["earlier"]]
+    assert gold_amounts.read_earlier([row]) == [row["earlier"]]
 
 
-def test_one_course_stated_twice_counts_once_and_courses_of_two_years_add_up(script):
+def test_one_course_stated_twice_counts_once_and_courses_of_two_years_add_up():
     twice = next(r for r in EARLIER if r.get("rationale", "").startswith("The injured worker has already completed 12"))
     years = next(r for r in EARLIER if "in 2013 and 12 sessions" in r["summary"])
-    assert script("eval_amounts").read_earlier([twice, years]) == [12, 20]
+    assert gold_amounts.read_earlier([twice, years]) == [12, 20]
 
 
 @pytest.mark.parametrize("row", REQUESTED, ids=[r["summary"][:40] for r in REQUESTED])
-def test_invented_requested_amounts(row, script):
+def test_invented_requested_amounts(row):
     # how much is requested, from the case summary, when the title states no amount
-    assert script("eval_amounts").read_requested([row]) == [row["requested"]]
+    assert gold_amounts.read_requested([row]) == [row["requested"]]
 
 
-def test_a_physicians_recommendation_in_the_summary_is_a_request_and_a_guidelines_is_not(script):
+def test_a_physicians_recommendation_in_the_summary_is_a_request_and_a_guidelines_is_not():
     rows = [{"title": "Acupuncture", "summary": "The treating physician recommended 6 additional acupuncture sessions."},
             {"title": "Acupuncture", "summary": "The guidelines recommend 3 to 6 acupuncture treatments."}]
-    assert script("eval_amounts").read_requested(rows) == [6, None]
+    assert gold_amounts.read_requested(rows) == [6, None]
 
 
 @pytest.mark.parametrize(("title", "category"), [
@@ -125,9 +128,9 @@ def test_the_head_of_a_title_decides_its_category(title, category):
     ("The records document completion of an initial trial of six acupuncture sessions.", 6, None),
     ("The physician recommended a trial of 6 acupuncture sessions.", None, 6),
 ])
-def test_a_plan_word_after_a_word_of_the_past_is_a_course_had(summary, earlier, requested, script):
+def test_a_plan_word_after_a_word_of_the_past_is_a_course_had(summary, earlier, requested):
     row = {"title": "Acupuncture", "summary": summary}
-    amounts = script("eval_amounts")
+    amounts = gold_amounts
     assert amounts.read_earlier([row]) == [earlier] and amounts.read_requested([row]) == [requested]
 
 
@@ -154,5 +157,5 @@ def test_a_head_word_is_never_a_treatment_name_too():
     ("The RFA dated 10/1/16 requests PT x 12 for the low back.", 12),
     ("Per the 9/1/16 RFA, the requested treatment included physical therapy 3x4.", 12),
 ])
-def test_a_request_stated_in_the_summary_in_other_words(summary, requested, script):
-    assert script("eval_amounts").read_requested([{"title": "Physical therapy", "summary": summary}]) == [requested]
+def test_a_request_stated_in_the_summary_in_other_words(summary, requested):
+    assert gold_amounts.read_requested([{"title": "Physical therapy", "summary": summary}]) == [requested]

@@ -10,6 +10,7 @@ from nlp_pipeline.extraction.components.verdict import doc_verdict
 from nlp_pipeline.letter.parse import load_letter, parse_letter
 from nlp_pipeline.extraction.pipeline import build_nlp
 from tests.conftest import EXAMPLE_DRAFT, ROOT, shared_letter_params
+from nlp_pipeline.model.gold import verdict as gold_verdict
 
 SUITE = [json.loads(line) for line in (ROOT / "tests" / "data" / "verdict_suite.jsonl").read_text().splitlines()
          if line.strip()]
@@ -102,8 +103,8 @@ KNOWN_EXCEPTIONS = {
 
 
 @pytest.fixture(scope="module")
-def verdict_rows(letters_dir, seeds_dir, script):
-    return script("eval_verdict").verdict_rows([letters_dir, seeds_dir])
+def verdict_rows(letters_dir, seeds_dir):
+    return gold_verdict.verdict_rows([letters_dir, seeds_dir])
 
 
 def test_study_letters_verdict_agrees_with_every_stated_decision(verdict_rows):
@@ -114,9 +115,9 @@ def test_study_letters_verdict_agrees_with_every_stated_decision(verdict_rows):
     assert misses <= set(KNOWN_EXCEPTIONS)
 
 
-def test_sealed_letters_verdict_agreement_in_aggregate(verdict_rows, script):
+def test_sealed_letters_verdict_agreement_in_aggregate(verdict_rows):
     """The sealed letters (never read while writing the patterns) agree on at least 98% of their items."""
-    figures = script("eval_verdict").summary([r for r in verdict_rows if r["sealed"]])
+    figures = gold_verdict.summary([r for r in verdict_rows if r["sealed"]])
     assert figures["items"] >= 60
     assert figures["agree"] / figures["items"] >= 0.98
 

@@ -1,4 +1,5 @@
-"""The study / sealed split of a corpus: a fixed hash of each letter's case number.
+"""The study / sealed split of a corpus: a fixed hash of each letter's case number; and the later-cases split, by
+the year in the case number (``scripts/eval_later_letters.py``).
 
 Two thirds of the letters are the *study* set, the only letters read when a pattern or a feature is
 written or changed; one third is the *sealed* set, scored in aggregate only (``scripts/eval_sealed.py``)
@@ -9,6 +10,7 @@ by the same rule.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 SEALED_SHARE = 3  # one letter in three is sealed
@@ -26,3 +28,13 @@ def is_sealed(case_number: str | None, source: str | Path | None = None) -> bool
     """Whether a letter belongs to the sealed third (SHA-256 of the salted key, modulo 3, is 0)."""
     digest = hashlib.sha256((_SALT + split_key(case_number, source)).encode("utf-8")).hexdigest()
     return int(digest, 16) % SEALED_SHARE == 0
+
+
+_YEAR = re.compile(r"^CM(\d{2})-")
+
+
+def split_by_year(letters: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(letters of the earlier years, letters of the latest year), by the year in the case number."""
+    years = {path: int(_YEAR.match(path.name).group(1)) for path in letters if _YEAR.match(path.name)}
+    latest = max(years.values())
+    return [p for p, y in years.items() if y < latest], [p for p, y in years.items() if y == latest]

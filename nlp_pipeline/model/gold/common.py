@@ -1,5 +1,5 @@
-"""What the gold-set scripts (``eval_extraction.py``, ``eval_stance.py``, ``eval_titles.py``,
-``eval_amounts.py``) share: reading a gold file, their command line, each letter a gold file names read and
+"""What the gold-set readers (``extraction``, ``stance``, ``titles``, ``amounts``; their scripts are
+``scripts/eval_*.py``) share: reading a gold file, their command line, each letter a gold file names read and
 extracted once, and an invented request read as a one-item letter."""
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from nlp_pipeline.letter.parse import load_letter
 from nlp_pipeline.extraction.pipeline import build_nlp
 from nlp_pipeline.facts.extract import extract_letter
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LETTERS = ROOT / ".." / "shared" / "data" / "letters"
+# the checkout this package runs from (an editable install): the gold files and the shared letters are
+# named relative to it by default; pass their paths where the package is installed from a wheel
+CHECKOUT = Path(__file__).resolve().parents[3]
+DEFAULT_LETTERS = CHECKOUT / ".." / "shared" / "data" / "letters"
 
 
 def load_gold(path: str | Path) -> list[dict[str, Any]]:
@@ -64,3 +66,21 @@ def extracted_letters(gold: list[dict[str, Any]], letters_dir: Path) -> dict[str
         letter = load_letter(letters_dir / name)
         out[name] = (letter, extract_letter(letter, nlp))
     return out
+
+
+MODELS = CHECKOUT / "models"
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, file_name: str) -> None:
+    """``--json`` and ``--write`` (to ``models/FILE_NAME``)."""
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--write", action="store_true", help=f"save the figures to models/{file_name}")
+
+
+def publish(figures: dict[str, Any], args: argparse.Namespace, file_name: str) -> bool:
+    """Save ``figures`` with ``--write``; print them with ``--json`` and return True (nothing else to print)."""
+    if args.write:
+        (MODELS / file_name).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return args.json
