@@ -377,6 +377,8 @@ def test_train_without_out_writes_a_new_folder_and_names_missing_inputs(tmp_path
     assert f"model written to {folder.name}" in err
     metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     assert metadata["mode"] == "facts" and len(metadata["trained_at"]) == 10
+    # the usual rate its outputs compare with: half of the invented items were Overturned
+    assert metadata["training_overturned"] == 12 and metadata["overturned_rate"] == 0.5
     assert {p: p.stat().st_mtime_ns for p in model_files.MODELS_DIR.glob("*/*")} == shipped
     # the model it wrote predicts in its own mode when named with --model alone
     assert main(["predict", str(EXAMPLE_DRAFT), "--model", str(folder), "--format", "jsonl", "-q"]) == 0

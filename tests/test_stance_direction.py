@@ -3,8 +3,8 @@
 ``tests/data/stance_direction_invented.jsonl`` holds 44 invented sentences with the polarity each has toward its
 request, written and committed before their first run (``stance_direction_invented.md`` records the first
 reading, 6/44, and the current one). ``imr_stance`` reads them by the shape of the statement with
-``read_harms``; the shipped pipeline keeps it off (its models were trained without it), and still reads the set
-as it first did.
+``read_harms``, on in the shipped pipeline (turning it on moved no stance feature of a shared letter, so the
+shipped models read what they were trained on); a sentence that quotes a guideline's rule is not read for harms.
 """
 from __future__ import annotations
 
@@ -64,10 +64,11 @@ def test_a_sentence_about_a_harm_or_weaning_reads_as_what_it_says_of_the_request
     assert value["polarity"] == (_known(row["text"]) or row["polarity"])
 
 
-def test_the_shipped_pipeline_keeps_its_first_reading():
-    # the shipped models learnt the stance features without read_harms: turning it on is a retraining decision
+def test_the_shipped_pipeline_reads_harms():
+    """read_harms is on in the shipped pipeline: it reads the set as the harms reading does, far above the first
+    reading (which had it off)."""
     right = sum(_read(row)[0]["polarity"] == row["polarity"] for row in SET)
-    assert right == FIRST_READING_RIGHT
+    assert right == len(SET) - len(KNOWN_MISSES) > FIRST_READING_RIGHT
 
 
 @pytest.mark.parametrize(("text", "polarity"), [

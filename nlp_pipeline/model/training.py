@@ -345,6 +345,9 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
         "verdict_calibration": calibration, "seed": seed,
         "selection": selection, "data_sha256": data_hash(corpus),
         "git_revision": git_revision(), "training_letters": len(corpus.letters), "training_items": len(examples),
+        # the usual rate the outputs compare P(Overturned) with (nlp_pipeline.explain.labels)
+        "training_overturned": int(sum(e.label for e in examples)),
+        "overturned_rate": float(sum(e.label for e in examples)) / len(examples),
         "training_fingerprints": sorted(letter_fingerprint(p.letter) for p in corpus.letters),
         "metrics": {v: r["model"] for v, r in report["variants"].items()},
         "repeated_cv": report.get("repeated"),

@@ -16,8 +16,8 @@ excess of the guideline", "does not exceed", "would not be duplicative", "is not
 supportive. The marker words live in ``patterns/stance.jsonl``, the negation words in the one negation
 vocabulary (:mod:`nlp_pipeline.extraction.negation`).
 
-With ``read_harms`` (off in the shipped pipeline, which the shipped models were trained on: see
-:func:`harm_votes`), a sentence about a contraindication, a risk or a weaning plan is read as what it says
+With ``read_harms`` (on by default; with it on, no stance feature of a shared letter changed, so the shipped
+models read what they were trained on: see :func:`harm_votes`), a sentence about a contraindication, a risk or a weaning plan is read as what it says
 about the request: a harm named argues against it ("relative contraindications to the requested drug",
 "a high risk of dependence", "weaning is recommended"); a harm denied ("no contraindication to surgery",
 "denies side effects", "low risk for aberrant behavior"), outweighed ("the benefits outweigh its risks"),
@@ -61,9 +61,9 @@ _RECORDS = {"documentation", "document", "documents", "discussion", "mention", "
             "monitoring", "screen", "screening", "assess", "assessment"}
 
 
-@Language.factory("imr_stance", default_config={"regions": ["rationale"], "read_harms": False},
+@Language.factory("imr_stance", default_config={"regions": ["rationale"], "read_harms": True},
                   requires=["token.is_sent_start", "doc.spans"], assigns=["doc.spans", "span._.imr_value"])
-def make_stance(nlp: Language, name: str, regions: list[str], read_harms: bool = False) -> "StanceTagger":
+def make_stance(nlp: Language, name: str, regions: list[str], read_harms: bool = True) -> "StanceTagger":
     """Create the component; only docs of ``regions`` get sentence spans. ``read_harms``: read sentences about a
     contraindication, a risk or a weaning plan as what they say of the request (:func:`harm_votes`; off in the
     shipped pipeline, whose models learnt the reading without it)."""
@@ -73,7 +73,7 @@ def make_stance(nlp: Language, name: str, regions: list[str], read_harms: bool =
 class StanceTagger:
     """Adds one ``SENTENCE`` span per sentence with ``_.imr_value = {"role", "polarity"}``."""
 
-    def __init__(self, regions: set[str], read_harms: bool = False):
+    def __init__(self, regions: set[str], read_harms: bool = True):
         self.regions = regions
         self.read_harms = read_harms
 
@@ -89,9 +89,12 @@ class StanceTagger:
             if sent.text.strip():
                 span = Span(doc, sent.start, sent.end, label="SENTENCE")
                 mine = [m for m in markers if sent.start <= m.start < sent.end]
-                if self.read_harms:
-                    mine = mine + harm_votes(sent, mine)
-                span._.imr_value = self.classify(sent, mine, dated=any(sent.start <= d < sent.end for d in dates))
+                dated = any(sent.start <= d < sent.end for d in dates)
+                value = self.classify(sent, mine, dated=dated)
+                if self.read_harms and not quotes_a_rule(sent, mine):  # a harm of this case, not a rule's condition
+                    votes = harm_votes(sent, mine)
+                    value = self.classify(sent, mine + votes, dated=dated) if votes else value
+                span._.imr_value = value
                 sentences.append(span)
         return doc
 
@@ -102,15 +105,23 @@ class StanceTagger:
         opening = first_word(sent)
         first = sent.start if opening is None else opening.i
         comma = next((t.i for t in sent if t.text == ","), None)
-        openers = {first} if comma is None else {first, comma + 1}
         explicit = any((m.label_ == "STANCE_CASE" and m.id_ in _EXPLICIT)
                        or (m.label_ == "STANCE_CONCLUSION" and m.start == first) for m in markers)
-        # a rule opens with its condition, or states it right after an opening phrase ("After 6 weeks, if ...")
-        quotes = any(m.label_ == "STANCE_GUIDELINE"
-                     or (m.label_ == "STANCE_CONDITION" and m.start in openers) for m in markers)
+        quotes = quotes_a_rule(sent, markers)
         about_case = explicit or (not quotes and (dated or any(m.label_ == "STANCE_CASE" for m in markers)))
         polarity = _polarity(sent, first, comma, markers)
         return {"role": "case" if about_case else "guideline", "polarity": polarity}
+
+
+def quotes_a_rule(sent: Span, markers: list[Span]) -> bool:
+    """Whether a sentence quotes a guideline's rule: a guideline marker, or a condition that opens it or follows
+    its opening phrase ("If ...", "After 6 weeks, if ...")."""
+    opening = first_word(sent)
+    first = sent.start if opening is None else opening.i
+    comma = next((t.i for t in sent if t.text == ","), None)
+    openers = {first} if comma is None else {first, comma + 1}
+    return any(m.label_ == "STANCE_GUIDELINE" or (m.label_ == "STANCE_CONDITION" and m.start in openers)
+               for m in markers)
 
 
 def _with_negated_faults(markers: list[Span]) -> list[Span]:
