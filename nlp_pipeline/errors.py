@@ -1,6 +1,12 @@
 """The one error type the project raises for input it cannot use."""
 from __future__ import annotations
 
+import errno
+
+# an OSError with one of these numbers is a device that cannot take more (no space left, or the quota reached):
+# it stops a batch with its own exit code instead of failing one letter
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
 
 class LetterError(ValueError):
     """A file or text that cannot be read or parsed as an IMR letter.

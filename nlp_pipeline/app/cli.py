@@ -7,9 +7,10 @@ import json
 import sys
 
 from nlp_pipeline import __version__
+from nlp_pipeline.errors import DISK_FULL
 
 COMMANDS = ("predict", "show", "parse", "evaluate", "train", "serve", "pipeline")
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DISK_FULL = 0, 1, 2, 3
 
 DESCRIPTION = """\
 imr reads California workers' compensation Independent Medical Review (IMR) determination
@@ -32,7 +33,8 @@ examples:
   imr show letter.pdf --html letter.html          what was read in one letter, highlighted
   imr COMMAND --help                              the options of one command, with examples
 
-Exit status: 0 all good; 1 some letters could not be read, or nothing to do; 2 a usage error.
+Exit status: 0 all good; 1 some letters could not be read, or nothing to do; 2 a usage error;
+3 the disk is full (the output was not completed; free space and run again, with --resume to continue).
 """
 
 
@@ -83,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns 0 when all good, 1 when some files failed, 2 on usage errors."""
+    """Run the CLI; returns 0 when all good, 1 when some files failed, 2 on usage errors, 3 when the disk is full."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -96,6 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("imr: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:
+        if err.errno not in DISK_FULL:
+            raise
+        where = f" writing {err.filename}" if err.filename else ""
+        print(f"imr: error: no space left on the device{where}: the output is not complete; free some space and "
+              "run again (--resume continues a batch written with --output)", file=sys.stderr)
+        return EXIT_DISK_FULL
 
 
 def main_exit() -> None:

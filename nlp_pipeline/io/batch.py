@@ -158,13 +158,22 @@ def journal_path(output: str | Path) -> Path:
     return output.with_name(output.name + ".partial")
 
 
+def letter_identity(source: str | Path) -> str:
+    """What makes two spellings of a letter's path the same letter: its resolved path (``letters/a.pdf``,
+    ``./letters/a.pdf`` and ``/home/me/letters/a.pdf`` are one letter)."""
+    return os.path.realpath(os.fspath(source))
+
+
 def completed_records(output: str | Path) -> Records:
     """Records already done for ``output``: the finished file, then the journal of a cut-off run.
 
     A torn last line is dropped, and so is the journal's last letter, whose records may be
-    incomplete; it is simply done again.
+    incomplete; it is simply done again. Each letter (by :func:`letter_identity`) is kept once, with the
+    records it got where it was met first: a completed run followed by a rerun that was killed leaves the
+    same letters in both files.
     """
     records: Records = []
+    seen: set[str] = set()
     for path in (Path(output), journal_path(output)):
         if not path.exists():
             continue
@@ -173,12 +182,19 @@ def completed_records(output: str | Path) -> Records:
         for line in lines[:-1]:  # the text after the last newline is empty or torn
             with contextlib.suppress(json.JSONDecodeError):
                 record = json.loads(line)
-                if isinstance(record, dict) and "source" in record:
+                if isinstance(record, dict) and isinstance(record.get("source"), str):
                     parsed.append(record)
         if path != Path(output) and parsed:
             last = parsed[-1]["source"]
             parsed = [r for r in parsed if r["source"] != last]
-        records.extend(parsed)
+        current, keep = None, False
+        for record in parsed:  # a letter's records are consecutive: its first run of them is kept
+            key = letter_identity(record["source"])
+            if key != current:
+                current, keep = key, key not in seen
+                seen.add(key)
+            if keep:
+                records.append(record)
     return records
 
 
@@ -205,7 +221,7 @@ def run_batch(
     """
     stats = BatchStats()
     done: Records = completed_records(output) if (output and resume) else []
-    done_sources = {r["source"] for r in done}
+    done_sources = {letter_identity(r["source"]) for r in done}
     todo = _skip_done(paths, done_sources, stats)
     with _sink(output, done, write) as stream:
         for records in progress_bar(_map(process, iter(todo), jobs, initializer, initargs), len(todo),
@@ -222,7 +238,7 @@ def run_batch(
 def _skip_done(paths: Iterable[Path], done: set[str], stats: BatchStats) -> list[Path]:
     todo = []
     for path in paths:
-        if str(path) in done:
+        if letter_identity(path) in done:
             stats.skipped += 1
             continue
         todo.append(path)

@@ -78,11 +78,43 @@ def checked_linear(model_file: Path, metadata: dict[str, Any]) -> Path | None:
     return path
 
 
+# the keys every model's metadata.json holds: the model file's SHA-256, the mode it reads, the cut it is judged at
+REQUIRED_METADATA = ("sha256", "mode", "threshold")
+
+
+def checked_metadata(metadata_file: Path) -> dict[str, Any]:
+    """A model folder's ``metadata.json``, read and checked: a JSON object holding :data:`REQUIRED_METADATA`, its
+    mode one of the known modes, its threshold a number strictly between 0 and 1 (0 or 1 would make every item
+    one outcome); raises :class:`ModelError` naming the file and what is wrong."""
+    from nlp_pipeline.modes import MODE_NAMES
+
+    try:
+        metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ModelError(f"{metadata_file}: not UTF-8 text; the model folder is damaged") from None
+    except ValueError as err:
+        raise ModelError(f"{metadata_file}: not valid JSON ({err}); the model folder is damaged") from None
+    except OSError as err:
+        raise ModelError(f"{metadata_file}: cannot be read ({err.strerror or err})") from None
+    if not isinstance(metadata, dict):
+        raise ModelError(f"{metadata_file}: not a JSON object; the model folder is damaged")
+    missing = [key for key in REQUIRED_METADATA if key not in metadata]
+    if missing:
+        raise ModelError(f"{metadata_file}: missing {', '.join(missing)}; the model folder is damaged")
+    if metadata["mode"] not in MODE_NAMES:
+        raise ModelError(f"{metadata_file}: mode {metadata['mode']!r} is not one of {', '.join(MODE_NAMES)}")
+    threshold = metadata["threshold"]
+    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+            or not 0.0 < float(threshold) < 1.0):
+        raise ModelError(f"{metadata_file}: threshold {threshold!r} is not a number strictly between 0 and 1")
+    return metadata
+
+
 def checked_files(path: str | Path | None = None, mode: str = "draft") -> tuple[Path, dict[str, Any]]:
     """The model file and the metadata of a model folder (default: :func:`default_model_dir`), after the
     checks that need no loading; raises :class:`ModelError` naming what is wrong."""
     model_file, metadata_file = _resolve(path, mode)
-    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    metadata = checked_metadata(metadata_file)
     with model_file.open("rb") as handle:
         if handle.read(2) in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
             raise ModelError(f"{model_file}: this is a pickle, not a skops file; refused")

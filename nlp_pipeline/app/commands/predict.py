@@ -14,7 +14,7 @@ from nlp_pipeline.app.commands._common import (
     NORMAL, add_batch_arguments, add_model_arguments, check_batch_arguments, dump_json_lines, error_record,
     errors_in_table, input_files, report, resolve_mode, subcommand,
 )
-from nlp_pipeline.errors import LetterError, ModelError
+from nlp_pipeline.errors import DISK_FULL, LetterError, ModelError
 from nlp_pipeline.explain.qa import short_flag
 from nlp_pipeline.app.render import (
     balance_text, disagreement, flag_words, index_page, page, predictions_html, smallest_flip_text, usual_rate,
@@ -130,6 +130,10 @@ def predict_one(path: Path, html_dir: str | None = None, what_if: bool = False) 
                 record["html"] = str(page)
         return records
     except LetterError as err:
+        return [error_record(str(path), err)]
+    except OSError as err:
+        if err.errno in DISK_FULL:  # a full disk stops the batch (exit 3), it is not this letter's fault
+            raise
         return [error_record(str(path), err)]
     except Exception as err:  # one broken letter must not stop a batch
         return [error_record(str(path), err)]

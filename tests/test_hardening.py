@@ -1,0 +1,200 @@
+"""Edges of batches, model folders and inputs (issue 31): each case an attacker or an unlucky user met."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+
+import pytest
+
+from nlp_pipeline.app.cli import EXIT_DISK_FULL, main
+from nlp_pipeline.errors import ModelError
+from nlp_pipeline.model.files import METADATA_FILE, MODELS_DIR, checked_files
+
+
+def _lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+# --- --resume -------------------------------------------------------------------------------------------------
+
+def test_resume_after_a_completed_run_and_a_killed_rerun_writes_each_letter_once(seeds_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    assert main(["parse", str(seeds_dir), "--format", "jsonl", "-o", str(out), "-q"]) == 0
+    complete = out.read_text()
+    letters = len(complete.splitlines())
+    # a rerun killed half-way: its journal holds the first letters again, the last one torn
+    lines = complete.splitlines(keepends=True)
+    (tmp_path / "out.jsonl.partial").write_text("".join(lines[:3]) + lines[3][:40])
+    assert main(["parse", str(seeds_dir), "--format", "jsonl", "-o", str(out), "--resume", "-q"]) == 0
+    records = _lines(out)
+    assert len(records) == letters
+    assert len({r["source"] for r in records}) == letters
+    assert out.read_text() == complete
+
+
+def test_a_journal_already_holding_duplicates_is_written_back_once(seeds_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    assert main(["parse", str(seeds_dir), "--format", "jsonl", "-o", str(out), "-q"]) == 0
+    complete = out.read_text()
+    out.write_text(complete + complete)  # what the old --resume could leave
+    assert main(["parse", str(seeds_dir), "--format", "jsonl", "-o", str(out), "--resume", "-q"]) == 0
+    assert out.read_text() == complete
+
+
+def test_resume_matches_letters_by_resolved_path(seeds_dir, tmp_path, monkeypatch):
+    out = tmp_path / "out.jsonl"
+    monkeypatch.chdir(seeds_dir.parent)
+    relative = os.path.join(".", seeds_dir.name)
+    assert main(["parse", relative, "--format", "jsonl", "-o", str(out), "-q"]) == 0
+    before = out.read_text()
+    # the same folder, spelled as an absolute path: every letter is already done
+    assert main(["parse", str(seeds_dir.resolve()), "--format", "jsonl", "-o", str(out), "--resume", "-q"]) == 0
+    assert out.read_text() == before
+
+
+def test_resume_with_an_absolute_spelling_does_not_redo_letters(seeds_dir, tmp_path, monkeypatch):
+    from nlp_pipeline.io.batch import run_batch
+
+    out = tmp_path / "out.jsonl"
+    monkeypatch.chdir(seeds_dir.parent)
+    files = sorted(p.relative_to(seeds_dir.parent) for p in seeds_dir.glob("*.txt"))
+    write = lambda records, stream: stream.write("".join(json.dumps(r) + "\n" for r in records))  # noqa: E731
+    run_batch(files, lambda path: [{"source": str(path)}], write, output=str(out), progress=False)
+    done = []
+    stats = run_batch([p.resolve() for p in files], lambda path: done.append(path) or [{"source": str(path)}],
+                      write, output=str(out), resume=True, progress=False)
+    assert done == [] and stats.skipped == len(files)
+
+
+# --- metadata.json --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def model_copy(tmp_path):
+    target = tmp_path / "model"
+    shutil.copytree(MODELS_DIR / "draft", target)
+    return target
+
+
+def _set_metadata(folder, **changes):
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    for key, value in changes.items():
+        if value is KeyError:
+            metadata.pop(key)
+        else:
+            metadata[key] = value
+    (folder / METADATA_FILE).write_text(json.dumps(metadata))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"threshold": 0.0}, "threshold 0.0 is not a number strictly between 0 and 1"),
+    ({"threshold": 1}, "strictly between 0 and 1"),
+    ({"threshold": -0.2}, "strictly between 0 and 1"),
+    ({"threshold": "0.3"}, "strictly between 0 and 1"),
+    ({"threshold": True}, "strictly between 0 and 1"),
+    ({"threshold": None}, "strictly between 0 and 1"),
+    ({"mode": "everything"}, "mode 'everything' is not one of draft, facts"),
+    ({"mode": KeyError}, "missing mode"),
+    ({"threshold": KeyError}, "missing threshold"),
+    ({"sha256": KeyError}, "missing sha256"),
+])
+def test_a_bad_metadata_json_is_a_model_error_naming_the_file(model_copy, changes, message):
+    _set_metadata(model_copy, **changes)
+    with pytest.raises(ModelError, match="metadata.json") as caught:
+        checked_files(model_copy)
+    assert message in str(caught.value)
+
+
+def test_a_threshold_of_nan_is_refused(model_copy):
+    text = (model_copy / METADATA_FILE).read_text()
+    metadata = json.loads(text)
+    (model_copy / METADATA_FILE).write_text(text.replace(repr(metadata["threshold"]), "NaN"))
+    with pytest.raises(ModelError, match="strictly between 0 and 1"):
+        checked_files(model_copy)
+
+
+@pytest.mark.parametrize("content", ['{"mode": "draft", ', "[1, 2]", "\udcff"])
+def test_metadata_that_is_not_a_json_object_is_a_clear_model_error(model_copy, content):
+    (model_copy / METADATA_FILE).write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ModelError, match=f"{METADATA_FILE}: not"):
+        checked_files(model_copy)
+
+
+def test_the_cli_says_what_is_wrong_with_a_bad_metadata_json_without_a_traceback(model_copy, example_draft, capsys):
+    (model_copy / METADATA_FILE).write_text("{not json")
+    code = main(["predict", "--model", str(model_copy), "--quiet", str(example_draft)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "metadata.json: not valid JSON" in err and "Traceback" not in err
+
+
+def test_a_model_of_the_other_mode_is_still_a_usage_error(model_copy, example_draft, capsys):
+    code = main(["predict", "--model", str(model_copy), "--mode", "facts", "--quiet", str(example_draft)])
+    assert code == 2 and "does not match" in capsys.readouterr().err
+
+
+# --- a full disk ----------------------------------------------------------------------------------------------
+
+needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a device that is always full)")
+
+
+@needs_dev_full
+def test_a_full_disk_is_one_clear_line_and_exit_3(seeds_dir, tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    from nlp_pipeline.io import batch
+
+    monkeypatch.setattr(batch, "journal_path", lambda output: Path("/dev/full"))  # every write: ENOSPC
+    code = main(["parse", str(seeds_dir), "--format", "jsonl", "-o", str(tmp_path / "out.jsonl"), "-q"])
+    err = capsys.readouterr().err
+    assert code == EXIT_DISK_FULL == 3
+    assert err.count("\n") == 1 and "no space left" in err and "Traceback" not in err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@needs_dev_full
+def test_a_full_disk_on_standard_output_is_exit_3(example_draft):
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "nlp_pipeline.app.cli", "parse", str(example_draft), "--format",
+                               "jsonl"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == 3
+    assert done.stderr.startswith("imr: error: no space left") and "Traceback" not in done.stderr
+
+
+def test_a_full_disk_while_writing_a_page_stops_the_batch(example_draft, tmp_path, monkeypatch, capsys):
+    from nlp_pipeline.app.commands import predict
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(predict, "_write_page", full)
+    code = main(["predict", str(example_draft), "--format", "html", "--html-dir", str(tmp_path / "pages"), "-q"])
+    assert code == 3 and "no space left" in capsys.readouterr().err
+
+
+def test_other_os_errors_are_not_called_a_full_disk(monkeypatch):
+    from nlp_pipeline.app import cli
+
+    def broken(argv=None):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(parser, "parse_args", lambda argv: SimpleNamespace(command="x", run=broken))
+    with pytest.raises(PermissionError):
+        cli.main([])
+
+
+def test_the_exit_codes_are_documented():
+    from pathlib import Path
+
+    from nlp_pipeline.app.cli import EPILOG
+
+    assert "3 the disk is full" in EPILOG
+    assert "`3` the disk is full" in (Path(__file__).parent.parent / "docs/reference/commands.md").read_text()
