@@ -20,8 +20,13 @@ class LetterError(ValueError):
         super().__init__(f"{source}: {reason}" if source else reason)
 
     def with_source(self, source: str) -> "LetterError":
-        """Return the same error naming ``source``."""
-        return LetterError(self.reason, source)
+        """Return the same error (of the same type) naming ``source``."""
+        return type(self)(self.reason, source)
+
+
+class TooLarge(LetterError):
+    """An input over one of the stated limits (file size, pages, characters, unpacked size, nesting, a part's
+    length): refused before it is worked on; the server answers it with 413."""
 
 
 class ModelError(RuntimeError):

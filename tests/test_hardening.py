@@ -198,3 +198,136 @@ def test_the_exit_codes_are_documented():
 
     assert "3 the disk is full" in EPILOG
     assert "`3` the disk is full" in (Path(__file__).parent.parent / "docs/reference/commands.md").read_text()
+
+
+# --- bounded inputs of every type -----------------------------------------------------------------------------
+
+def _docx_bytes(text: str = "Case Number: CM26-0000001", extra: dict[str, bytes] | None = None) -> bytes:
+    import io
+    import zipfile
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    if not extra:
+        return buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        for name, data in extra.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_docx_that_unpacks_past_the_cap_is_refused_before_it_is_parsed(monkeypatch):
+    import docx
+
+    from nlp_pipeline.errors import TooLarge
+    from nlp_pipeline.io import reading
+
+    bomb = _docx_bytes(extra={"word/media/padding.bin": b"\0" * (reading.MAX_DOCX_UNPACKED_BYTES + 1)})
+    assert len(bomb) < reading.MAX_FILE_BYTES // 100  # small on disk, over the cap unpacked
+    monkeypatch.setattr(docx, "Document", lambda *a, **k: pytest.fail("parsed before its size was checked"))
+    with pytest.raises(TooLarge, match="Word file too large unpacked: .* the limit is 52 MB"):
+        reading.decode_letter_bytes(bomb, ".docx")
+
+
+def test_a_docx_under_the_cap_is_read():
+    from nlp_pipeline.io.reading import decode_letter_bytes
+
+    assert decode_letter_bytes(_docx_bytes("Case Number: CM26-0000001"), ".docx") == "Case Number: CM26-0000001"
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx", "txt", "json"])
+def test_the_text_of_every_input_type_is_capped(kind, letters_dir, monkeypatch):
+    from nlp_pipeline.errors import TooLarge
+    from nlp_pipeline.io import reading
+
+    data = {
+        "pdf": lambda: sorted(letters_dir.glob("*.pdf"))[0].read_bytes(),
+        "docx": lambda: _docx_bytes("word " * 400),
+        "txt": lambda: b"word " * 400,
+        "json": lambda: json.dumps({"case_summary": "word " * 400, "items": [{"request": "Tramadol 50mg"}]}).encode(),
+    }[kind]()
+    assert reading.decode_letter_bytes(data, f".{kind}")  # read under the usual cap
+    monkeypatch.setattr(reading, "MAX_TEXT_CHARS", 1000)
+    with pytest.raises(TooLarge, match="text too long: .*the limit is 1,000"):
+        reading.decode_letter_bytes(data, f".{kind}")
+
+
+def test_the_pdf_cap_stops_before_the_text_is_taken(letters_dir, monkeypatch):
+    import pypdfium2
+
+    from nlp_pipeline.errors import TooLarge
+    from nlp_pipeline.io import reading
+
+    monkeypatch.setattr(reading, "MAX_TEXT_CHARS", 10)
+    monkeypatch.setattr(pypdfium2.PdfTextPage, "get_text_range",
+                        lambda *a, **k: pytest.fail("text taken from a page past the cap"))
+    with pytest.raises(TooLarge, match="the PDF holds over 10 characters"):
+        reading.decode_letter_bytes(sorted(letters_dir.glob("*.pdf"))[0].read_bytes(), ".pdf")
+
+
+def test_pasted_text_over_the_cap_is_refused_before_it_is_normalized(monkeypatch):
+    from nlp_pipeline.errors import TooLarge
+    from nlp_pipeline.io import reading
+    from nlp_pipeline.letter import parse
+
+    monkeypatch.setattr(reading, "MAX_TEXT_CHARS", 100)
+    monkeypatch.setattr(parse, "normalize_text", lambda text: pytest.fail("normalized before its length was checked"))
+    with pytest.raises(TooLarge, match="text too long"):
+        parse.read_letter("Case Number: CM26-0000001\n" + "word " * 100)
+
+
+@pytest.mark.parametrize("depth", [40, 5000, 100_000])
+def test_a_json_request_nested_too_deep_is_a_clear_error(depth):
+    from nlp_pipeline.errors import TooLarge
+    from nlp_pipeline.io.reading import decode_letter_bytes
+
+    nested = "[" * depth + "]" * depth
+    body = '{"case_summary": "x", "items": [{"request": "Tramadol", "rationale": ' + nested + "}]}"
+    with pytest.raises(TooLarge, match="JSON request nested too deep: the limit is 32 levels"):
+        decode_letter_bytes(body.encode(), ".json")
+
+
+def test_a_json_request_as_deep_as_allowed_is_read():
+    from nlp_pipeline.io.requests import MAX_JSON_DEPTH, request_text
+
+    inner = "[" * (MAX_JSON_DEPTH - 3) + "]" * (MAX_JSON_DEPTH - 3)
+    text = request_text('{"case_summary": "x", "items": [{"request": "Tramadol", "extra": ' + inner + "}]}")
+    assert "Tramadol" in text
+
+
+def test_the_cli_gives_an_error_record_for_a_request_nested_too_deep(tmp_path, capsys):
+    request = tmp_path / "deep.json"
+    request.write_text('{"case_summary": "x", "items": ' + "[" * 3000 + "]" * 3000 + "}")
+    code = main(["parse", str(request), "--format", "jsonl", "-q"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert json.loads(out) == {"source": str(request), "error": "JSON request nested too deep: the limit is 32 levels "
+                                                               "(a request is 3 deep)"}
+    assert "Traceback" not in err
+
+
+def test_a_part_longer_than_spacys_limit_is_a_clear_error(example_draft):
+    from nlp_pipeline.errors import TooLarge
+    from nlp_pipeline.extraction.pipeline import build_nlp, letter_regions
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.letter.parse import load_letter
+
+    letter = load_letter(example_draft)
+    nlp = build_nlp()
+    longest = max(len(span.text) for _, _, span in letter_regions(letter))
+    saved = nlp.max_length
+    try:
+        nlp.max_length = longest - 1
+        with pytest.raises(TooLarge, match=f"part is too long: {longest:,} characters, the limit is {longest - 1:,}"):
+            extract_letter(letter, nlp)
+    finally:
+        nlp.max_length = saved
+    assert extract_letter(letter, nlp).items

@@ -13,6 +13,7 @@ from spacy.tokens import Doc, Span
 import nlp_pipeline.extraction.components  # noqa: F401  (registers the imr_* factories)
 from nlp_pipeline.extraction.extensions import REPORTED_KEYS, made_from
 from nlp_pipeline.extraction.components.verdict import doc_verdict
+from nlp_pipeline.errors import TooLarge
 from nlp_pipeline.types import HEADING, ITEM_PARTS, SUMMARY, Entity, Letter, TextSpan, Verdict
 
 COMPONENTS = ("imr_sentences", "imr_rulers", "imr_quantities", "imr_dates", "imr_citations", "imr_roles",
@@ -58,7 +59,12 @@ def letter_regions(letter: Letter) -> list[tuple[str, int | None, TextSpan]]:
 def process_regions(nlp: Language, regions: list[tuple[str, int | None, TextSpan]],
                     docs: dict | None = None) -> Iterable[Doc]:
     """Each region of :func:`letter_regions` processed by ``nlp``, in order. ``docs``, when given, keeps each
-    processed part by its region and text, and a part found there is not processed again."""
+    processed part by its region and text, and a part found there is not processed again. A part longer than
+    ``nlp.max_length`` is refused (:class:`~nlp_pipeline.errors.TooLarge` naming it) before any is read."""
+    for region, _, span in regions:
+        if len(span.text) > nlp.max_length:
+            raise TooLarge(f"the letter's {region} part is too long: {len(span.text):,} characters, the limit is "
+                           f"{nlp.max_length:,} in one part")
     return _processed(nlp, regions) if docs is None else _processed_once(nlp, regions, docs)
 
 

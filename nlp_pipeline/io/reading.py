@@ -14,12 +14,14 @@ from pathlib import Path
 
 import ftfy
 
-from nlp_pipeline.io.requests import request_text
-from nlp_pipeline.errors import LetterError
+from nlp_pipeline.io.requests import MAX_JSON_DEPTH, request_text  # noqa: F401  (the limits are all named here)
+from nlp_pipeline.errors import LetterError, TooLarge
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+# the limits of one input, whatever its type; each is refused with a TooLarge naming it, before the work it bounds
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the file as uploaded or read from disk
 MAX_PDF_PAGES = 200
-MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_CHARS = 2_000_000  # the text a file gives (PDF, Word, text, JSON request), and text given as it is
+MAX_DOCX_UNPACKED_BYTES = 50 * 1024 * 1024  # a .docx's parts uncompressed, in all (a letter's are under 1 MB)
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".txt", ".text", ".json")
 
 _OUTCOME_ALONE = re.compile(r":[ \t]*\n[ \t]*((?:Upheld|Overturned)[ \t]*)$", re.MULTILINE)
@@ -35,7 +37,7 @@ def read_letter_text(path: str | Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise LetterError(f"file too large: {size / 1e6:.1f} MB, the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+            raise TooLarge(f"file too large: {size / 1e6:.1f} MB, the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
         data = path.read_bytes()
     except LetterError as err:
         raise err.with_source(str(path)) from None
@@ -54,7 +56,7 @@ def decode_letter_bytes(data: bytes, suffix: str = ".txt") -> str:
     if not data.strip():
         raise LetterError("empty file")
     if len(data) > MAX_FILE_BYTES:
-        raise LetterError(f"file too large: {len(data) / 1e6:.1f} MB, the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+        raise TooLarge(f"file too large: {len(data) / 1e6:.1f} MB, the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
     if suffix == ".pdf" or data.startswith(b"%PDF"):
         raw = _pdf_text(data)
     elif suffix == ".docx" or data.startswith(b"PK\x03\x04"):
@@ -63,10 +65,17 @@ def decode_letter_bytes(data: bytes, suffix: str = ".txt") -> str:
         raw = request_text(data)
     else:
         raw = _plain_text(data)
+    check_text_length(raw)
     text = normalize_text(raw)
     if not text.strip():
         raise LetterError("no text in file")
     return text
+
+
+def check_text_length(text: str, what: str = "text") -> None:
+    """Refuse a text over :data:`MAX_TEXT_CHARS` (:class:`TooLarge`), before it is normalized or read."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise TooLarge(f"{what} too long: {len(text):,} characters, the limit is {MAX_TEXT_CHARS:,}")
 
 
 # PDFium is not thread-safe (pypdfium2's own guidance): every use in a process goes through this lock, so a
@@ -95,11 +104,17 @@ def _pdf_text_locked(data: bytes) -> str:
     try:
         pages = len(pdf)
         if pages > MAX_PDF_PAGES:
-            raise LetterError(f"PDF has {pages} pages, the limit is {MAX_PDF_PAGES}")
-        parts = []
+            raise TooLarge(f"PDF has {pages} pages, the limit is {MAX_PDF_PAGES}")
+        parts, chars = [], 0
         for index in range(pages):
             page = pdf[index]
             textpage = page.get_textpage()
+            chars += textpage.count_chars()  # counted before the text is taken: a page of millions stops here
+            if chars > MAX_TEXT_CHARS:
+                textpage.close()
+                page.close()
+                raise TooLarge(f"text too long: the PDF holds over {MAX_TEXT_CHARS:,} characters "
+                               f"({chars:,} in its first {index + 1} pages), the limit is {MAX_TEXT_CHARS:,}")
             parts.append(textpage.get_text_range())
             textpage.close()
             page.close()
@@ -116,6 +131,7 @@ def _docx_text(data: bytes) -> str:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise LetterError("not a Word .docx file (not a zip archive)")
+    _check_docx_parts(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:  # python-docx raises several unrelated types for bad archives
@@ -125,6 +141,20 @@ def _docx_text(data: bytes) -> str:
         for row in table.rows:
             paragraphs.append(" ".join(cell.text for cell in row.cells))
     return "\n".join(paragraphs)
+
+
+def _check_docx_parts(data: bytes) -> None:
+    """Refuse a .docx whose parts, uncompressed, add up to more than :data:`MAX_DOCX_UNPACKED_BYTES`, from the
+    sizes its zip directory declares, before any part is inflated (zipfile reads no part past its declared size,
+    so the declared sizes bound what parsing it can unpack)."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as err:
+        raise LetterError(f"not a readable Word .docx file ({type(err).__name__})") from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_DOCX_UNPACKED_BYTES:
+        raise TooLarge(f"Word file too large unpacked: its {len(parts)} parts hold {unpacked / 1e6:,.1f} MB, the "
+                       f"limit is {MAX_DOCX_UNPACKED_BYTES / 1e6:.0f} MB")
 
 
 def _plain_text(data: bytes) -> str:
@@ -139,8 +169,7 @@ def _plain_text(data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    if len(text) > MAX_TEXT_CHARS:
-        raise LetterError(f"text too long: {len(text):,} characters, the limit is {MAX_TEXT_CHARS:,}")
+    check_text_length(text)
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\r\n\t\f")
     if controls > 0.01 * min(len(text), 20000):
         raise LetterError("binary file, not a text letter")

@@ -19,7 +19,7 @@ import re
 from datetime import date
 from typing import Any
 
-from nlp_pipeline.errors import LetterError
+from nlp_pipeline.errors import LetterError, TooLarge
 from nlp_pipeline.types import CA_GUIDELINE, DECISIONS, MAXIMUS_GUIDELINE, RATIONALE
 
 _HEADER = {"case_number": "Case Number", "date_of_injury": "Date of Injury", "ur_denial_date": "UR Denial Date"}
@@ -28,6 +28,7 @@ _REVIEW_PARTS = {part.attribute: part.opening for part in (MAXIMUS_GUIDELINE, RA
 CASE_FIELDS = (*_HEADER, "case_summary")
 ITEM_FIELDS = ("request", CA_GUIDELINE.attribute, *_REVIEW_PARTS, "decision")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+MAX_JSON_DEPTH = 32  # nesting of a JSON request (a request is 3 deep: the request, its items, an item)
 
 
 def request_text(data: bytes | str | dict[str, Any]) -> str:
@@ -37,6 +38,9 @@ def request_text(data: bytes | str | dict[str, Any]) -> str:
             data = json.loads(data)
         except (ValueError, UnicodeDecodeError) as err:
             raise LetterError(f"not a JSON request: {err}") from None
+        except RecursionError:  # the decoder gives up near Python's recursion limit
+            raise _too_deep() from None
+    _check_depth(data)
     if not isinstance(data, dict):
         raise LetterError("a JSON request is an object with case_summary and items")
     summary, items = data.get("case_summary"), data.get("items")
@@ -56,6 +60,22 @@ def request_text(data: bytes | str | dict[str, Any]) -> str:
                   f"Claims Administrator guideline: {guideline}"]
         lines += [f"{label} {' '.join(str(item[key]).split())}" for key, label in _REVIEW_PARTS.items() if item.get(key)]
     return "\n".join(lines) + "\n"
+
+
+def _too_deep() -> TooLarge:
+    return TooLarge(f"JSON request nested too deep: the limit is {MAX_JSON_DEPTH} levels (a request is 3 deep)")
+
+
+def _check_depth(data: Any) -> None:
+    """Refuse a request nested deeper than :data:`MAX_JSON_DEPTH` (walked without recursion, stopping at the first
+    container too deep), so that nothing after it recurses into its values."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
 
 def _decision(value: Any, number: int) -> str | None:

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.io.reading import decode_letter_bytes, normalize_text, read_letter_text
+from nlp_pipeline.io.reading import check_text_length, decode_letter_bytes, normalize_text, read_letter_text
 from nlp_pipeline.io.requests import request_text
 from nlp_pipeline.letter.dates import DATE_PATTERN, iso_date
 from nlp_pipeline.types import DECISIONS, Item, Letter, ParseWarning, Reviewer, TextSpan
@@ -102,6 +102,7 @@ def parse_letter(text: str, source: str | None = None, normalized: bool = False)
     Offsets refer to the normalized text (``Letter.text``); pass ``normalized=True`` when the
     text already went through :func:`normalize_text`.
     """
+    check_text_length(text)
     if not normalized:
         text = normalize_text(text)
     if not text.strip():
