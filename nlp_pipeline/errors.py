@@ -14,6 +14,8 @@ class LetterError(ValueError):
     ``reason`` is a short, user-facing sentence; ``source`` names the file when known.
     """
 
+    http_status = 400  # how the server answers it: the request is bad
+
     def __init__(self, reason: str, source: str | None = None):
         self.reason = reason
         self.source = source
@@ -27,6 +29,14 @@ class LetterError(ValueError):
 class TooLarge(LetterError):
     """An input over one of the stated limits (file size, pages, characters, unpacked size, nesting, a part's
     length): refused before it is worked on; the server answers it with 413."""
+
+    http_status = 413
+
+
+class TooDeep(LetterError):
+    """A JSON request nested deeper than its limit: refused before anything recurses into it (422)."""
+
+    http_status = 422
 
 
 class ModelError(RuntimeError):

@@ -286,12 +286,12 @@ def test_pasted_text_over_the_cap_is_refused_before_it_is_normalized(monkeypatch
 
 @pytest.mark.parametrize("depth", [40, 5000, 100_000])
 def test_a_json_request_nested_too_deep_is_a_clear_error(depth):
-    from nlp_pipeline.errors import TooLarge
+    from nlp_pipeline.errors import TooDeep
     from nlp_pipeline.io.reading import decode_letter_bytes
 
     nested = "[" * depth + "]" * depth
     body = '{"case_summary": "x", "items": [{"request": "Tramadol", "rationale": ' + nested + "}]}"
-    with pytest.raises(TooLarge, match="JSON request nested too deep: the limit is 32 levels"):
+    with pytest.raises(TooDeep, match="JSON request nested too deep: the limit is 32 levels"):
         decode_letter_bytes(body.encode(), ".json")
 
 

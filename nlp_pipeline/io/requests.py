@@ -19,7 +19,7 @@ import re
 from datetime import date
 from typing import Any
 
-from nlp_pipeline.errors import LetterError, TooLarge
+from nlp_pipeline.errors import LetterError, TooDeep
 from nlp_pipeline.types import CA_GUIDELINE, DECISIONS, MAXIMUS_GUIDELINE, RATIONALE
 
 _HEADER = {"case_number": "Case Number", "date_of_injury": "Date of Injury", "ur_denial_date": "UR Denial Date"}
@@ -62,8 +62,8 @@ def request_text(data: bytes | str | dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _too_deep() -> TooLarge:
-    return TooLarge(f"JSON request nested too deep: the limit is {MAX_JSON_DEPTH} levels (a request is 3 deep)")
+def _too_deep() -> TooDeep:
+    return TooDeep(f"JSON request nested too deep: the limit is {MAX_JSON_DEPTH} levels (a request is 3 deep)")
 
 
 def _check_depth(data: Any) -> None:
