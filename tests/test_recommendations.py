@@ -11,7 +11,6 @@ with the entry and status expected from the guideline text; committed before the
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from nlp_pipeline.facts.recommendations import (CONTEXTS, STATUSES, conditions, 
                                                 uncategorized_reason)
 
 DATA = Path(__file__).parent / "data"
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 KNOWN_MISSES: set[str] = set()  # titles of the invented set the current reading is allowed to miss
 
@@ -75,12 +73,9 @@ def test_the_most_requested_study_treatments_have_a_status():
 
 
 def test_invented_titles_current_reading():
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        from eval_recommendations import GOLD, read_titles, reading
-        from _gold import load_gold
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    from nlp_pipeline.model.gold.common import load_gold
+    from nlp_pipeline.model.gold.recommendations import GOLD, read_titles, reading
+
     gold = load_gold(GOLD)
     result = reading(gold, read_titles(gold))
     recorded = json.loads((DATA / "recommendation_titles_readings.json").read_text())
