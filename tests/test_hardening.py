@@ -331,3 +331,64 @@ def test_a_part_longer_than_spacys_limit_is_a_clear_error(example_draft):
     finally:
         nlp.max_length = saved
     assert extract_letter(letter, nlp).items
+
+
+# --- the review server ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped_models():
+    pytest.importorskip("fastapi")
+    from nlp_pipeline.predict.outcome import load_model
+
+    return {mode: load_model(mode=mode) for mode in ("draft", "facts")}
+
+
+def _client(models, **options):
+    from fastapi.testclient import TestClient
+
+    from nlp_pipeline.app.server import create_app
+
+    base_url = options.pop("base_url", "http://testserver")
+    return TestClient(create_app(models, **options), base_url=base_url)
+
+
+def _inline_script_sources(page: str) -> list[str]:
+    import base64
+    import hashlib
+    import re
+
+    return ["'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+            for script in re.findall(r"<script>(.*?)</script>", page, re.DOTALL)]
+
+
+def test_every_answer_carries_the_security_headers(shipped_models, example_draft):
+    from nlp_pipeline.app.server import MAX_FILE_BYTES
+
+    client = _client(shipped_models)
+    draft = example_draft.read_bytes()
+    answers = {
+        "form": client.get("/"),
+        "result page": client.post("/predict", files={"file": ("a.txt", draft, "text/plain")}),
+        "overview page": client.post("/predict", files=[("file", ("a.txt", draft, "text/plain")),
+                                                        ("file", ("b.txt", draft, "text/plain"))]),
+        "api": client.post("/api/predict", files={"file": ("a.txt", draft, "text/plain")}),
+        "openapi": client.get("/openapi.json"),
+        "not found": client.get("/nowhere"),
+        "bad request": client.post("/api/predict", data={"text": ""}),
+        "too large": client.post("/api/predict", files={"file": ("a.txt", b"a" * (MAX_FILE_BYTES + 1), "text/plain")}),
+    }
+    assert [name for name, answer in answers.items()
+            if answer.status_code != {"not found": 404, "bad request": 400, "too large": 413}.get(name, 200)] == []
+    for name, answer in answers.items():
+        headers = answer.headers
+        assert headers["cache-control"] == "no-store", name
+        assert headers["x-content-type-options"] == "nosniff", name
+        assert headers["x-frame-options"] == "DENY", name
+        policy = headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy, name
+        assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0], name
+    # each inline script of a page is allowed by its hash, and nothing from elsewhere is
+    overview = answers["overview page"].text
+    scripts = _inline_script_sources(overview)
+    assert scripts and all(source in answers["overview page"].headers["content-security-policy"] for source in scripts)
+    assert " src=" not in overview and "<link" not in overview

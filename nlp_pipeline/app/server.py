@@ -8,6 +8,8 @@ JSON list for one letter. Needs the ``serve`` extra (fastapi, uvicorn, python-mu
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import threading
 import zipfile
@@ -41,6 +43,46 @@ EXAMPLES = {"draft": "draft_letter.txt"}  # the one-click examples of the main p
 MAX_PENDING = 16
 RETRY_AFTER_SECONDS = 2
 _MODE_HELP = "`draft`: the letter before its decisions (default); `facts`: extracted facts only; `both`."
+
+
+def _script_source(script: str) -> str:
+    """A CSP source allowing one inline script, by the SHA-256 of its text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+# on every answer: never cached (result pages carry patients' medical data), nothing loaded but the page's own
+# inline style and its one inline script (the QA overview's, allowed by its hash), never framed, never sniffed
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; "
+                                f"script-src {_script_source(render.INDEX_SCRIPT)}; form-action 'self'; "
+                                "base-uri 'none'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class _SecurityHeaders:
+    """ASGI middleware: :data:`SECURITY_HEADERS` on every response (replacing any of the same name)."""
+
+    _names = {name.lower().encode("latin-1") for name in SECURITY_HEADERS}
+    _headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()]
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_secured(message):
+            if message["type"] == "http.response.start":
+                kept = [(name, value) for name, value in message.get("headers", []) if name.lower() not in self._names]
+                message = {**message, "headers": kept + self._headers}
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
 
 
 def _mb(size: int) -> str:
@@ -319,6 +361,7 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
     app = FastAPI(title="IMR outcome prediction", version="1", description=__doc__,
                   docs_url=None, redoc_url=None)  # the docs pages load scripts from a CDN
     app.add_middleware(_BodyLimit, limit=max_file_bytes + FORM_OVERHEAD, file_limit=max_file_bytes)
+    app.add_middleware(_SecurityHeaders)  # the outermost: on every answer, the refusals of the others too
     registry, admission = _Models(models), _Admission(max_pending)
 
     def predict_letter(letter, modes, what_if):
