@@ -392,3 +392,74 @@ def test_every_answer_carries_the_security_headers(shipped_models, example_draft
     scripts = _inline_script_sources(overview)
     assert scripts and all(source in answers["overview page"].headers["content-security-policy"] for source in scripts)
     assert " src=" not in overview and "<link" not in overview
+
+
+def test_with_a_token_a_request_without_it_gets_401_and_with_it_200(shipped_models, example_draft):
+    client = _client(shipped_models, token="s3cret-token")
+    upload = {"file": ("a.txt", example_draft.read_bytes(), "text/plain")}
+    assert client.get("/").status_code == 401
+    refused = client.post("/api/predict", files=upload)
+    assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+    assert refused.headers["cache-control"] == "no-store"
+    assert client.post("/api/predict", files=upload, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.post("/api/predict", files=upload, headers={"Authorization": "s3cret-token"}).status_code == 401
+    assert client.post("/api/predict", files=upload, headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+    assert client.get("/", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+def test_only_the_allowed_hosts_are_served(shipped_models):
+    allowed = {"localhost", "127.0.0.1", "::1", "imr.example.org"}
+    for base, status in [("http://localhost:8000", 200), ("http://127.0.0.1", 200), ("http://[::1]:8000", 200),
+                         ("http://IMR.example.org:8080", 200), ("http://evil.example.com", 400),
+                         ("http://localhost.evil.example.com", 400)]:
+        answer = _client(shipped_models, allowed_hosts=allowed, base_url=base).get("/")
+        assert answer.status_code == status, base
+    assert "not served here" in _client(shipped_models, allowed_hosts=allowed,
+                                        base_url="http://evil.example.com").get("/").json()["detail"]
+
+
+def _serve(monkeypatch, argv, env=None):
+    """Run `imr serve ARGV` with uvicorn.run replaced: what create_app got, and the exit code."""
+    pytest.importorskip("uvicorn")
+    import uvicorn
+
+    from nlp_pipeline.app import server
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(app=app, **kwargs))
+    real = server.create_app
+    monkeypatch.setattr(server, "create_app", lambda **kwargs: seen.update(options=kwargs) or real(**kwargs))
+    monkeypatch.delenv("IMR_SERVE_TOKEN", raising=False)
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    return main(["serve", *argv]), seen
+
+
+def test_serve_reads_its_token_from_a_file_or_the_environment(monkeypatch, tmp_path, capsys):
+    token = tmp_path / "token.txt"
+    token.write_text("from-the-file\n")
+    code, seen = _serve(monkeypatch, ["--token-file", str(token)])
+    assert code == 0 and seen["options"]["token"] == "from-the-file"
+    code, seen = _serve(monkeypatch, [], {"IMR_SERVE_TOKEN": "from-the-env"})
+    assert code == 0 and seen["options"]["token"] == "from-the-env"
+    code, seen = _serve(monkeypatch, [])
+    assert code == 0 and seen["options"]["token"] is None
+    token.write_text("  \n")
+    code, seen = _serve(monkeypatch, ["--token-file", str(token)])
+    assert code == 2 and "empty" in capsys.readouterr().err and "app" not in seen
+
+
+def test_serve_warns_when_reachable_from_other_computers_without_a_token(monkeypatch, tmp_path, capsys):
+    code, seen = _serve(monkeypatch, ["--host", "0.0.0.0"])
+    assert code == 0 and "warning: --host 0.0.0.0" in capsys.readouterr().err
+    token = tmp_path / "token.txt"
+    token.write_text("t")
+    for argv in (["--host", "0.0.0.0", "--token-file", str(token)], ["--host", "127.0.0.1"], ["--host", "::1"],
+                 ["--host", "localhost"]):
+        _serve(monkeypatch, argv)
+        assert "warning" not in capsys.readouterr().err, argv
+
+
+def test_serve_allows_the_loopback_names_its_host_and_the_named_ones(monkeypatch):
+    code, seen = _serve(monkeypatch, ["--host", "10.0.0.5", "--allow-host", "imr.example.org"])
+    assert seen["options"]["allowed_hosts"] == {"localhost", "127.0.0.1", "::1", "10.0.0.5", "imr.example.org"}

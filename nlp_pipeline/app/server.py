@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import threading
 import zipfile
@@ -83,6 +84,50 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_secured)
+
+
+TOKEN_ENV = "IMR_SERVE_TOKEN"  # the access token, when not given in a file
+
+
+class _Gate:
+    """ASGI middleware: a request must name an allowed host (``hosts``; None: any) and, when the server has a
+    ``token``, carry it as ``Authorization: Bearer TOKEN`` (else 400 or 401, as JSON, before anything is read)."""
+
+    def __init__(self, app, token: str | None = None, hosts: frozenset[str] | None = None):
+        self.app, self.hosts = app, hosts
+        self.expected = f"Bearer {token}".encode("utf-8") if token else None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        if self.hosts is not None:
+            host = _host_name(headers.get(b"host", b"").decode("latin-1"))
+            if host not in self.hosts:
+                return await _refuse(send, 400, f"host {host[:60]!r} is not served here; the allowed hosts are "
+                                                f"{', '.join(sorted(self.hosts))} (imr serve --allow-host)")
+        if self.expected is not None and not hmac.compare_digest(headers.get(b"authorization", b""), self.expected):
+            return await _refuse(send, 401, "a token is needed: send the header Authorization: Bearer TOKEN",
+                                 [(b"www-authenticate", b'Bearer realm="imr"')])
+        await self.app(scope, receive, send)
+
+
+def _host_name(host: str) -> str:
+    """The name of a Host header, without its port, lower case (``[::1]:8000`` → ``::1``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+async def _refuse(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+    import json
+
+    body = json.dumps({"detail": detail}).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _mb(size: int) -> str:
@@ -355,12 +400,17 @@ def _from_bytes(data: bytes, suffix: str, filename: str):
 
 
 def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
-               max_pending: int = MAX_PENDING) -> FastAPI:
+               max_pending: int = MAX_PENDING, token: str | None = None,
+               allowed_hosts: set[str] | frozenset[str] | None = None) -> FastAPI:
     """The FastAPI app; ``models`` maps mode → OutcomeModel (missing modes are loaded on first use);
-    ``max_pending`` bounds the predictions in the server at once (more get 503 with ``Retry-After``)."""
+    ``max_pending`` bounds the predictions in the server at once (more get 503 with ``Retry-After``); ``token``:
+    every request must carry ``Authorization: Bearer TOKEN`` (401 without); ``allowed_hosts``: the names a request's
+    Host header may give (400 otherwise; None: any, as for ``uvicorn --factory``; ``imr serve`` always gives them)."""
     app = FastAPI(title="IMR outcome prediction", version="1", description=__doc__,
                   docs_url=None, redoc_url=None)  # the docs pages load scripts from a CDN
     app.add_middleware(_BodyLimit, limit=max_file_bytes + FORM_OVERHEAD, file_limit=max_file_bytes)
+    app.add_middleware(_Gate, token=token or None,
+                       hosts=None if allowed_hosts is None else frozenset(_host_name(h) for h in allowed_hosts))
     app.add_middleware(_SecurityHeaders)  # the outermost: on every answer, the refusals of the others too
     registry, admission = _Models(models), _Admission(max_pending)
 

@@ -15,9 +15,11 @@ JSON API for other programs. It needs the serve extra:
 EXAMPLES = """\
   imr serve
       then open http://127.0.0.1:8000 in a browser on this computer
-  imr serve --host 0.0.0.0 --port 8080
-      reachable from other computers on the network, on port 8080
+  imr serve --host 0.0.0.0 --port 8080 --token-file token.txt --allow-host imr.example.org
+      reachable from other computers as imr.example.org, on port 8080; every request must carry
+      the header "Authorization: Bearer TOKEN" (TOKEN: the text of token.txt), else it gets 401
 """
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 INSTALL = ('pip install "imr-outcome[serve]" (an installed imr), or pip install -e ".[serve]" in the folder of a '
            "checkout of its source")
@@ -36,7 +38,45 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--max-pending", type=int, default=16, metavar="N",
                         help="letters worked on at once; further uploads are told to retry later (HTTP 503 with "
                              "Retry-After) (default: 16)")
+    parser.add_argument("--token-file", metavar="FILE",
+                        help="require an access token: its text is read from FILE (default: the environment variable "
+                             "IMR_SERVE_TOKEN, when set); requests without the header 'Authorization: Bearer TOKEN' "
+                             "get 401")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="a name the server is reached by (its Host header), besides localhost, 127.0.0.1, ::1 "
+                             "and --host; repeat for several (requests naming another host get 400)")
     parser.set_defaults(run=run, parser=parser)
+
+
+def read_token(args: argparse.Namespace) -> str | None:
+    """The access token: the text of --token-file (stripped), else $IMR_SERVE_TOKEN, else None. An empty one is an
+    error (it would admit anyone)."""
+    import os
+
+    from nlp_pipeline.app.server import TOKEN_ENV
+
+    if args.token_file:
+        try:
+            token = open(args.token_file, encoding="utf-8").read().strip()
+        except (OSError, UnicodeDecodeError) as err:
+            raise ValueError(f"--token-file {args.token_file}: cannot be read ({getattr(err, 'strerror', None) or err})")
+        if not token:
+            raise ValueError(f"--token-file {args.token_file} is empty")
+        return token
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    return token or None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this computer only."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,5 +89,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"imr: error: imr serve needs {err.name}, part of the serve extra; install it with {INSTALL}",
               file=sys.stderr)
         return 1
-    uvicorn.run(create_app(max_pending=args.max_pending), host=args.host, port=args.port)
+    try:
+        token = read_token(args)
+    except ValueError as err:
+        print(f"imr: error: {err}", file=sys.stderr)
+        return 2
+    if token is None and not is_loopback(args.host):
+        print(f"imr: warning: --host {args.host} makes the server reachable from other computers, and without a token "
+              "anyone who reaches it can upload letters and read their predictions: give --token-file FILE (or set "
+              "IMR_SERVE_TOKEN), and serve it behind a reverse proxy with TLS", file=sys.stderr)
+    hosts = {*LOOPBACK_HOSTS, args.host, *args.allow_host}
+    uvicorn.run(create_app(max_pending=args.max_pending, token=token, allowed_hosts=hosts), host=args.host,
+                port=args.port)
     return 0
