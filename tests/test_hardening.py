@@ -463,3 +463,96 @@ def test_serve_warns_when_reachable_from_other_computers_without_a_token(monkeyp
 def test_serve_allows_the_loopback_names_its_host_and_the_named_ones(monkeypatch):
     code, seen = _serve(monkeypatch, ["--host", "10.0.0.5", "--allow-host", "imr.example.org"])
     assert seen["options"]["allowed_hosts"] == {"localhost", "127.0.0.1", "::1", "10.0.0.5", "imr.example.org"}
+
+
+def _asgi_post(app, path: str, body_parts, headers: dict[str, str]):
+    """Call ``app`` with a POST whose body arrives as ``body_parts`` (an async iterator of bytes); its answer:
+    (status, headers, body)."""
+    sent = []
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+             "headers": [(k.lower().encode(), v.encode()) for k, v in {"host": "testserver", **headers}.items()]}
+    parts = body_parts.__aiter__()
+
+    async def receive():
+        try:
+            chunk = await parts.__anext__()
+        except StopAsyncIteration:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    async def run():
+        await app(scope, receive, send)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        return (start["status"], dict((k.decode(), v.decode()) for k, v in start["headers"]),
+                b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+
+    return run()
+
+
+def test_a_body_that_does_not_arrive_gets_408_and_holds_no_slot(shipped_models, example_draft):
+    import asyncio
+
+    import httpx
+
+    from nlp_pipeline.app.server import create_app
+
+    app = create_app(shipped_models, max_pending=1, read_timeout=0.2)
+    stalled = asyncio.Event()
+
+    async def never():
+        yield b"--x\r\n"
+        await stalled.wait()  # the sender stalls: the rest of its body never comes
+
+    async def scenario():
+        waiting = asyncio.ensure_future(_asgi_post(app, "/api/predict", never(), {
+            "content-type": "multipart/form-data; boundary=x", "content-length": "100000"}))
+        await asyncio.sleep(0.05)  # the stalled request is waiting for its body
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            # the only slot is free while the stalled body is awaited: another upload is answered
+            other = await client.post("/api/predict", files={"file": ("a.txt", example_draft.read_bytes(),
+                                                                      "text/plain")})
+        return other, await waiting
+
+    other, (status, headers, body) = asyncio.run(scenario())
+    assert other.status_code == 200
+    assert status == 408 and b"did not arrive within 0.2 s" in body and headers["cache-control"] == "no-store"
+
+
+def test_work_over_the_time_limit_gets_503_and_keeps_its_slot_until_it_ends(shipped_models, example_draft,
+                                                                             monkeypatch):
+    import threading
+    import time
+
+    from nlp_pipeline.app import server
+
+    release, started = threading.Event(), threading.Event()
+    real = server.predict_items
+
+    def slow(*args, **kwargs):
+        started.set()
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(server, "predict_items", slow)
+    upload = {"file": ("a.txt", example_draft.read_bytes(), "text/plain")}
+    with _client(shipped_models, max_pending=1, time_limit=0.2) as client:  # one event loop, as a server has
+        try:
+            first = client.post("/api/predict", files=upload)
+            assert first.status_code == 503 and "took longer than the 0.2 s" in first.json()["detail"]
+            # its thread still works: the one slot stays taken, so no more work runs at once than the bound
+            second = client.post("/api/predict", files=upload)
+            assert second.status_code == 503 and second.json()["detail"].startswith("busy")
+        finally:
+            release.set()
+        monkeypatch.setattr(server, "predict_items", real)
+        for _ in range(200):  # the slot is freed once the thread ends
+            answer = client.post("/api/predict", files=upload)
+            if answer.status_code == 200:
+                break
+            time.sleep(0.05)
+        assert answer.status_code == 200

@@ -8,6 +8,7 @@ JSON list for one letter. Needs the ``serve`` extra (fastapi, uvicorn, python-mu
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -43,6 +44,11 @@ EXAMPLES = {"draft": "draft_letter.txt"}  # the one-click examples of the main p
 # burst never grows an unbounded backlog (several `imr serve` processes behind one port scale it out)
 MAX_PENDING = 16
 RETRY_AFTER_SECONDS = 2
+# a request's body must arrive within READ_TIMEOUT seconds (else 408), read whole before the request takes one of
+# the busy slots, so a slow or stalled sender holds no slot; its work (reading the letters, predicting) is answered
+# with 503 after TIME_LIMIT seconds
+READ_TIMEOUT = 60.0
+TIME_LIMIT = 120.0
 _MODE_HELP = "`draft`: the letter before its decisions (default); `facts`: extracted facts only; `both`."
 
 
@@ -401,11 +407,14 @@ def _from_bytes(data: bytes, suffix: str, filename: str):
 
 def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
                max_pending: int = MAX_PENDING, token: str | None = None,
-               allowed_hosts: set[str] | frozenset[str] | None = None) -> FastAPI:
+               allowed_hosts: set[str] | frozenset[str] | None = None, time_limit: float = TIME_LIMIT,
+               read_timeout: float = READ_TIMEOUT) -> FastAPI:
     """The FastAPI app; ``models`` maps mode → OutcomeModel (missing modes are loaded on first use);
     ``max_pending`` bounds the predictions in the server at once (more get 503 with ``Retry-After``); ``token``:
     every request must carry ``Authorization: Bearer TOKEN`` (401 without); ``allowed_hosts``: the names a request's
-    Host header may give (400 otherwise; None: any, as for ``uvicorn --factory``; ``imr serve`` always gives them)."""
+    Host header may give (400 otherwise; None: any, as for ``uvicorn --factory``; ``imr serve`` always gives them);
+    ``read_timeout``: seconds for a body to arrive (408 after); ``time_limit``: seconds of work a request gets (503
+    after)."""
     app = FastAPI(title="IMR outcome prediction", version="1", description=__doc__,
                   docs_url=None, redoc_url=None)  # the docs pages load scripts from a CDN
     app.add_middleware(_BodyLimit, limit=max_file_bytes + FORM_OVERHEAD, file_limit=max_file_bytes)
@@ -426,21 +435,53 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
     def usual_rates(modes) -> dict[str, float | None]:
         return {mode: render.usual_rate(Path(registry.get(mode).model_file).parent) for mode in modes}
 
+    async def received(request: Request) -> None:
+        """The request's body read whole (and size-checked, :class:`_BodyLimit`) within ``read_timeout``, before
+        the request takes a busy slot: a slow sender waits without one (408 when it is too slow)."""
+        try:
+            await asyncio.wait_for(request.body(), read_timeout)
+        except asyncio.TimeoutError:
+            raise InputProblem(408, f"the request did not arrive within {read_timeout:g} s; send it again") from None
+
+    async def bounded(read, work):
+        """``read()`` (the letters of a received request) then ``work(*read())`` in a thread, in one busy slot; 503
+        after ``time_limit`` seconds. The slot stays taken until the work's thread ends (a thread cannot be
+        stopped), so work that was given up on never lets more than ``max_pending`` run at once."""
+        admission.__enter__()
+        task = None
+        try:
+            got = await asyncio.wait_for(read(), time_limit)
+            task = asyncio.ensure_future(run_in_threadpool(work, *got))
+            return got, await asyncio.wait_for(asyncio.shield(task), time_limit)
+        except asyncio.TimeoutError:
+            raise InputProblem(503, f"the letters took longer than the {time_limit:g} s a request may take; send "
+                                    "fewer letters or items, or leave out what if",
+                               {"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
+        finally:
+            if task is None or task.done():
+                admission.__exit__()
+            else:
+                task.add_done_callback(_release_when_done)
+
+    def _release_when_done(task) -> None:
+        admission.__exit__()
+        if not task.cancelled():
+            task.exception()  # retrieved: the answer was given already (503)
+
     async def predict(request: Request):
-        with admission:
-            letter, modes, what_if = await read_request(request, max_file_bytes)
-            return letter, await run_in_threadpool(predict_letter, letter, modes, what_if)
+        await received(request)
+        (letter, _, _), predictions = await bounded(lambda: read_request(request, max_file_bytes), predict_letter)
+        return letter, predictions
 
     async def predict_batch(request: Request):
         """Each letter of the request and its predictions (or its error), the modes, and whether it is a batch."""
-        with admission:
-            letters, modes, what_if, batch = await read_letters(request, max_file_bytes)
+        await received(request)
 
-            def run():
-                return [(name, letter, error if letter is None else predict_letter(letter, modes, what_if))
-                        for name, letter, error in letters], usual_rates(modes)
-            results, rates = await run_in_threadpool(run)
-            return results, rates, batch
+        def run(letters, modes, what_if, batch):
+            return [(name, letter, error if letter is None else predict_letter(letter, modes, what_if))
+                    for name, letter, error in letters], usual_rates(modes)
+        (_, _, _, batch), (results, rates) = await bounded(lambda: read_letters(request, max_file_bytes), run)
+        return results, rates, batch
 
     @app.exception_handler(InputProblem)
     async def _problem(request: Request, exc: InputProblem):

@@ -38,6 +38,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--max-pending", type=int, default=16, metavar="N",
                         help="letters worked on at once; further uploads are told to retry later (HTTP 503 with "
                              "Retry-After) (default: 16)")
+    parser.add_argument("--time-limit", type=float, default=120.0, metavar="SECONDS",
+                        help="seconds of work one request may take; after them it is answered 503 with a message "
+                             "(default: 120)")
+    parser.add_argument("--read-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="seconds for a request's upload to arrive, read before it takes one of the --max-pending "
+                             "places; a slower one gets 408 (default: 60)")
     parser.add_argument("--token-file", metavar="FILE",
                         help="require an access token: its text is read from FILE (default: the environment variable "
                              "IMR_SERVE_TOKEN, when set); requests without the header 'Authorization: Bearer TOKEN' "
@@ -99,6 +105,6 @@ def run(args: argparse.Namespace) -> int:
               "anyone who reaches it can upload letters and read their predictions: give --token-file FILE (or set "
               "IMR_SERVE_TOKEN), and serve it behind a reverse proxy with TLS", file=sys.stderr)
     hosts = {*LOOPBACK_HOSTS, args.host, *args.allow_host}
-    uvicorn.run(create_app(max_pending=args.max_pending, token=token, allowed_hosts=hosts), host=args.host,
-                port=args.port)
+    uvicorn.run(create_app(max_pending=args.max_pending, token=token, allowed_hosts=hosts,
+                           time_limit=args.time_limit, read_timeout=args.read_timeout), host=args.host, port=args.port)
     return 0
