@@ -49,6 +49,10 @@ RETRY_AFTER_SECONDS = 2
 # with 503 after TIME_LIMIT seconds
 READ_TIMEOUT = 60.0
 TIME_LIMIT = 120.0
+# an upload over the limit is read on and thrown away up to this size before the 413 is sent (as nginx's
+# lingering close does): a client that sends its whole body before reading the answer (urllib, requests) then
+# reads the 413 instead of a reset connection; a larger one is cut off at once
+DRAIN_BYTES = 64 * 1024 * 1024
 _MODE_HELP = "`draft`: the letter before its decisions (default); `facts`: extracted facts only; `both`."
 
 
@@ -221,6 +225,9 @@ class _BodyLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
+                while message.get("more_body") and received <= DRAIN_BYTES:  # the rest, thrown away
+                    message = await receive()
+                    received += len(message.get("body", b""))
                 raise InputProblem(413, _too_large(received, self.file_limit))
             return message
 
@@ -437,7 +444,13 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
 
     async def received(request: Request) -> None:
         """The request's body read whole (and size-checked, :class:`_BodyLimit`) within ``read_timeout``, before
-        the request takes a busy slot: a slow sender waits without one (408 when it is too slow)."""
+        the request takes a busy slot: a slow sender waits without one (408 when it is too slow). A body declared
+        over the limit is refused unread when its client waits for ``100-continue`` (it then sends nothing) or when
+        it is over :data:`DRAIN_BYTES`."""
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > max_file_bytes + FORM_OVERHEAD and (
+                "100-continue" in request.headers.get("expect", "").lower() or int(length) > DRAIN_BYTES):
+            raise InputProblem(413, _too_large(int(length), max_file_bytes))
         try:
             await asyncio.wait_for(request.body(), read_timeout)
         except asyncio.TimeoutError:
