@@ -595,3 +595,36 @@ def test_a_30_mb_upload_sent_whole_gets_413_through_urllib(shipped_models):
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def test_the_server_answers_each_limit_with_its_status(shipped_models, example_draft):
+    client = _client(shipped_models)
+    deep = '{"case_summary": "x", "items": ' + "[" * 3000 + "]" * 3000 + "}"
+    answer = client.post("/api/predict", files={"file": ("deep.json", deep.encode(), "application/json")},
+                         data={"mode": "facts"})
+    assert answer.status_code == 422 and "nested too deep" in answer.json()["detail"]
+    answer = client.post("/api/predict", json={"text": deep, "mode": "facts"})
+    assert answer.status_code == 422 and "nested too deep" in answer.json()["detail"]
+    from nlp_pipeline.io.reading import MAX_DOCX_UNPACKED_BYTES
+
+    bomb = _docx_bytes(extra={"word/media/padding.bin": b"\0" * (MAX_DOCX_UNPACKED_BYTES + 1)})
+    answer = client.post("/api/predict", files={"file": ("bomb.docx", bomb, "application/octet-stream")})
+    assert answer.status_code == 413 and "too large unpacked" in answer.json()["detail"]
+
+
+def test_a_part_longer_than_the_pipeline_reads_is_413_alone_and_a_row_in_a_batch(shipped_models, example_draft):
+    from nlp_pipeline.extraction.pipeline import build_nlp
+
+    client = _client(shipped_models)
+    draft = example_draft.read_bytes()
+    nlp = build_nlp()
+    saved = nlp.max_length
+    try:
+        nlp.max_length = 50
+        alone = client.post("/api/predict", files={"file": ("a.txt", draft, "text/plain")})
+        batch = client.post("/predict", files=[("file", ("a.txt", draft, "text/plain")),
+                                               ("file", ("b.txt", draft, "text/plain"))])
+    finally:
+        nlp.max_length = saved
+    assert alone.status_code == 413 and "part is too long" in alone.json()["detail"]
+    assert batch.status_code == 200 and batch.text.count("part is too long") >= 2

@@ -402,14 +402,14 @@ def _from_text(text: str):
     try:
         return read_letter(text)  # pasted JSON is a before-review request (case summary and items)
     except LetterError as err:
-        raise InputProblem(400, err.reason) from None
+        raise InputProblem(err.http_status, err.reason) from None
 
 
 def _from_bytes(data: bytes, suffix: str, filename: str):
     try:
         return read_letter(data, suffix=suffix, name=filename)
-    except LetterError as err:
-        raise InputProblem(413 if err.reason.startswith("file too large") else 400, err.reason) from None
+    except LetterError as err:  # 413 over a limit, 422 nested too deep, 400 not a letter
+        raise InputProblem(err.http_status, err.reason) from None
 
 
 def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
@@ -438,6 +438,8 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
             return predictions
         except ModelError as err:
             raise InputProblem(503, f"model not available: {err}") from None
+        except LetterError as err:  # a part longer than the pipeline reads at once: 413
+            raise InputProblem(err.http_status, err.reason) from None
 
     def usual_rates(modes) -> dict[str, float | None]:
         return {mode: render.usual_rate(Path(registry.get(mode).model_file).parent) for mode in modes}
@@ -491,8 +493,17 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
         await received(request)
 
         def run(letters, modes, what_if, batch):
-            return [(name, letter, error if letter is None else predict_letter(letter, modes, what_if))
-                    for name, letter, error in letters], usual_rates(modes)
+            results = []
+            for name, letter, error in letters:
+                if letter is not None:
+                    try:
+                        error = predict_letter(letter, modes, what_if)
+                    except InputProblem as problem:  # in a batch, a letter that cannot be read is a row of its own
+                        if not batch or problem.status == 503:
+                            raise
+                        letter, error = None, problem.detail
+                results.append((name, letter, error))
+            return results, usual_rates(modes)
         (_, _, _, batch), (results, rates) = await bounded(lambda: read_letters(request, max_file_bytes), run)
         return results, rates, batch
 
