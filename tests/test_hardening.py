@@ -628,3 +628,23 @@ def test_a_part_longer_than_the_pipeline_reads_is_413_alone_and_a_row_in_a_batch
         nlp.max_length = saved
     assert alone.status_code == 413 and "part is too long" in alone.json()["detail"]
     assert batch.status_code == 200 and batch.text.count("part is too long") >= 2
+
+
+def test_a_file_name_with_a_direction_override_is_shown_escaped(shipped_models, example_draft):
+    import io
+    import zipfile
+
+    client = _client(shipped_models)
+    draft = example_draft.read_bytes()
+    name = "invoice\u202etxt.exe\u200b.txt"
+    alone = client.post("/predict", files={"file": (name, draft, "text/plain")})
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr(name, draft)
+    batch = client.post("/predict", files=[("file", (name, draft, "text/plain")),
+                                           ("file", ("letters\u202e.zip", archive.getvalue(), "application/zip"))])
+    for answer in (alone, batch):
+        assert answer.status_code == 200
+        assert "\u202e" not in answer.text and "\u200b" not in answer.text
+    assert "invoice\\u202etxt.exe\\u200b.txt" in alone.text
+    assert "letters\\u202e.zip/invoice\\u202etxt.exe\\u200b.txt" in batch.text

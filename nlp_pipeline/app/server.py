@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import threading
+import unicodedata
 import zipfile
 import zlib
 from html import escape
@@ -138,6 +139,15 @@ async def _refuse(send, status: int, detail: str, headers: list[tuple[bytes, byt
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             *headers]})
     await send({"type": "http.response.body", "body": body})
+
+
+def shown_name(name: str) -> str:
+    """A file name as it is shown: each invisible or direction-changing character (Unicode's format and control
+    characters: U+202E RIGHT-TO-LEFT OVERRIDE and the other bidirectional controls, zero-width spaces, ...) written
+    as its code point written out (a backslash, ``u`` and four hex digits), so that a name reversed by a
+    right-to-left override cannot pass for another (``invoice``, U+202E, ``fdp.txt`` shows as ``invoicetxt.pdf``)."""
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp", "Cs") else ch
+                   for ch in name)
 
 
 def _mb(size: int) -> str:
@@ -297,6 +307,7 @@ async def read_letters(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
     files = []  # (name, bytes or None, error or None)
     for upload in uploads:
         suffix = Path(upload.filename).suffix.lower()
+        upload.filename = shown_name(upload.filename)
         if suffix != ".zip" and suffix not in SUPPORTED_SUFFIXES:
             problem = InputProblem(415, f"unsupported file type {suffix or '(no extension)'!r}: "
                                         f"use {', '.join(SUPPORTED_SUFFIXES)}" + (" or .zip" if batch else ""))
@@ -341,7 +352,7 @@ def zip_members(data: bytes, name: str, max_file_bytes: int = MAX_FILE_BYTES) ->
                                 f"{_mb(MAX_UNPACKED_BYTES)}")
     out = []
     for info in members:
-        member = f"{name}/{info.filename}"
+        member = f"{name}/{shown_name(info.filename)}"
         suffix = Path(info.filename).suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             out.append((member, None, f"unsupported file type {suffix or '(no extension)'!r}: "
