@@ -10,10 +10,11 @@ import pytest
 
 from nlp_pipeline.app.render import (
     INDEX_SCRIPT, OUTCOME_COLOURS, highlight_html, index_page, page, paragraph_breaks, predictions_html,
-    predictions_index_html, usual_rate,
+    predictions_index_html,
 )
 from nlp_pipeline.letter.parse import load_letter, specialty_name
 from nlp_pipeline.model.files import MODELS_DIR
+from nlp_pipeline.model.files import usual_rate_of as usual_rate
 
 
 def test_glyphs_fonts_lack_are_shown_as_hyphens_and_keep_offsets():

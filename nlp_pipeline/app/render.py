@@ -434,29 +434,6 @@ def what_if_html(prediction) -> str:
     return head + f'<ol class="what-if-list">{rows}</ol><p class="meta">{escape(smallest[0].upper() + smallest[1:])}.</p>'
 
 
-def usual_rate(model_dir: str | Path) -> float | None:
-    """The usual rate of Overturned: the share of Overturned among the labelled items a model was trained on,
-    from its folder's metadata (``overturned_rate``) or else its training report (``report.json`` where it is
-    kept, else ``report.md``, which a wheel ships); None when the folder holds none of them."""
-    folder = Path(model_dir)
-    try:
-        rate = json.loads((folder / "metadata.json").read_text(encoding="utf-8")).get("overturned_rate")
-        if rate is not None:
-            return float(rate)
-    except (OSError, ValueError, AttributeError):
-        pass
-    try:
-        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        return report["variants"]["full"]["overturned"] / report["labelled_items"]
-    except (OSError, KeyError, ValueError, ZeroDivisionError):
-        pass
-    try:
-        found = re.search(r"\((\d+) items, (\d+) Overturned", (folder / "report.md").read_text(encoding="utf-8"))
-    except OSError:
-        return None
-    return int(found[2]) / int(found[1]) if found and int(found[1]) else None
-
-
 def _rate_of(usual_rates, mode: str | None) -> float | None:
     if isinstance(usual_rates, dict):
         return usual_rates.get(mode)

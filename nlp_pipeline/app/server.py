@@ -453,7 +453,7 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
             raise InputProblem(err.http_status, err.reason) from None
 
     def usual_rates(modes) -> dict[str, float | None]:
-        return {mode: render.usual_rate(Path(registry.get(mode).model_file).parent) for mode in modes}
+        return {mode: registry.get(mode).usual_rate for mode in modes}
 
     async def received(request: Request) -> None:
         """The request's body read whole (and size-checked, :class:`_BodyLimit`) within ``read_timeout``, before

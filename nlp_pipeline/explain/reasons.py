@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from nlp_pipeline.facts.derive import earlier_amount
 from nlp_pipeline.model.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
-                                   MAX_WEEKS_TO_REVIEW, TEXT_PARTS, TYPICAL_RATIONALE_SENTENCES,
+                                   MAX_WEEKS_TO_REVIEW, TYPICAL_RATIONALE_SENTENCES,
                                    TYPICAL_WEEKS_TO_REVIEW, family_of)
 from nlp_pipeline.types import PARTS, Evidence, ItemFacts, LetterFacts
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import warnings
 from importlib.resources import files
 from pathlib import Path
@@ -187,3 +188,26 @@ def save_model(estimator, out_dir: str | Path, metadata: dict[str, Any]) -> Path
     full = {**metadata, "sha256": sha256(model_file), "linear_sha256": sha256(linear), "versions": library_versions()}
     (out / METADATA_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out
+
+
+def usual_rate_of(model_dir: str | Path) -> float | None:
+    """The usual rate of Overturned: the share of Overturned among the labelled items a model was trained on,
+    from its folder's metadata (``overturned_rate``) or else its training report (``report.json`` where it is
+    kept, else ``report.md``, which a wheel ships); None when the folder holds none of them."""
+    folder = Path(model_dir)
+    try:
+        rate = json.loads((folder / "metadata.json").read_text(encoding="utf-8")).get("overturned_rate")
+        if rate is not None:
+            return float(rate)
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        return report["variants"]["full"]["overturned"] / report["labelled_items"]
+    except (OSError, KeyError, ValueError, ZeroDivisionError):
+        pass
+    try:
+        found = re.search(r"\((\d+) items, (\d+) Overturned", (folder / "report.md").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return int(found[2]) / int(found[1]) if found and int(found[1]) else None

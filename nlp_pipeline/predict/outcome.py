@@ -20,7 +20,7 @@ from nlp_pipeline.model.features import family_of, item_features
 from nlp_pipeline.letter.parse import read_letter
 from nlp_pipeline.model.linear import LinearModel
 from nlp_pipeline.modes import Mode, mode_of
-from nlp_pipeline.model.files import checked_files, checked_linear, linear_model_of, load_estimator
+from nlp_pipeline.model.files import checked_files, checked_linear, linear_model_of, load_estimator, usual_rate_of
 from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.explain.qa import qa_reading
 from nlp_pipeline.explain.labels import outcome_label
@@ -94,14 +94,7 @@ class OutcomeModel:
         ``report.json``); None when neither says."""
         rate = self.metadata.get("overturned_rate")
         if rate is None and self.model_file is not None:
-            report = Path(self.model_file).parent / "report.json"
-            try:
-                import json
-
-                full = json.loads(report.read_text(encoding="utf-8"))["variants"]["full"]
-                rate = full["overturned"] / full["items"]
-            except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
-                return None
+            return usual_rate_of(Path(self.model_file).parent)
         return None if rate is None else float(rate)
 
     @cached_property

@@ -17,7 +17,7 @@ from nlp_pipeline.app.commands._common import (
 from nlp_pipeline.errors import DISK_FULL, LetterError, ModelError
 from nlp_pipeline.explain.qa import short_flag
 from nlp_pipeline.app.render import (
-    balance_text, disagreement, flag_words, index_page, page, predictions_html, smallest_flip_text, usual_rate,
+    balance_text, disagreement, flag_words, index_page, page, predictions_html, smallest_flip_text,
     what_if_reads,
 )
 
@@ -162,7 +162,7 @@ def _write_page(letter, predictions, folder: Path, name: str | None = None) -> P
     folder.mkdir(parents=True, exist_ok=True)
     name = name or re.sub(r"[^\w.-]+", "_", Path(letter.source or "letter").name) + ".html"
     target = folder / name
-    rate = usual_rate(Path(_MODEL.model_file).parent) if _MODEL is not None else None
+    rate = _MODEL.usual_rate if _MODEL is not None else None
     with atomic_writer(target) as handle:
         handle.write(page(f"IMR prediction {letter.case_number or name}",
                           predictions_html(letter, predictions, rate)))
@@ -219,9 +219,9 @@ def run(args: argparse.Namespace) -> int:
         desc="predicting",
     )
     if html_dir is not None:
-        from nlp_pipeline.model.files import checked_files
+        from nlp_pipeline.model.files import checked_files, usual_rate_of
 
-        index = write_index(indexed, html_dir, usual_rate(checked_files(args.model, args.mode)[0].parent))
+        index = write_index(indexed, html_dir, usual_rate_of(checked_files(args.model, args.mode)[0].parent))
         if args.verbosity >= NORMAL:
             pages = len({r["html"] for r in indexed if r.get("html")})
             print(f"imr: wrote {pages} page{'s' * (pages != 1)} and the index {index}", file=sys.stderr)
