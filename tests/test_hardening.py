@@ -449,9 +449,14 @@ def test_serve_reads_its_token_from_a_file_or_the_environment(monkeypatch, tmp_p
     assert code == 2 and "empty" in capsys.readouterr().err and "app" not in seen
 
 
-def test_serve_warns_when_reachable_from_other_computers_without_a_token(monkeypatch, tmp_path, capsys):
+def test_serve_refuses_other_computers_without_a_token_unless_told(monkeypatch, tmp_path, capsys):
+    """A --host reachable from other computers needs a token, or --no-auth said outright (then a warning)."""
     code, seen = _serve(monkeypatch, ["--host", "0.0.0.0"])
-    assert code == 0 and "warning: --host 0.0.0.0" in capsys.readouterr().err
+    assert code == 2 and "options" not in seen
+    assert "error: --host 0.0.0.0" in capsys.readouterr().err
+    code, seen = _serve(monkeypatch, ["--host", "0.0.0.0", "--no-auth"])
+    assert code == 0 and seen["options"]["token"] is None
+    assert "warning: --host 0.0.0.0" in capsys.readouterr().err
     token = tmp_path / "token.txt"
     token.write_text("t")
     for argv in (["--host", "0.0.0.0", "--token-file", str(token)], ["--host", "127.0.0.1"], ["--host", "::1"],
@@ -461,7 +466,7 @@ def test_serve_warns_when_reachable_from_other_computers_without_a_token(monkeyp
 
 
 def test_serve_allows_the_loopback_names_its_host_and_the_named_ones(monkeypatch):
-    code, seen = _serve(monkeypatch, ["--host", "10.0.0.5", "--allow-host", "imr.example.org"])
+    code, seen = _serve(monkeypatch, ["--host", "10.0.0.5", "--allow-host", "imr.example.org", "--no-auth"])
     assert seen["options"]["allowed_hosts"] == {"localhost", "127.0.0.1", "::1", "10.0.0.5", "imr.example.org"}
 
 

@@ -48,6 +48,10 @@ def add_parser(subparsers) -> None:
                         help="require an access token: its text is read from FILE (default: the environment variable "
                              "IMR_SERVE_TOKEN, when set); requests without the header 'Authorization: Bearer TOKEN' "
                              "get 401")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="serve other computers without a token (a --host that is not this computer's own "
+                             "refuses to start without --token-file, IMR_SERVE_TOKEN or this option): for a server "
+                             "behind a reverse proxy that checks who may reach it")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="a name the server is reached by (its Host header), besides localhost, 127.0.0.1, ::1 "
                              "and --host; repeat for several (requests naming another host get 400)")
@@ -101,9 +105,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"imr: error: {err}", file=sys.stderr)
         return 2
     if token is None and not is_loopback(args.host):
-        print(f"imr: warning: --host {args.host} makes the server reachable from other computers, and without a token "
-              "anyone who reaches it can upload letters and read their predictions: give --token-file FILE (or set "
-              "IMR_SERVE_TOKEN), and serve it behind a reverse proxy with TLS", file=sys.stderr)
+        exposure = (f"--host {args.host} makes the server reachable from other computers, and without a token anyone "
+                    "who reaches it can upload letters and read their predictions")
+        if not args.no_auth:
+            print(f"imr: error: {exposure}: give --token-file FILE (or set IMR_SERVE_TOKEN), or --no-auth when a "
+                  "reverse proxy checks who may reach it", file=sys.stderr)
+            return 2
+        print(f"imr: warning: {exposure} (--no-auth): serve it behind a reverse proxy with TLS that checks who may "
+              "reach it", file=sys.stderr)
     hosts = {*LOOPBACK_HOSTS, args.host, *args.allow_host}
     uvicorn.run(create_app(max_pending=args.max_pending, token=token, allowed_hosts=hosts,
                            time_limit=args.time_limit, read_timeout=args.read_timeout), host=args.host, port=args.port)
