@@ -653,3 +653,34 @@ def test_a_file_name_with_a_direction_override_is_shown_escaped(shipped_models, 
         assert "\u202e" not in answer.text and "\u200b" not in answer.text
     assert "invoice\\u202etxt.exe\\u200b.txt" in alone.text
     assert "letters\\u202e.zip/invoice\\u202etxt.exe\\u200b.txt" in batch.text
+
+
+def test_what_if_edits_stop_at_the_cap_and_the_items_past_it_say_so():
+    """What-if re-reads the letter per edit, so its work grows with the square of the items: past the cap an
+    item carries no edits and a warning naming the cap (and the items under it are what they are uncapped)."""
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.predict.outcome import load_model
+    from nlp_pipeline.predict.service import predict_items
+    from tests.conftest import EXAMPLE_DRAFT
+
+    model, letter = load_model(mode="draft"), load_letter(EXAMPLE_DRAFT)
+    uncapped = predict_items(model, letter, what_if=True)
+    capped = predict_items(model, letter, what_if=True, what_if_items=1)
+    assert len(capped) == len(uncapped) == 3
+    assert capped[0].what_if == uncapped[0].what_if and capped[0].warnings == uncapped[0].warnings
+    for prediction in capped[1:]:
+        assert prediction.what_if is None
+        assert any("over the cap of 1 items per letter" in w for w in prediction.warnings)
+        assert prediction.p_overturned == uncapped[prediction.item_index].p_overturned
+
+
+def test_the_server_passes_its_what_if_cap(monkeypatch):
+    from nlp_pipeline.app.cli import main
+    from nlp_pipeline.app import server
+
+    seen = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: None)
+    real = server.create_app
+    monkeypatch.setattr(server, "create_app", lambda **kwargs: seen.update(kwargs) or real(**kwargs))
+    assert main(["serve", "--what-if-items", "7"]) == 0
+    assert seen["what_if_items"] == 7

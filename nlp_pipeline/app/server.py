@@ -50,6 +50,9 @@ RETRY_AFTER_SECONDS = 2
 # with 503 after TIME_LIMIT seconds
 READ_TIMEOUT = 60.0
 TIME_LIMIT = 120.0
+# items of one letter given the what-if edits (each edit re-reads the letter: the work grows with the square of
+# the items); the items past it say so in their warnings
+WHAT_IF_ITEMS = 20
 # an upload over the limit is read on and thrown away up to this size before the 413 is sent (as nginx's
 # lingering close does): a client that sends its whole body before reading the answer (urllib, requests) then
 # reads the 413 instead of a reset connection; a larger one is cut off at once
@@ -426,13 +429,13 @@ def _from_bytes(data: bytes, suffix: str, filename: str):
 def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
                max_pending: int = MAX_PENDING, token: str | None = None,
                allowed_hosts: set[str] | frozenset[str] | None = None, time_limit: float = TIME_LIMIT,
-               read_timeout: float = READ_TIMEOUT) -> FastAPI:
+               read_timeout: float = READ_TIMEOUT, what_if_items: int = WHAT_IF_ITEMS) -> FastAPI:
     """The FastAPI app; ``models`` maps mode → OutcomeModel (missing modes are loaded on first use);
     ``max_pending`` bounds the predictions in the server at once (more get 503 with ``Retry-After``); ``token``:
     every request must carry ``Authorization: Bearer TOKEN`` (401 without); ``allowed_hosts``: the names a request's
     Host header may give (400 otherwise; None: any, as for ``uvicorn --factory``; ``imr serve`` always gives them);
     ``read_timeout``: seconds for a body to arrive (408 after); ``time_limit``: seconds of work a request gets (503
-    after)."""
+    after); ``what_if_items``: the items of one letter given the what-if edits (the rest say so in a warning)."""
     app = FastAPI(title="IMR outcome prediction", version="1", description=__doc__,
                   docs_url=None, redoc_url=None)  # the docs pages load scripts from a CDN
     app.add_middleware(_BodyLimit, limit=max_file_bytes + FORM_OVERHEAD, file_limit=max_file_bytes)
@@ -445,7 +448,7 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
         try:
             predictions, docs = [], {}  # docs: the parts read once for every mode and the edits
             for mode in modes:
-                predictions += predict_items(registry.get(mode), letter, what_if, docs)
+                predictions += predict_items(registry.get(mode), letter, what_if, docs, what_if_items)
             return predictions
         except ModelError as err:
             raise InputProblem(503, f"model not available: {err}") from None

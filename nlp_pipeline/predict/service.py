@@ -2,6 +2,7 @@
 user has it, every item predicted by a loaded model, with the what-if edits when asked."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,18 +13,25 @@ if TYPE_CHECKING:
     from nlp_pipeline.predict.outcome import OutcomeModel
 
 
-def predict_items(model: OutcomeModel, letter: Letter, what_if: bool = False, docs: dict | None = None
-                  ) -> list[Prediction]:
+def predict_items(model: OutcomeModel, letter: Letter, what_if: bool = False, docs: dict | None = None,
+                  what_if_items: int | None = None) -> list[Prediction]:
     """Every item of a parsed letter predicted by ``model``; with ``what_if`` each carries the catalogue's edits
     and how each moves it (:mod:`nlp_pipeline.predict.what_if`). ``docs`` keeps the parts the pipeline read, so
-    that a second model (the server's "both" modes) or the edits' re-reading does not read them again."""
+    that a second model (the server's "both" modes) or the edits' re-reading does not read them again.
+
+    ``what_if_items`` caps how many items of one letter get the edits (each edit re-reads the letter, so the work
+    grows with the square of the items): the items past the cap carry a warning that says so, and no edits."""
     if what_if and docs is None:
         docs = {}
     predictions = model.predict_letter(letter, docs=docs)
     if what_if and predictions:
         from nlp_pipeline.predict.what_if import with_what_if
 
-        predictions = with_what_if(model, letter, predictions, docs)
+        cap = len(predictions) if what_if_items is None else max(0, what_if_items)
+        shown = with_what_if(model, letter, predictions[:cap], docs) if cap else []
+        note = (f"what-if edits not computed for this item: the letter has {len(predictions)} items, over the cap of "
+                f"{cap} items per letter (each edit re-reads the whole letter)")
+        predictions = shown + [replace(p, warnings=(*p.warnings, note)) for p in predictions[cap:]]
     return predictions
 
 

@@ -44,6 +44,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--read-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="seconds for a request's upload to arrive, read before it takes one of the --max-pending "
                              "places; a slower one gets 408 (default: 60)")
+    parser.add_argument("--what-if-items", type=int, default=20, metavar="N",
+                        help="items of one letter given the what-if edits (each edit re-reads the whole letter, so "
+                             "the work grows with the square of the items); the items past N say so in their "
+                             "warnings (default: 20)")
     parser.add_argument("--token-file", metavar="FILE",
                         help="require an access token: its text is read from FILE (default: the environment variable "
                              "IMR_SERVE_TOKEN, when set); requests without the header 'Authorization: Bearer TOKEN' "
@@ -115,5 +119,6 @@ def run(args: argparse.Namespace) -> int:
               "reach it", file=sys.stderr)
     hosts = {*LOOPBACK_HOSTS, args.host, *args.allow_host}
     uvicorn.run(create_app(max_pending=args.max_pending, token=token, allowed_hosts=hosts,
-                           time_limit=args.time_limit, read_timeout=args.read_timeout), host=args.host, port=args.port)
+                           time_limit=args.time_limit, read_timeout=args.read_timeout,
+                           what_if_items=args.what_if_items), host=args.host, port=args.port)
     return 0
