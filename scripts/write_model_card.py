@@ -149,7 +149,7 @@ def main() -> None:
         "vocabulary) → a pure feature function → `NamedColumns` (a `DictVectorizer` saved as one array of names) "
         "→ `FamilyWeights` (how much each feature family weighs; 0 leaves it out) → class-weighted "
         "`LogisticRegression` (liblinear; "
-        "`SignConstrainedLogisticRegression` holds the allowance features of `features.SIGNS` to their sign, so a "
+        "`SignConstrainedLogisticRegression` holds the allowance features of `feature_specs.SIGNS` to their sign, so a "
         "request brought within its allowance never lowers P(Overturned); numbers are one word in the n-grams), "
         "calibrated by Platt's sigmoid on grouped out-of-fold scores (`cross_val_predict`; `estimator.SigmoidCalibrated`, what `CalibratedClassifierCV(method='sigmoid', ensemble=False)` does, with public parts), "
         "so every contribution to the log-odds is exact. **What the procedure chooses, it chooses inside every outer "

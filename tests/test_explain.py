@@ -186,3 +186,29 @@ def test_every_structured_feature_of_the_shipped_models_reads_as_a_sentence(mode
     for name in structured:
         sentence = reason(Evidence(name, 1.0), ItemFacts(index=0))
         assert "_" not in sentence and ">=" not in sentence and not sentence.startswith(name), (name, sentence)
+
+
+def test_the_feature_table_names_every_feature_a_model_computes(example_draft):
+    """Every feature of the example letter and request, in both modes, has a family (its key's row, or a word
+    n-gram / a region's entity), and every row naming one feature (a sign, a sentence) names a feature that
+    exists: a renamed feature cannot leave its sign or its words behind."""
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.letter.parse import load_letter, read_letter
+    from nlp_pipeline.model.feature_specs import FAMILY_OF, PLAIN, SIGNS, SPECS, feature_key
+    from nlp_pipeline.model.features import TEXT_PARTS, family_of, item_features
+    from tests.conftest import ROOT
+
+    letters = [load_letter(example_draft), read_letter(ROOT / "examples" / "facts_request.json")]
+    seen = set()
+    for letter in letters:
+        facts = extract_letter(letter)
+        for mode in ("draft", "facts"):
+            for item in letter.items:
+                seen |= set(item_features(letter, item, facts, mode).values)
+    for name in seen:
+        key = feature_key(name)
+        assert key in FAMILY_OF or key in TEXT_PARTS or family_of(name) == "entities", name
+    keys = {feature_key(name) for name in seen}
+    assert {feature_key(k) for k in (*SIGNS, *PLAIN)} <= set(FAMILY_OF)
+    assert len({s.key for s in SPECS}) == len(SPECS), "a key has two rows"
+    assert keys & set(FAMILY_OF)

@@ -41,7 +41,7 @@ def test_a_request_brought_within_its_allowance_never_lowers_p_overturned(mode, 
 
 def test_the_models_keep_the_signs_the_features_declare(draft_model, facts_model):
     from nlp_pipeline.model.estimator import linear_parts
-    from nlp_pipeline.model.features import SIGNS
+    from nlp_pipeline.model.feature_specs import SIGNS
 
     for model in (draft_model, facts_model):
         assert linear_parts(model.estimator).slope < 0  # the sigmoid calibration rises with the decision function

@@ -13,20 +13,12 @@ from nlp_pipeline.facts.derive import earlier_amount
 from nlp_pipeline.model.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
                                    MAX_WEEKS_TO_REVIEW, TYPICAL_RATIONALE_SENTENCES,
                                    TYPICAL_WEEKS_TO_REVIEW, family_of)
+from nlp_pipeline.model.feature_specs import PLAIN, VALUED, is_context
 from nlp_pipeline.types import PARTS, Evidence, ItemFacts, LetterFacts
 
 CONTEXT_PREFIX = "Context, not a medical reason: "
-# stance features that only count sentences (how long the rationale is, how many of its sentences about the case
-# take no side, whether it has none): the rationale's shape, no medical reason
-COUNTING_FEATURES = frozenset({"rationale_length", "case_sentences:neutral", "no_case_sentences"})
 QUOTE_LIMIT = 90  # characters of a quote, cut at a word boundary
 _DATED = {"weeks_to_review"}  # its sentence names the dates it was read from: no quote after it
-
-
-def is_context(feature: str) -> bool:
-    """Whether a feature is context, not a medical reason: the review's layout (the ``letter`` family) or a stance
-    feature that only counts sentences (:data:`COUNTING_FEATURES`)."""
-    return feature in COUNTING_FEATURES or family_of(feature) == "letter"
 
 
 def is_wording(feature: str) -> bool:
@@ -61,41 +53,6 @@ _STANCE_WORDS = {
     "neutral": "state facts without taking a side",
 }
 _LAST_WORDS = {"for": "supports the request", "against": "argues against it", "neutral": "takes no side"}
-_PLAIN = {
-    "no_case_sentences": "outside its verdict the rationale never applies the guideline to this case",
-    "rationale_length": "length of the rationale against a typical five sentences (verdict sentences left out)",
-    "surgical_item": "A surgical or surgery-related service (pre-op, post-op, assistant, associated service)",
-    "letter_requests_surgery": "the same review disputes a surgery (this item or another)",
-    "other_items_in_letter": "the same review disputes other services too",
-    "modified_request": "The disputed amount is what remains of a modified request",
-    "objective_findings": "The case summary documents objective findings (a tear, a fracture, instability, a positive test, a wound)",
-    "weeks_to_review": "Weeks from the injury to the utilization review's denial, against a typical seven",
-    "earlier_treatment_failed": "The case summary documents that earlier treatment failed or gave no relief",
-    "earlier_treatment_helped": "The case summary documents that earlier treatment helped",
-    "retrospective": "A retrospective request (for a service already given)",
-    "has_prior_same_treatment": "The case summary reports earlier visits of the same treatment",
-    "allowance=above": "The requested amount exceeds the guideline's allowance",
-    "allowance_applies": "A guideline allowance applies to the requested amount",
-    "allowance_excess": "The requested amount exceeds the guideline's allowance (the more, the stronger)",
-    "requested_visits": "The number of visits requested",
-    "requested_drug_quantity": "The drug quantity requested",
-    "prior_visits": "Earlier visits of the same treatment",
-}
-# feature "name=value" → sentence with the value in words
-_VALUED = {
-    "age>": "Patient's age: {}",
-    "years_since_injury>": "Years from the injury to the review: {}",
-    "sex": "Patient is {}",
-    "reviewer": "Reviewer's specialty: {}",
-    "priority": "Review priority: {}",
-    "treatment": "Requested service: {}",
-    "treatment_context": "Requested in the context of: {}",
-    "drug_class": "Drug class: {}",
-    "body_part": "Body part named in the item: {}",
-    "diagnosis": "Diagnosis named in the letter: {}",
-    "items_in_letter": "services disputed in the same review: {}",
-    "item_position": "item {} of the review",
-}
 _BANDS = {"age>": AGE_BANDS, "years_since_injury>": INJURY_YEAR_BANDS}
 _TOP_BUCKET = {"items_in_letter": MAX_ITEMS_IN_LETTER, "item_position": MAX_ITEM_POSITION}
 _VALUE_WORDS = {"nsaid": "NSAID", "gi_protectant": "GI protectant", "dme": "durable medical equipment",
@@ -132,7 +89,7 @@ def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | Non
     quoted = f' ("{short_quote(evidence.text)}")' if evidence.text and name not in _DATED else ""
     text = (_amount_sentence(name, facts) or _letter_sentence(name, letter_facts, evidence, letter_text)
             or _length_sentence(name, facts) or _stance_sentence(name, evidence) or _region_sentence(name)
-            or _PLAIN.get(name) or _valued_sentence(name) or name.replace("_", " ").replace("=", ": "))
+            or PLAIN.get(name) or _valued_sentence(name) or name.replace("_", " ").replace("=", ": "))
     if is_context(name):
         text = CONTEXT_PREFIX + text[:1].lower() + text[1:]
     else:
@@ -249,7 +206,7 @@ def _region_sentence(name: str) -> str | None:
 
 def _valued_sentence(name: str) -> str | None:
     key, _, value = name.partition("=")
-    if key not in _VALUED or not value:
+    if key not in VALUED or not value:
         return None
     if key in _BANDS:
         value = _band(float(value), _BANDS[key])
@@ -258,7 +215,7 @@ def _valued_sentence(name: str) -> str | None:
         value = f"{number}{' or more' if int(value) >= _TOP_BUCKET[key] else ''}"
     else:
         value = _words(value)
-    return _VALUED[key].format(value)
+    return VALUED[key].format(value)
 
 
 def _band(low: float, edges: tuple[float, ...]) -> str:
@@ -282,5 +239,5 @@ def _category(facts: ItemFacts) -> str:
     return ((facts.treatment or {}).get("category") or "requested").replace("_", " ")
 
 
-__all__ = ["CONTEXT_PREFIX", "COUNTING_FEATURES", "is_context", "is_wording", "reason", "short_quote",
+__all__ = ["CONTEXT_PREFIX", "is_context", "is_wording", "reason", "short_quote",
            "wording_reason"]

@@ -2,7 +2,7 @@
 
 ``DictVectorizer`` → :class:`SigmoidCalibrated` (Platt's sigmoid on grouped out-of-fold scores) around
 ``FamilyWeights`` (how much each feature family weighs; 0 leaves it out) → ``LogisticRegression``
-(class-weighted for the ~12% Overturned; the few features of ``features.SIGNS`` held to one sign): one
+(class-weighted for the ~12% Overturned; the few features of ``feature_specs.SIGNS`` held to one sign): one
 linear model fit on all rows and one sigmoid fit on its out-of-fold scores, so each feature's contribution
 to the calibrated log-odds is exact (slope × coefficient × weighted value).
 
@@ -27,7 +27,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from nlp_pipeline.model.features import family_of, sign_of
+from nlp_pipeline.model.feature_specs import sign_of
+from nlp_pipeline.model.features import family_of
 
 class FamilyWeights(TransformerMixin, BaseEstimator):
     """Scales each column of a vectorized feature matrix by its family's weight; ``families`` names the family
@@ -168,7 +169,7 @@ def vectorizer(rows) -> tuple[DictVectorizer, np.ndarray]:
 
 
 def column_signs(vectorize: DictVectorizer) -> np.ndarray:
-    """The sign each column's coefficient must keep (:data:`nlp_pipeline.model.features.SIGNS`), one int8 array."""
+    """The sign each column's coefficient must keep (:data:`nlp_pipeline.model.feature_specs.SIGNS`), one int8 array."""
     return np.array([sign_of(name) for name in vectorize.get_feature_names_out()], dtype=np.int8)
 
 

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from nlp_pipeline.facts.derive import earlier_amount
+from nlp_pipeline.model.feature_specs import FAMILY_OF, feature_key
 from nlp_pipeline.modes import Mode, mode_of
 from nlp_pipeline.types import PARTS, RATIONALE, Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
 
@@ -45,33 +46,13 @@ MAX_WEEKS_TO_REVIEW = 26
 SURGICAL = {"surgery", "surgery_related"}
 MAX_ITEMS_IN_LETTER, MAX_ITEM_POSITION = 5, 4  # the letter family's size and position buckets
 END_SENTENCES = 3
-# feature name (or its prefix up to "=" / ">") → family; the rest: words ("<part>:..."), entities ("<region>:...")
-_FAMILY_OF = {
-    "years_since_injury": "header", "age": "header", "sex": "header", "reviewer": "header", "priority": "header",
-    "other_items_in_letter": "letter", "letter_requests_surgery": "letter", "items_in_letter": "letter",
-    "item_position": "letter",
-    "modified_request": "request", "retrospective": "request", "surgical_item": "request", "allowance": "request",
-    "allowance_applies": "request",
-    "treatment": "service", "drug_class": "service", "treatment_context": "service", "requested_visits": "service",
-    "requested_drug_quantity": "service", "prior_visits": "service", "has_prior_same_treatment": "service",
-    "allowance_excess": "service",
-    "diagnosis": "entities", "body_part": "entities",
-    "rationale_length": "stance", "case_sentences": "stance", "last_case_sentence": "stance",
-    "no_case_sentences": "stance",
-    "objective_findings": "case", "weeks_to_review": "case", "earlier_treatment_failed": "case",
-    "earlier_treatment_helped": "case",
-}
 # what the case summary says of earlier treatment (its cues, affirmed): conservative care tried and failed, or helped
 _EARLIER_TREATMENT = {"treatment_failed": "earlier_treatment_failed", "treatment_helped": "earlier_treatment_helped"}
-_FAMILY_KEY = re.compile(r"^[a-z_]+")
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]|\d+(?:\.\d+)?")
 _MASKED = {"upheld", "overturned", "uphold", "overturn"}
 # every number reads as this one word: a count's value is read by the request's features, against the
 # allowance; as a word of its own a number is a name whose weight could make fewer visits look worse
 NUMBER = "#"
-# the only way a feature may move P(Overturned) (estimator.SignConstrainedLogisticRegression keeps it so):
-# -1, never toward Overturned. A request brought within its allowance then never lowers P(Overturned).
-SIGNS = {"allowance=above": -1, "allowance_excess": -1, "requested_visits": -1}
 
 
 @dataclass(frozen=True)
@@ -82,17 +63,12 @@ class ItemFeatures:
     evidence: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
 
-def sign_of(name: str) -> int:
-    """The direction a feature may move P(Overturned): -1 never toward Overturned, 0 either way."""
-    return SIGNS.get(name, 0)
-
-
 def family_of(name: str) -> str:
-    """The family a feature belongs to (``words`` for text n-grams, ``entities`` for what a region mentions)."""
-    key = _FAMILY_KEY.match(name)
-    key = key.group(0) if key else name
-    if key in _FAMILY_OF:
-        return _FAMILY_OF[key]
+    """The family a feature belongs to (its key's row of :mod:`nlp_pipeline.model.feature_specs`; else ``words``
+    for text n-grams, ``entities`` for what a region mentions)."""
+    key = feature_key(name)
+    if key in FAMILY_OF:
+        return FAMILY_OF[key]
     return "words" if key in TEXT_PARTS and name[len(key):].startswith(":") else "entities"
 
 
