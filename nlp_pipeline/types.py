@@ -287,6 +287,51 @@ class WhatIfReport(_ToDict):
     smallest_flip: int | tuple[int, int] | None = None
 
 
+# the guideline knowledge base's reading of an item (nlp_pipeline.facts.recommendations reads it; docs/how-it-works/guidelines.md)
+
+@dataclass(frozen=True)
+class Source:
+    """Where an entry's status comes from: the guideline, its section and pages, and the stored copy read."""
+
+    guideline: str
+    section: str
+    pages: str | None = None
+    read: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ConditionState:
+    """A condition read against a case summary: its state and the offsets of the words that decided (None when
+    not mentioned)."""
+
+    name: str
+    state: str
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """An item read against the knowledge base: the entry, the context its status was read for, the status, the
+    source, and each of the entry's conditions against the case summary."""
+
+    entry: str
+    context: str
+    status: str
+    source: Source
+    conditions: tuple[ConditionState, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entry": self.entry, "context": self.context, "status": self.status, "source": self.source.to_dict(),
+                "conditions": [c.to_dict() for c in self.conditions]}
+
+
 @dataclass(frozen=True)
 class Prediction(_ToDict):
     """The predicted outcome of one item, with its explanation.
@@ -335,6 +380,9 @@ class Prediction(_ToDict):
     what_if_pairs: tuple[WhatIfPair, ...] | None = None
     smallest_flip: int | tuple[int, int] | None = None
     what_if_reads: Literal["facts", "rationale"] | None = None
+    # the item's guideline reading, copied from its facts (ItemFacts.recommendation): shown beside the prediction,
+    # never read by the model
+    recommendation: Recommendation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; the what-if fields only when the what-if edits were asked for."""
@@ -349,7 +397,7 @@ WHAT_IF_FIELDS = ("what_if", "what_if_pairs", "smallest_flip", "what_if_reads")
 
 
 __all__ = ["DECISIONS", "Outcome", "VerdictValue", "Part", "PARTS", "ITEM_PARTS", "Edit", "WhatIf", "WhatIfPair", "WhatIfReport", "WHAT_IF_FIELDS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
-           "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "asdict"]
+           "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "Recommendation", "ConditionState", "Source", "asdict"]
 
 
 @dataclass(frozen=True)
@@ -366,6 +414,9 @@ class ItemFacts(_ToDict):
     verdict: Verdict = field(default_factory=Verdict)
     verdict_sentences: tuple[TextSpan, ...] = ()  # every sentence holding a verdict phrase that counts
     sentences: tuple[Entity, ...] = ()  # rationale sentences: SENTENCE entities valued {"role", "polarity"}
+    # what the guideline says of the request and which of its conditions the case summary documents (None when the
+    # knowledge base has no entry for it): read once, with the other facts; never a model feature
+    recommendation: Recommendation | None = None
 
     def in_verdict(self, offset: int) -> bool:
         """Whether a letter offset falls inside one of the rationale's verdict sentences."""

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from nlp_pipeline.facts.recommendations import recommendation
 from nlp_pipeline.facts.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.letter.dates import days_between, years_between
 from nlp_pipeline.letter.parse import header_span
@@ -193,6 +194,9 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
     else:
         rule = applicable_allowance(category, diagnoses, improvement)
     allowance = compare_to_allowance(requested, rule, earlier_visits(item, heading))
+    summary_span = letter.summary
+    guideline = recommendation(treatment, summary_span.text if summary_span else "", item.title,
+                               offset=summary_span.start if summary_span else 0)
     return ItemFacts(
         index=item.index,
         entities=entities,
@@ -204,6 +208,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         verdict=verdict,
         verdict_sentences=verdicts,
         sentences=sentences,
+        recommendation=guideline,
     )
 
 

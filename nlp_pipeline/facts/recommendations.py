@@ -28,18 +28,20 @@ its negation, correlative, absence and denial words before the cue within the sa
 itself never count ("no relief with" is itself the cue). Clauses end at ``.``, ``;``, ``:``, ``?``, ``!``
 and at "but", "however", "although".
 
-Nothing here feeds the predictions yet: the library and its tests only.
+Each item's facts carry its reading (``ItemFacts.recommendation``, derived in :mod:`nlp_pipeline.facts.derive`), and
+each prediction copies it; it is not a model feature.
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
 from nlp_pipeline.extraction.negation import AFTER_KINDS, FINDING_KINDS, vocabulary
+from nlp_pipeline.types import ConditionState, Recommendation, Source  # the typed results live with the other results
 
 STATUSES = ("recommended", "conditional", "not_recommended", "not_addressed")
 CONTEXTS = ("chronic", "acute", "post_surgical")
@@ -49,19 +51,6 @@ _AFTER_CHARS = 40  # how far after a cue an "after" phrase ("was not documented"
 _CLAUSE_END = re.compile(r"[.;:?!]\s|[.;:?!]$|\n\s*\n|\b(?:but|however|although)\b", re.IGNORECASE)
 _POST_SURGICAL = re.compile(r"\bpost[- ]?op(?:erative)?\b|\bpostoperative\b|\bassociated surgical service\b|\bafter (?:the )?surgery\b",
                             re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where an entry's status comes from: the guideline, its section and pages, and the stored copy read."""
-
-    guideline: str
-    section: str
-    pages: str | None = None
-    read: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -99,36 +88,6 @@ class Entry:
         return {"id": self.id, "label": self.label, "category": self.category, "drug_class": self.drug_class,
                 "names": list(self.names), "terms": list(self.terms), "status": dict(self.status),
                 "conditions": list(self.conditions), "source": self.source.to_dict(), "note": self.note}
-
-
-@dataclass(frozen=True)
-class ConditionState:
-    """A condition read against a case summary: its state and the offsets of the words that decided (None when
-    not mentioned)."""
-
-    name: str
-    state: str
-    start: int | None = None
-    end: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """An item read against the knowledge base: the entry, the context its status was read for, the status, the
-    source, and each of the entry's conditions against the case summary."""
-
-    entry: str
-    context: str
-    status: str
-    source: Source
-    conditions: tuple[ConditionState, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"entry": self.entry, "context": self.context, "status": self.status, "source": self.source.to_dict(),
-                "conditions": [c.to_dict() for c in self.conditions]}
 
 
 @lru_cache(maxsize=1)

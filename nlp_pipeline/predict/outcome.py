@@ -25,7 +25,7 @@ from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.explain.qa import qa_reading
 from nlp_pipeline.explain.labels import outcome_label
 from nlp_pipeline.explain.reasons import is_context, is_wording, reason, short_quote, wording_reason
-from nlp_pipeline.types import Evidence, Letter, Outcome, Prediction
+from nlp_pipeline.types import Evidence, Letter, Outcome, Prediction, Recommendation
 
 TOP_EVIDENCE = 8
 # the evidence entry that holds the contributions past the first TOP_EVIDENCE, summed: the evidence adds up to the score
@@ -144,7 +144,7 @@ class OutcomeModel:
             reasons, context_reasons = _worded(evidence, wording, names, item_facts, facts, letter.text)
             unread = unread_warnings(item.title, item_facts)
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
-                                    unread, balance, context_reasons))
+                                    unread, balance, context_reasons, item_facts.recommendation))
         return self._unwritten_by_facts(letter, out, docs)
 
     def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None) -> list[Prediction]:
@@ -164,7 +164,7 @@ class OutcomeModel:
 
     def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,
                 reasons: list[str], unread: tuple[str, ...] = (), balance: dict[str, float] | None = None,
-                context: list[str] = ()) -> Prediction:
+                context: list[str] = (), recommendation: Recommendation | None = None) -> Prediction:
         """The item's prediction: the verdict decides where the rationale states one (draft mode), else the model."""
         stated = item.stated_decision
         usual = self.usual_rate
@@ -172,7 +172,8 @@ class OutcomeModel:
                       stated_decision=stated, mode=self.mode, score=round(score, 6), intercept=round(intercept, 6),
                       threshold=round(self.threshold, 6), evidence=evidence, balance=balance,
                       warnings=letter.item_warnings(item.index, self.spec.unread_parts) + unread,
-                      context=tuple(context), usual_rate=None if usual is None else round(usual, 6))
+                      context=tuple(context), usual_rate=None if usual is None else round(usual, 6),
+                      recommendation=recommendation)
         if not self.spec.reads_verdict:
             predicted = Outcome.at(p_model, self.threshold)
             return Prediction(predicted=predicted, p_overturned=round(p_model, 6), basis=self.spec.model_basis,

@@ -1,0 +1,84 @@
+"""Issue 30, item 2: each item's guideline reading (``ItemFacts.recommendation``) in the facts, in ``imr parse
+--entities`` and in each prediction record, never a model feature."""
+from __future__ import annotations
+
+import json
+
+from nlp_pipeline.app.cli import main
+from nlp_pipeline.facts.extract import extract_letter
+from nlp_pipeline.letter.parse import read_letter
+from nlp_pipeline.types import ItemFacts, Prediction, Recommendation
+
+SUMMARY = ("The injured worker is a 44 year old warehouse clerk (invented) with chronic low back pain. "
+           "She has failed NSAIDs and physical therapy. There were no red flags.")
+
+
+def _request(summary: str = SUMMARY) -> dict:
+    return {"case_number": "CM26-9999999", "date_of_injury": "2025-01-10", "ur_denial_date": "2026-03-02",
+            "case_summary": summary,
+            "items": [{"request": "Lumbar epidural steroid injection at L5-S1"}]}
+
+
+def test_the_example_letters_items_carry_a_recommendation(example_draft):
+    letter = read_letter(example_draft)
+    facts = extract_letter(letter)
+    assert facts.items
+    for item in facts.items:
+        found = item.recommendation
+        assert isinstance(found, Recommendation)
+        assert found.status in ("recommended", "conditional", "not_recommended", "not_addressed")
+        assert found.source.guideline and found.entry
+        for condition in found.conditions:
+            if condition.start is not None:  # the condition's words stand in the letter's case summary
+                assert letter.summary.start <= condition.start < condition.end <= letter.summary.end
+
+
+def test_a_documented_condition_reads_documented_at_its_letter_offsets():
+    letter = read_letter(_request())
+    reading = extract_letter(letter).items[0].recommendation
+    assert reading is not None and reading.entry == "epidural_steroid_injection"
+    states = {c.name: c for c in reading.conditions}
+    failed = states["failed_first_line_care"]
+    assert failed.state == "documented"
+    assert letter.text[failed.start:failed.end].lower() == "failed"
+    assert letter.text.index("She has failed NSAIDs") + len("She has ") == failed.start  # the summary's own words
+
+
+def test_an_item_facts_dict_holds_the_reading():
+    as_dict = extract_letter(read_letter(_request())).items[0].to_dict()
+    reading = as_dict["recommendation"]
+    assert set(reading) >= {"status", "entry", "source", "conditions"}
+    assert all(set(c) == {"name", "state", "start", "end"} for c in reading["conditions"])
+    assert ItemFacts(index=0).to_dict()["recommendation"] is None
+    json.dumps(as_dict)
+
+
+def test_parse_entities_shows_the_reading(example_draft, capsys):
+    assert main(["parse", "--entities", str(example_draft), "--format", "jsonl", "-q"]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert all(item["recommendation"]["status"] and item["recommendation"]["source"] for item in record["items"])
+
+
+def test_each_jsonl_prediction_carries_the_items_reading(example_draft, capsys):
+    letter = read_letter(example_draft)
+    facts = extract_letter(letter)
+    for mode in ("draft", "facts"):
+        assert main(["predict", "--mode", mode, str(example_draft), "--format", "jsonl", "-q"]) == 0
+        records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert [r["recommendation"] for r in records] == [i.recommendation.to_dict() for i in facts.items]
+
+
+def test_the_reading_is_not_a_model_feature(facts_model):
+    """The same letter with and without a documented condition: the reading differs, the prediction does not
+    (the summary's words could move the model, so the reading is taken away from the facts instead)."""
+    import dataclasses
+
+    from nlp_pipeline.model.features import item_features
+
+    letter = read_letter(_request())
+    facts = extract_letter(letter)
+    bare = dataclasses.replace(facts, items=tuple(dataclasses.replace(i, recommendation=None) for i in facts.items))
+    for item in letter.items:
+        assert item_features(letter, item, facts, "facts").values == item_features(letter, item, bare, "facts").values
+    prediction = facts_model.predict_letter(letter)[0]
+    assert isinstance(prediction, Prediction) and prediction.recommendation == facts.items[0].recommendation
