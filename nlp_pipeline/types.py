@@ -290,7 +290,7 @@ class WhatIfReport(_ToDict):
 # the guideline knowledge base's reading of an item (nlp_pipeline.facts.recommendations reads it; docs/how-it-works/guidelines.md)
 
 @dataclass(frozen=True)
-class Source:
+class Source(_ToDict):
     """Where an entry's status comes from: the guideline, its section and pages, and the stored copy read."""
 
     guideline: str
@@ -298,12 +298,9 @@ class Source:
     pages: str | None = None
     read: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class ConditionState:
+class ConditionState(_ToDict):
     """A condition read against a case summary: its state and the offsets of the words that decided (None when
     not mentioned)."""
 
@@ -312,12 +309,9 @@ class ConditionState:
     start: int | None = None
     end: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Recommendation:
+class Recommendation(_ToDict):
     """An item read against the knowledge base: the entry, the context its status was read for, the status, the
     source, and each of the entry's conditions against the case summary."""
 
@@ -326,10 +320,6 @@ class Recommendation:
     status: str
     source: Source
     conditions: tuple[ConditionState, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"entry": self.entry, "context": self.context, "status": self.status, "source": self.source.to_dict(),
-                "conditions": [c.to_dict() for c in self.conditions]}
 
 
 @dataclass(frozen=True)
