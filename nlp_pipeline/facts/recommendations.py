@@ -222,16 +222,23 @@ def _cue_pattern(cue: str) -> re.Pattern:
 
 def read_condition(name: str, summary: str, offset: int = 0) -> ConditionState:
     """One condition's state in ``summary`` (offsets plus ``offset``, the summary's start in its letter)."""
-    condition = conditions()[name]
+    state, span = _condition_in(name, summary)
+    if span is None:
+        return ConditionState(name, state)
+    return ConditionState(name, state, offset + span[0], offset + span[1])
+
+
+@lru_cache(maxsize=2048)
+def _condition_in(name: str, summary: str) -> tuple[str, tuple[int, int] | None]:
+    """A condition's state in a summary and the summary's span that decided: read once per summary, though every
+    item of a letter, and every what-if re-reading that leaves the summary alone, asks again."""
     negated: tuple[int, int] | None = None
-    hits = sorted((m.start(), m.end()) for cue in condition.cues for m in _cue_pattern(cue).finditer(summary))
+    hits = sorted((m.start(), m.end()) for cue in conditions()[name].cues for m in _cue_pattern(cue).finditer(summary))
     for start, end in hits:
         if not is_negated(summary, start, end):
-            return ConditionState(name, "documented", offset + start, offset + end)
+            return "documented", (start, end)
         negated = negated or (start, end)
-    if negated is not None:
-        return ConditionState(name, "contradicted", offset + negated[0], offset + negated[1])
-    return ConditionState(name, "not_mentioned")
+    return ("contradicted", negated) if negated is not None else ("not_mentioned", None)
 
 
 def read_conditions(names: Iterable[str], summary: str, offset: int = 0) -> tuple[ConditionState, ...]:
