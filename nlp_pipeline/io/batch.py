@@ -51,12 +51,7 @@ def iter_letter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
     so a link loop cannot hang the walk. Files named directly are yielded whatever their suffix,
     so that the caller reports an error for them rather than silently skipping them.
     """
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from (candidate for candidate, letter in _walk(path) if letter)
-        else:
-            yield path
+    yield from find_letter_paths(paths).files
 
 
 @dataclass
