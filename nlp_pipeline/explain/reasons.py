@@ -10,6 +10,7 @@ Two kinds of evidence are no medical reason and are worded apart (:func:`is_cont
 from __future__ import annotations
 
 from nlp_pipeline.facts.derive import earlier_amount
+from nlp_pipeline.facts.recommendations import entry_by_id
 from nlp_pipeline.model.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
                                    MAX_WEEKS_TO_REVIEW, TYPICAL_RATIONALE_SENTENCES,
                                    TYPICAL_WEEKS_TO_REVIEW, family_of)
@@ -87,7 +88,8 @@ def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | Non
         return wording_reason([name.split(":", 1)[1]], evidence.contribution)
     direction = "toward Overturned" if evidence.contribution > 0 else "toward Upheld"
     quoted = f' ("{short_quote(evidence.text)}")' if evidence.text and name not in _DATED else ""
-    text = (_amount_sentence(name, facts) or _letter_sentence(name, letter_facts, evidence, letter_text)
+    text = (_amount_sentence(name, facts) or _guideline_sentence(name, facts)
+            or _letter_sentence(name, letter_facts, evidence, letter_text)
             or _length_sentence(name, facts) or _stance_sentence(name, evidence) or _region_sentence(name)
             or PLAIN.get(name) or _valued_sentence(name) or name.replace("_", " ").replace("=", ": "))
     if is_context(name):
@@ -138,6 +140,42 @@ def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     if name == "prior_visits" and facts.prior:
         return f"{earlier_amount(facts):g} earlier visits of the same treatment"
     return None
+
+
+def _guideline_sentence(name: str, facts: ItemFacts) -> str | None:
+    """What the guideline says of the request, with the entry and the source a physician can look up, and the
+    conditions the case summary documents or says are not met (the guideline features'
+    :func:`nlp_pipeline.model.features._guideline_features` reading)."""
+    reading = facts.recommendation
+    if reading is None or not (name.startswith("guideline=") or name in ("guideline_documented",
+                                                                         "guideline_contradicted")):
+        return None
+    entry = entry_by_id(reading.entry)
+    source = reading.source
+    cited = "; ".join(part for part in (source.guideline, source.section,
+                                         f"page {source.pages}" if source.pages else None) if part)
+    if name.startswith("guideline="):
+        return f"{PLAIN.get(name, name)}: {entry.label} ({cited})"
+    against = set(entry.against)
+    flipped = {"documented": "contradicted", "contradicted": "documented"}
+    wanted = "documented" if name == "guideline_documented" else "contradicted"
+    named = [(c.name, c.state) for c in reading.conditions
+             if (flipped.get(c.state, c.state) if c.name in against else c.state) == wanted]
+    words = ", ".join(_condition_words(condition, state, condition in against) for condition, state in named)
+    total = len(reading.conditions)
+    if wanted == "documented":
+        return (f"The case summary documents {len(named)} of the {total} condition{'s' * (total != 1)} the guideline "
+                f"sets for {entry.label} ({cited}): {words}")
+    return (f"The case summary says {len(named)} of the {total} condition{'s' * (total != 1)} the guideline sets for "
+            f"{entry.label} {'is' if len(named) == 1 else 'are'} not met ({cited}): {words}")
+
+
+def _condition_words(name: str, state: str, against: bool) -> str:
+    """A condition in plain words; one the guideline words against the request says which way it was read."""
+    words = name.replace("_", " ")
+    if not against:
+        return words
+    return f"{words} ({'documented' if state == 'documented' else 'denied'}; the guideline advises against it)"
 
 
 def _letter_sentence(name: str, letter_facts: LetterFacts | None, evidence: Evidence | None = None,

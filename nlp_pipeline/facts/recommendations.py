@@ -9,7 +9,9 @@ The file holds three kinds of rows:
   ``drug_class``, the treatment ``names`` it is for (as the package names them) and ``terms`` (regular
   expressions on the request's title, for the forms the package's categories lump together: a TENS unit among
   equipment, a compounded cream among medications), the guideline's ``status`` per context (``chronic``,
-  ``acute``, ``post_surgical``), its ``conditions`` and its ``source`` (guideline, section, pages, and the
+  ``acute``, ``post_surgical``), its ``conditions`` (``against``: those among them whose documentation argues
+  against the request, as the guideline words them: long-term use of a class it limits to short courses, radicular
+  findings for a facet injection) and its ``source`` (guideline, section, pages, and the
   stored copy ``read`` when one was read);
 - ``uncategorized``: the shapes of requests nothing here can categorize (a brand name alone, initials).
 
@@ -78,6 +80,7 @@ class Entry:
     note: str | None = None
     also: tuple[str, ...] = ()  # other categories whose items the entry's terms may match
     precedence: int = 0  # a form that decides before any single agent's (a compound of several drugs)
+    against: tuple[str, ...] = ()  # conditions whose documentation argues against the request (the guideline's own)
 
     def status_for(self, context: str = "chronic") -> str:
         """The status in ``context``, else the chronic-pain status (the MTUS default for IMR requests)."""
@@ -87,7 +90,8 @@ class Entry:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "category": self.category, "drug_class": self.drug_class,
                 "names": list(self.names), "terms": list(self.terms), "status": dict(self.status),
-                "conditions": list(self.conditions), "source": self.source.to_dict(), "note": self.note}
+                "conditions": list(self.conditions), "against": list(self.against),
+                "source": self.source.to_dict(), "note": self.note}
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +118,8 @@ def entries() -> tuple[Entry, ...]:
                          status=tuple(row["status"].items()), conditions=tuple(row["conditions"]),
                          source=Source(**row["source"]), drug_class=row.get("drug_class"),
                          names=tuple(row.get("names", ())), terms=tuple(row.get("terms", ())), note=row.get("note"),
-                         also=tuple(row.get("also_categories", ())), precedence=row.get("precedence", 0)))
+                         also=tuple(row.get("also_categories", ())), precedence=row.get("precedence", 0),
+                         against=tuple(row.get("against", ()))))
     return tuple(out)
 
 

@@ -19,7 +19,7 @@ class FeatureSpec:
 
     key: str
     family: str | None = None  # the feature family (None: a row about one name of a family keyed elsewhere)
-    sign: int = 0  # -1: the weight may never move P(Overturned) toward Overturned; 0: free
+    sign: int = 0  # -1: the weight may never move P(Overturned) toward Overturned; +1: never toward Upheld; 0: free
     words: str | None = None  # the reason's sentence; with "{}", a template the feature's value fills
     context: bool = False  # no medical reason: the review's layout, or the rationale's shape (sentence counts)
 
@@ -76,6 +76,19 @@ SPECS: tuple[FeatureSpec, ...] = (
     FeatureSpec("earlier_treatment_failed", "case",
                 words="The case summary documents that earlier treatment failed or gave no relief"),
     FeatureSpec("earlier_treatment_helped", "case", words="The case summary documents that earlier treatment helped"),
+    # what the guideline itself says of the request (the knowledge base, nlp_pipeline.facts.recommendations): its
+    # status, and the share of its conditions the case summary documents or contradicts; the signs are the
+    # guideline's logic, not fitted to letters
+    FeatureSpec("guideline", "guideline"),
+    FeatureSpec("guideline=not_recommended", sign=-1, words="The guideline does not recommend this treatment"),
+    FeatureSpec("guideline=recommended", sign=1, words="The guideline recommends this treatment"),
+    FeatureSpec("guideline=conditional", words="The guideline recommends this treatment only when stated conditions "
+                                               "are met"),
+    FeatureSpec("guideline=not_addressed", words="The guidelines do not address this treatment"),
+    FeatureSpec("guideline_documented", "guideline", sign=1,
+                words="The case summary documents conditions the guideline sets for this treatment"),
+    FeatureSpec("guideline_contradicted", "guideline", sign=-1,
+                words="The case summary says conditions the guideline sets for this treatment are not met"),
 )
 
 _KEY = re.compile(r"^[a-z_]+")

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from nlp_pipeline.facts.derive import earlier_amount
+from nlp_pipeline.facts.recommendations import entry_by_id
 from nlp_pipeline.model.feature_specs import FAMILY_OF, feature_key
 from nlp_pipeline.modes import Mode, mode_of
 from nlp_pipeline.types import PARTS, RATIONALE, Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
@@ -140,6 +141,8 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str | Mo
         values.update(_stance_features(item_facts, evidence))
     if "case" in families:
         values.update(_case_features(facts, evidence))
+    if "guideline" in families:
+        values.update(_guideline_features(item, item_facts, evidence))
     for prefix in spec.text_parts if "words" in families else ():
         for span in part_spans(letter, item, prefix, item_facts, drop):
             tokens = words(span.text)
@@ -288,6 +291,39 @@ def _case_features(facts: LetterFacts, evidence: dict[str, list[tuple[int, int]]
         weeks = min(weeks, MAX_WEEKS_TO_REVIEW)
         values["weeks_to_review"] = round(math.log1p(weeks) - math.log1p(TYPICAL_WEEKS_TO_REVIEW), 6)
         evidence["weeks_to_review"] = list(facts.injury_to_review_spans)
+    return values
+
+
+def _guideline_features(item: Item, item_facts: ItemFacts, evidence: dict[str, list[tuple[int, int]]]
+                        ) -> dict[str, float]:
+    """What the guideline says of the request (its knowledge-base reading, ``ItemFacts.recommendation``,
+    :mod:`nlp_pipeline.facts.recommendations`): its status (``guideline=not_recommended`` ...), and the share of the
+    conditions the guideline sets for it that the case summary documents (``guideline_documented``) or says are
+    not met (``guideline_contradicted``). A condition the guideline words against the request (the entry's
+    ``against``: long-term use of a class it limits to short courses) counts the other way round: documented, it is
+    a condition not met. Nothing when no entry matches. Written from the guideline's logic, its signs held by
+    :mod:`nlp_pipeline.model.feature_specs`."""
+    reading = item_facts.recommendation
+    if reading is None:
+        return {}
+    status = f"guideline={reading.status}"
+    values, title = {status: 1.0}, _title_span(item)
+    evidence[status] = [title]
+    if not reading.conditions:
+        return values
+    against = set(entry_by_id(reading.entry).against)
+    met: list[tuple[int, int] | None] = []
+    unmet: list[tuple[int, int] | None] = []
+    for condition in reading.conditions:
+        span = (condition.start, condition.end) if condition.start is not None else None
+        if condition.state == "documented":
+            (unmet if condition.name in against else met).append(span)
+        elif condition.state == "contradicted":
+            (met if condition.name in against else unmet).append(span)
+    for name, found in (("guideline_documented", met), ("guideline_contradicted", unmet)):
+        if found:
+            values[name] = round(len(found) / len(reading.conditions), 6)
+            evidence[name] = [span for span in found if span is not None]
     return values
 
 
