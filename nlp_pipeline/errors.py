@@ -41,3 +41,8 @@ class TooDeep(LetterError):
 
 class ModelError(RuntimeError):
     """A model directory that is missing, tampered with, unsafe or of the wrong mode."""
+
+
+class Cancelled(RuntimeError):
+    """Work stopped at its next check because its caller gave up on it (the review server's client went away, or
+    its time limit passed): a thread cannot be stopped from outside, so long loops look at a cancel token."""

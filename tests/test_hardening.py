@@ -684,3 +684,68 @@ def test_the_server_passes_its_what_if_cap(monkeypatch):
     monkeypatch.setattr(server, "create_app", lambda **kwargs: seen.update(kwargs) or real(**kwargs))
     assert main(["serve", "--what-if-items", "7"]) == 0
     assert seen["what_if_items"] == 7
+
+
+def test_work_given_up_on_stops_at_its_next_check():
+    """A thread cannot be stopped, so the predict flow looks at a cancel token before the letter is read and before
+    each what-if re-reading: once set, it stops there (Cancelled) instead of running on."""
+    import threading
+
+    from nlp_pipeline.errors import Cancelled
+    from nlp_pipeline.letter.parse import load_letter
+    from nlp_pipeline.predict.outcome import load_model
+    from nlp_pipeline.predict.service import predict_items
+    from tests.conftest import EXAMPLE_DRAFT
+
+    model, letter = load_model(mode="draft"), load_letter(EXAMPLE_DRAFT)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        predict_items(model, letter, cancel=cancel)
+
+    readings, cancel = [], threading.Event()
+
+    class Counting:  # the model, counting its readings; the work is given up on after the third
+        def __getattr__(self, name):
+            return getattr(model, name)
+
+        def predict_letter(self, *args, **kwargs):
+            readings.append(1)
+            if len(readings) == 3:
+                cancel.set()
+            return model.predict_letter(*args, **kwargs)
+
+    with pytest.raises(Cancelled):
+        predict_items(Counting(), letter, what_if=True, cancel=cancel)
+    assert len(readings) == 3  # the reading in progress finished, none after it
+    predict_items(Counting(), letter, what_if=True, cancel=threading.Event())
+    assert len(readings) - 3 > 3  # left alone, the what-if edits read the letter more times
+
+
+def test_work_over_the_time_limit_is_cancelled_and_frees_its_slot(shipped_models, example_draft, monkeypatch):
+    """At the time limit the answer is 503 and the work's cancel token is set: work that looks at it ends, and its
+    slot is free for the next request at once."""
+    import time
+
+    from nlp_pipeline.app import server
+    from nlp_pipeline.errors import Cancelled
+
+    tokens = []
+
+    def waits(*args, cancel=None, **kwargs):
+        tokens.append(cancel)
+        if cancel.wait(10):
+            raise Cancelled("given up")
+        return []
+
+    monkeypatch.setattr(server, "predict_items", waits)
+    upload = {"file": ("a.txt", example_draft.read_bytes(), "text/plain")}
+    with _client(shipped_models, max_pending=1, time_limit=0.3) as client:
+        first = client.post("/api/predict", files=upload)
+        assert first.status_code == 503 and "took longer than the 0.3 s" in first.json()["detail"]
+        assert tokens[0].is_set()
+        monkeypatch.setattr(server, "predict_items", lambda *args, **kwargs: [])
+        started = time.monotonic()
+        while client.post("/api/predict", files=upload).status_code != 200:
+            assert time.monotonic() - started < 2, "the slot was not freed"
+            time.sleep(0.05)

@@ -23,17 +23,18 @@ from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from nlp_pipeline.errors import LetterError, ModelError
 from nlp_pipeline.modes import MODE_NAMES
 from nlp_pipeline.io.reading import MAX_FILE_BYTES, MAX_TEXT_CHARS, SUPPORTED_SUFFIXES
 from nlp_pipeline.types import Prediction
 from nlp_pipeline.letter.parse import read_letter
-from nlp_pipeline.predict.service import predict_items
+from nlp_pipeline.predict.service import check, predict_items
 from nlp_pipeline.app import render
 
 MODES = MODE_NAMES
@@ -50,6 +51,10 @@ RETRY_AFTER_SECONDS = 2
 # with 503 after TIME_LIMIT seconds
 READ_TIMEOUT = 60.0
 TIME_LIMIT = 120.0
+# while a request's work runs, every POLL_SECONDS the server looks whether its client is still there and its time
+# limit not passed; if not, the work is cancelled (it stops at its next check: between letters, items and what-if
+# re-readings) and its slot is freed when its thread ends
+POLL_SECONDS = 0.25
 # items of one letter given the what-if edits (each edit re-reads the letter: the work grows with the square of
 # the items); the items past it say so in their warnings
 WHAT_IF_ITEMS = 20
@@ -155,6 +160,10 @@ def shown_name(name: str) -> str:
 
 def _mb(size: int) -> str:
     return f"{size / 2**20:.1f}".removesuffix(".0") + " MB"
+
+
+class _ClientGone(Exception):
+    """The client closed its connection before its answer: nothing is sent, nothing is logged."""
 
 
 class InputProblem(Exception):
@@ -266,20 +275,21 @@ class _Models:
             return self._models[mode]
 
 
-async def read_request(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
+async def read_request(request: Request, max_file_bytes: int = MAX_FILE_BYTES, cancel: threading.Event | None = None):
     """The parsed Letter, the modes asked for and whether the what-if edits are, from a multipart/urlencoded
     form or a JSON body (``what_if`` also as a query parameter); one letter (several are refused: 400)."""
-    letters, modes, what_if, batch = await read_letters(request, max_file_bytes)
+    letters, modes, what_if, batch = await read_letters(request, max_file_bytes, cancel)
     if batch:
         raise InputProblem(400, "the API reads one letter a request: send each letter in a request of its own "
                                 "(the page /predict takes several, or a .zip)")
     return letters[0][1], modes, what_if
 
 
-async def read_letters(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
+async def read_letters(request: Request, max_file_bytes: int = MAX_FILE_BYTES, cancel: threading.Event | None = None):
     """The letters of a request as ``(name, Letter or None, error or None)``, the modes, the what-if wish, and
     whether it is a batch (several files, or a .zip: each letter that cannot be read is an error of its own
-    there; a single letter that cannot be read raises :class:`InputProblem`)."""
+    there; a single letter that cannot be read raises :class:`InputProblem`). ``cancel``: a batch's letters stop
+    being read once it is set (:class:`~nlp_pipeline.errors.Cancelled`)."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_file_bytes + FORM_OVERHEAD:
         raise InputProblem(413, _too_large(int(length), max_file_bytes))
@@ -333,7 +343,7 @@ async def read_letters(request: Request, max_file_bytes: int = MAX_FILE_BYTES):
         name, data, _ = files[0]
         letter = await run_in_threadpool(_from_bytes, data, Path(name).suffix.lower(), name)
         return [(name, letter, None)], modes, what_if, False
-    return await run_in_threadpool(_read_all, files), modes, what_if, True
+    return await run_in_threadpool(_read_all, files, cancel), modes, what_if, True
 
 
 def zip_members(data: bytes, name: str, max_file_bytes: int = MAX_FILE_BYTES) -> list[tuple[str, bytes | None, str | None]]:
@@ -376,10 +386,11 @@ def zip_members(data: bytes, name: str, max_file_bytes: int = MAX_FILE_BYTES) ->
     return out
 
 
-def _read_all(files):
-    """Each file of a batch read: ``(name, Letter or None, error or None)``."""
+def _read_all(files, cancel: threading.Event | None = None):
+    """Each file of a batch read: ``(name, Letter or None, error or None)``; stopped once ``cancel`` is set."""
     out = []
     for name, data, error in files:
+        check(cancel)
         if error is not None:
             out.append((name, None, error))
             continue
@@ -443,12 +454,13 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
                        hosts=None if allowed_hosts is None else frozenset(_host_name(h) for h in allowed_hosts))
     app.add_middleware(_SecurityHeaders)  # the outermost: on every answer, the refusals of the others too
     registry, admission = _Models(models), _Admission(max_pending)
+    app.state.admission = admission  # its ``pending``: the busy slots taken (read by the load tests)
 
-    def predict_letter(letter, modes, what_if):
+    def predict_letter(letter, modes, what_if, cancel=None):
         try:
             predictions, docs = [], {}  # docs: the parts read once for every mode and the edits
             for mode in modes:
-                predictions += predict_items(registry.get(mode), letter, what_if, docs, what_if_items)
+                predictions += predict_items(registry.get(mode), letter, what_if, docs, what_if_items, cancel=cancel)
             return predictions
         except ModelError as err:
             raise InputProblem(503, f"model not available: {err}") from None
@@ -471,59 +483,81 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
             await asyncio.wait_for(request.body(), read_timeout)
         except asyncio.TimeoutError:
             raise InputProblem(408, f"the request did not arrive within {read_timeout:g} s; send it again") from None
+        except ClientDisconnect:  # the sender went away before its body was whole
+            raise _ClientGone() from None
 
-    async def bounded(read, work):
-        """``read()`` (the letters of a received request) then ``work(*read())`` in a thread, in one busy slot; 503
-        after ``time_limit`` seconds. The slot stays taken until the work's thread ends (a thread cannot be
-        stopped), so work that was given up on never lets more than ``max_pending`` run at once."""
+    async def bounded(request: Request, read, work):
+        """``read(cancel)`` (the letters of a received request) then ``work(*read(cancel), cancel)`` in a thread, in
+        one busy slot, watched every :data:`POLL_SECONDS`: when the client goes away or ``time_limit`` seconds pass
+        (503), the cancel token is set, and the work stops at its next check (between letters, items and what-if
+        re-readings: :func:`nlp_pipeline.predict.service.check`). The slot stays taken until the work's thread ends
+        (a thread cannot be stopped from outside), so work that was given up on never lets more than
+        ``max_pending`` run at once; the token makes that end come within one re-reading of a letter."""
         admission.__enter__()
-        task = None
-        try:
-            got = await asyncio.wait_for(read(), time_limit)
-            task = asyncio.ensure_future(run_in_threadpool(work, *got))
-            return got, await asyncio.wait_for(asyncio.shield(task), time_limit)
-        except asyncio.TimeoutError:
-            raise InputProblem(503, f"the letters took longer than the {time_limit:g} s a request may take; send "
-                                    "fewer letters or items, or leave out what if",
-                               {"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
-        finally:
-            if task is None or task.done():
-                admission.__exit__()
-            else:
-                task.add_done_callback(_release_when_done)
+        cancel = threading.Event()
+
+        async def job():
+            got = await read(cancel)
+            check(cancel)
+            return got, await run_in_threadpool(work, *got, cancel)
+
+        task = asyncio.ensure_future(job())
+        task.add_done_callback(_release_when_done)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + time_limit
+        while not task.done():
+            await asyncio.wait({task}, timeout=max(0.0, min(POLL_SECONDS, deadline - loop.time())))
+            if task.done():
+                break
+            if await request.is_disconnected():
+                cancel.set()
+                raise _ClientGone()
+            if loop.time() >= deadline:
+                cancel.set()
+                raise InputProblem(503, f"the letters took longer than the {time_limit:g} s a request may take; "
+                                        "send fewer letters or items, or leave out what if",
+                                   {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return task.result()
 
     def _release_when_done(task) -> None:
         admission.__exit__()
         if not task.cancelled():
-            task.exception()  # retrieved: the answer was given already (503)
+            task.exception()  # retrieved: when the work was given up on, its answer was given already (or not wanted)
 
     async def predict(request: Request):
         await received(request)
-        (letter, _, _), predictions = await bounded(lambda: read_request(request, max_file_bytes), predict_letter)
+        (letter, _, _), predictions = await bounded(
+            request, lambda cancel: read_request(request, max_file_bytes, cancel), predict_letter)
         return letter, predictions
 
     async def predict_batch(request: Request):
         """Each letter of the request and its predictions (or its error), the modes, and whether it is a batch."""
         await received(request)
 
-        def run(letters, modes, what_if, batch):
+        def run(letters, modes, what_if, batch, cancel):
             results = []
             for name, letter, error in letters:
                 if letter is not None:
                     try:
-                        error = predict_letter(letter, modes, what_if)
+                        error = predict_letter(letter, modes, what_if, cancel)
                     except InputProblem as problem:  # in a batch, a letter that cannot be read is a row of its own
                         if not batch or problem.status == 503:
                             raise
                         letter, error = None, problem.detail
                 results.append((name, letter, error))
             return results, usual_rates(modes)
-        (_, _, _, batch), (results, rates) = await bounded(lambda: read_letters(request, max_file_bytes), run)
+        (_, _, _, batch), (results, rates) = await bounded(
+            request, lambda cancel: read_letters(request, max_file_bytes, cancel), run)
         return results, rates, batch
 
     @app.exception_handler(InputProblem)
     async def _problem(request: Request, exc: InputProblem):
         return _error(request, exc.status, exc.detail, exc.headers)
+
+    @app.exception_handler(_ClientGone)
+    async def _gone(request: Request, exc: _ClientGone):
+        # the client is not there to read it (the server drops it unsent); 499, as nginx logs a client that closed
+        return Response(status_code=499)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_problem(request: Request, exc: StarletteHTTPException):

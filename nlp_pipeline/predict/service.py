@@ -6,23 +6,53 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nlp_pipeline.errors import Cancelled
 from nlp_pipeline.letter.parse import read_letter
 from nlp_pipeline.types import Letter, Prediction
 
 if TYPE_CHECKING:
+    import threading
+
     from nlp_pipeline.predict.outcome import OutcomeModel
 
 
+def check(cancel: threading.Event | None) -> None:
+    """Raise :class:`~nlp_pipeline.errors.Cancelled` when ``cancel`` (a cancel token) is set."""
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("the work was given up on (its client went away or its time ran out)")
+
+
+class _Checked:
+    """``model`` with every reading of a letter preceded by a look at the cancel token: the what-if edits re-read
+    the letter once per edit through it, so work given up on stops at the next edit."""
+
+    def __init__(self, model: OutcomeModel, cancel: threading.Event):
+        self._model, self._cancel = model, cancel
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def predict_letter(self, *args, **kwargs):
+        check(self._cancel)
+        return self._model.predict_letter(*args, **kwargs)
+
+
 def predict_items(model: OutcomeModel, letter: Letter, what_if: bool = False, docs: dict | None = None,
-                  what_if_items: int | None = None) -> list[Prediction]:
+                  what_if_items: int | None = None, cancel: threading.Event | None = None) -> list[Prediction]:
     """Every item of a parsed letter predicted by ``model``; with ``what_if`` each carries the catalogue's edits
     and how each moves it (:mod:`nlp_pipeline.predict.what_if`). ``docs`` keeps the parts the pipeline read, so
     that a second model (the server's "both" modes) or the edits' re-reading does not read them again.
 
     ``what_if_items`` caps how many items of one letter get the edits (each edit re-reads the letter, so the work
-    grows with the square of the items): the items past the cap carry a warning that says so, and no edits."""
+    grows with the square of the items): the items past the cap carry a warning that says so, and no edits.
+
+    ``cancel``: a cancel token (a :class:`threading.Event`) looked at before the letter is read and before each
+    what-if re-reading; once it is set, :class:`~nlp_pipeline.errors.Cancelled` is raised there (the review server
+    sets it when the client goes away or the time limit passes, so the thread ends within one re-reading)."""
     if what_if and docs is None:
         docs = {}
+    if cancel is not None:
+        model = _Checked(model, cancel)
     predictions = model.predict_letter(letter, docs=docs)
     if what_if and predictions:
         from nlp_pipeline.predict.what_if import with_what_if
