@@ -387,30 +387,136 @@ WHAT_IF_FIELDS = ("what_if", "what_if_pairs", "smallest_flip", "what_if_reads")
 
 
 __all__ = ["DECISIONS", "Outcome", "VerdictValue", "Part", "PARTS", "ITEM_PARTS", "Edit", "WhatIf", "WhatIfPair", "WhatIfReport", "WHAT_IF_FIELDS", "TextSpan", "Reviewer", "Item", "ParseWarning", "Letter", "Entity", "Evidence", "Prediction", "BASES",
-           "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "Recommendation", "ConditionState", "Source", "asdict"]
+           "Verdict", "VERDICTS", "ItemFacts", "LetterFacts", "Treatment", "Amount", "GuidelineCitation",
+           "PageCitation", "Allowance", "Recommendation", "ConditionState", "Source", "asdict"]
+
+
+# an item's facts, derived once per item by nlp_pipeline.facts.derive (docs/how-it-works/extraction.md)
+
+class _Sparse(_ToDict):
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of the fields that are set (a field left None is not a key)."""
+        return {f.name: _plain(value) for f in fields(self)  # type: ignore[arg-type]
+                for value in [getattr(self, f.name)] if value is not None}
+
+
+@dataclass(frozen=True)
+class Treatment(_Sparse):
+    """The service an item requests (``facts.derive.requested_treatment``): its category and name as the package
+    names them (``patterns/treatments.jsonl``), with a medication's drug class, the context it is requested in, the
+    head word that named a service no treatment pattern knows, or the shape of a medication order whose drug is
+    unknown. ``to_dict`` leaves out what is not set."""
+
+    category: str
+    name: str
+    drug_class: str | None = None
+    context: str | None = None  # "surgery_related" / "office_visit" beside the service, "surgery" for a surgeon's visit
+    head: str | None = None  # the head word that named it ("Speech *therapy*": patterns/heads.jsonl)
+    shape: tuple[str, ...] | None = None  # an unknown drug's order shape: strength, form, route, dispense
+
+
+@dataclass(frozen=True)
+class Amount(_Sparse):
+    """The value of a COUNT span (``extraction.amounts``): visits (``min``-``max`` of a ``unit``, with ``per_week``
+    and ``weeks`` when stated) or a drug amount (``quantity``, with a ``strength`` or a dosage ``form``); the year or
+    date a course was had, and the treatment it counts. ``to_dict`` gives the span's value as extracted (what is not
+    set is not a key)."""
+
+    kind: Literal["visits", "drug"]
+    unit: str | None = None
+    per_week: tuple[int, int] | None = None
+    weeks: tuple[int, int] | None = None
+    min: int | None = None
+    max: int | None = None
+    strength: str | None = None
+    strength_unit: str | None = None
+    quantity: int | None = None
+    form: str | None = None
+    year: int | None = None
+    date: str | None = None
+    treatment: str | None = None  # the category of the treatment it counts
+
+    @classmethod
+    def of(cls, value: dict[str, Any]) -> Amount:
+        """A COUNT entity's value as an amount."""
+        return cls(**{key: tuple(v) if isinstance(v, list) else v for key, v in value.items()})
+
+
+@dataclass(frozen=True)
+class GuidelineCitation(_ToDict):
+    """A guideline one of an item's guideline lines names (a GUIDELINE span): its source, chapter and year."""
+
+    part: str  # the line: "ca_guideline" or "maximus_guideline"
+    label: Literal["GUIDELINE"] = field(default="GUIDELINE", init=False)
+    text: str = ""
+    source: str = "other"
+    chapter: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class PageCitation(_Sparse):
+    """Pages one of an item's guideline lines cites (a CITATION span), with the source and section of the guideline
+    named just before them when there is one (``to_dict`` leaves out what is not set)."""
+
+    part: str  # the line: "ca_guideline" or "maximus_guideline"
+    label: Literal["CITATION"] = field(default="CITATION", init=False)
+    text: str = ""
+    pages: tuple[str, ...] = ()
+    source: str | None = None
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Allowance(_ToDict):
+    """The requested visits measured against the guideline's allowance (``facts.allowances.compare_to_allowance``):
+    ``within`` or ``above`` it, or ``unknown`` (no visits requested, or no allowance for the treatment); the visits
+    ``requested`` and ``earlier`` (a modified request's authorized portion, which counts against the same course),
+    the range ``allowed``, the ``excess``, and the allowance's condition and citation."""
+
+    status: Literal["within", "above", "unknown"] = "unknown"
+    requested: int | None = None
+    earlier: int = 0
+    allowed: tuple[int, int] | None = None
+    excess: int | None = None
+    condition: str | None = None
+    citation: str | None = None
 
 
 @dataclass(frozen=True)
 class ItemFacts(_ToDict):
-    """What the extraction found for one item: spans per part, and the facts derived from them."""
+    """What the extraction found for one item: spans per part, and the facts derived from them, each derived once
+    (``facts.derive.derive_item_facts``), which the model, the explanations and the commands read."""
 
     index: int
     entities: tuple[Entity, ...] = ()
-    treatment: dict[str, Any] | None = None  # {"category", "name"} of the requested service
-    requested: dict[str, Any] | None = None  # the requested COUNT's value
-    prior: tuple[dict[str, Any], ...] = ()  # prior COUNT values of the same treatment category
-    guidelines: tuple[dict[str, Any], ...] = ()  # cited sources, chapters, pages
-    allowance: dict[str, Any] | None = None  # requested amount against the guideline allowance
+    treatment: Treatment | None = None  # the requested service
+    requested: Amount | None = None  # the requested COUNT's value
+    prior: tuple[Amount, ...] = ()  # prior COUNT values of visits of the same treatment category
+    # the visits of the requested treatment had before, each course once (facts.derive.earlier_amount); None when the
+    # letter states none. Not in to_dict (imr parse --entities prints ``prior``, which it sums)
+    prior_visits: int | None = None
+    guidelines: tuple[GuidelineCitation | PageCitation, ...] = ()  # cited sources, chapters, pages
+    allowance: Allowance | None = None  # requested amount against the guideline allowance
     verdict: Verdict = field(default_factory=Verdict)
     verdict_sentences: tuple[TextSpan, ...] = ()  # every sentence holding a verdict phrase that counts
     sentences: tuple[Entity, ...] = ()  # rationale sentences: SENTENCE entities valued {"role", "polarity"}
     # what the guideline says of the request and which of its conditions the case summary documents (None when the
     # knowledge base has no entry for it): read once, with the other facts; never a model feature
     recommendation: Recommendation | None = None
+    # what the extraction did not understand in the item's title (facts.derive.unread_warnings): no treatment category,
+    # an amount it states that was not read; the item's ``warnings`` in imr parse --entities and in its Prediction
+    warnings: tuple[str, ...] = ()
 
     def in_verdict(self, offset: int) -> bool:
         """Whether a letter offset falls inside one of the rationale's verdict sentences."""
         return any(v.start <= offset < v.end for v in self.verdict_sentences)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields, without ``prior_visits`` (a sum of ``prior``)."""
+        out = super().to_dict()
+        del out["prior_visits"]
+        return out
 
 
 @dataclass(frozen=True)

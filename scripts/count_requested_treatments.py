@@ -17,16 +17,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from nlp_pipeline.types import Treatment
+
 ROOT = Path(__file__).resolve().parents[1]
 LETTERS = ROOT / ".." / "shared" / "data" / "letters"
 OUT = ROOT / "tests" / "data" / "study_requested_treatments.json"
 
 
-def treatment_key(treatment: dict | None) -> tuple[str, str, str] | None:
+def treatment_key(treatment: Treatment | None) -> tuple[str, str, str] | None:
     """(category, name, drug class or "") of an item's treatment; None when it has none."""
-    if not treatment:
+    if treatment is None:
         return None
-    return treatment["category"], treatment.get("name", ""), treatment.get("drug_class", "")
+    return treatment.category, treatment.name, treatment.drug_class or ""
 
 
 def count_study_treatments(letters: Path = LETTERS) -> tuple[Counter, int, int]:

@@ -33,8 +33,8 @@ def dump(out: Path) -> None:
             continue
         letter = load_letter(path)
         for item, facts in zip(letter.items, extract_letter(letter).items):
-            if (facts.treatment or {}).get("category") == "medication":
-                rows.append({"title": " ".join(item.title.split()), "name": facts.treatment.get("name")})
+            if facts.treatment and facts.treatment.category == "medication":
+                rows.append({"title": " ".join(item.title.split()), "name": facts.treatment.name})
     out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print(f"{len(rows)} medication titles written to {out}")
 

@@ -53,7 +53,7 @@ def _corpus_rates() -> dict[str | None, tuple[int, int]]:
         for item, facts in zip(letter.items, extract_letter(letter).items):
             if item.stated_decision is None:
                 continue
-            category = (facts.treatment or {}).get("category")
+            category = facts.treatment.category if facts.treatment else None
             for key in (None, category):
                 counts.setdefault(key, [0, 0])
                 counts[key][0] += item.stated_decision == "Overturned"

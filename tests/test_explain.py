@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from nlp_pipeline.explain.reasons import reason
-from nlp_pipeline.types import Evidence, ItemFacts, LetterFacts
+from nlp_pipeline.types import Allowance, Amount, Evidence, ItemFacts, LetterFacts, Treatment
 
-_PT = {"category": "physical_therapy", "name": "physical therapy"}
+_PT = Treatment("physical_therapy", "physical therapy")
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,7 @@ _PT = {"category": "physical_therapy", "name": "physical therapy"}
     ],
 )
 def test_allowance_reasons(evidence, allowance, expected):
+    allowance = Allowance(**{**allowance, "allowed": tuple(allowance["allowed"])})
     assert reason(evidence, ItemFacts(index=0, treatment=_PT, allowance=allowance)) == expected
 
 
@@ -169,8 +170,8 @@ def test_feature_sentences(feature, expected):
 
 
 def test_requested_amounts_are_given_in_numbers():
-    facts = ItemFacts(index=0, treatment=_PT, requested={"kind": "visits", "min": 12, "max": 12},
-                      prior=({"kind": "visits", "min": 6, "max": 6},))
+    facts = ItemFacts(index=0, treatment=_PT, requested=Amount("visits", min=12, max=12),
+                      prior=(Amount("visits", min=6, max=6),), prior_visits=6)
     assert reason(Evidence("requested_visits", -0.2), facts).startswith("12 physical therapy visits requested →")
     assert reason(Evidence("prior_visits", -0.2), facts).startswith("6 earlier visits of the same treatment →")
 

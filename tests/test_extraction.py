@@ -12,6 +12,7 @@ from nlp_pipeline.facts.derive import weeks_injury_to_review
 from nlp_pipeline.letter.parse import parse_letter
 from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.extraction.amounts import find_quantities
+from nlp_pipeline.types import Amount
 
 
 @pytest.mark.parametrize(
@@ -271,14 +272,14 @@ def test_statute_citation(nlp):
 )
 def test_allowance_comparison(category, diagnoses, requested, status, excess):
     allowance = applicable_allowance(category, diagnoses, improvement_documented=False)
-    result = compare_to_allowance({"kind": "visits", "min": requested, "max": requested}, allowance)
-    assert (result["status"], result["excess"]) == (status, excess)
-    assert result["citation"]
+    result = compare_to_allowance(Amount("visits", min=requested, max=requested), allowance)
+    assert (result.status, result.excess) == (status, excess)
+    assert result.citation
 
 
 def test_unknown_allowance_without_count_or_rule():
-    assert compare_to_allowance(None, applicable_allowance("physical_therapy", set(), False))["status"] == "unknown"
-    assert compare_to_allowance({"kind": "visits", "min": 1, "max": 1}, None)["status"] == "unknown"
+    assert compare_to_allowance(None, applicable_allowance("physical_therapy", set(), False)).status == "unknown"
+    assert compare_to_allowance(Amount("visits", min=1, max=1), None).status == "unknown"
 
 
 # --- the seed letters ---------------------------------------------------------------------------
@@ -293,7 +294,7 @@ def _injury(facts):
 
 
 def _pages(item_facts):
-    return sorted(p for g in item_facts.guidelines if g["label"] == "CITATION" for p in g["pages"])
+    return sorted(p for g in item_facts.guidelines if g.label == "CITATION" for p in g.pages)
 
 
 def _ranges(item_facts):
@@ -308,14 +309,14 @@ def test_seed_000(seed_facts):
     assert {(v["max"], v.get("year"), v.get("date")) for v in prior} >= {
         (13, 2011, None), (8, 2012, None), (12, None, "2013-07-30")}
     psych, pt = facts.items
-    assert psych.treatment["category"] == "psychotherapy" and psych.requested["max"] == 6
-    assert pt.treatment["category"] == "physical_therapy" and pt.requested["max"] == 6
+    assert psych.treatment.category == "psychotherapy" and psych.requested.max == 6
+    assert pt.treatment.category == "physical_therapy" and pt.requested.max == 6
     assert any(e.label == "TREATMENT" and e.value["category"] == "office_visit" for e in psych.entities)
     assert _pages(psych) == ["23"] and _pages(pt) == ["98-99"]
-    assert {g.get("chapter") for g in psych.guidelines} >= {"Chronic Pain Medical Treatment Guidelines"}
+    assert {g.chapter for g in psych.guidelines if g.label == "GUIDELINE"} >= {"Chronic Pain Medical Treatment Guidelines"}
     assert (3, 4, 2, 2) in _ranges(psych) and (6, 10, 5, 6) in _ranges(psych)
     assert {(9, 10, 8, 8), (8, 10, 4, 4), (24, 24, 16, 16)} <= set(_ranges(pt))
-    assert psych.allowance["status"] == "above"
+    assert psych.allowance.status == "above"
 
 
 def test_seed_001(seed_facts):
@@ -325,7 +326,7 @@ def test_seed_001(seed_facts):
         "2013-01-08"]
     assert 9 in [v["max"] for v in _counts(facts.summary_entities, "prior", "physical_therapy")]
     (item,) = facts.items
-    assert item.treatment["category"] == "physical_therapy" and item.requested["max"] == 8
+    assert item.treatment.category == "physical_therapy" and item.requested.max == 8
     assert _pages(item) == ["98-99"]
 
 
@@ -333,22 +334,22 @@ def test_seed_002(seed_facts):
     letter, facts = seed_facts["002"]
     assert _injury(facts) == ["1996-02-19"]
     (item,) = facts.items
-    assert item.treatment["category"] == "psychotherapy"
-    assert (item.requested["max"], item.requested["per_week"]) == (20, [1, 1])
+    assert item.treatment.category == "psychotherapy"
+    assert (item.requested.max, item.requested.per_week) == (20, (1, 1))
     assert _pages(item) == ["100-102", "23"]
     drugs = {e.value["name"] for e in facts.summary_entities if e.label == "TREATMENT"
              and e.value["category"] == "medication"}
     assert {"Kadian", "Dalmane", "Remeron", "Valium"} <= drugs
-    assert item.allowance["status"] == "above" and item.allowance["excess"] == 16
+    assert item.allowance.status == "above" and item.allowance.excess == 16
 
 
 def test_seed_003(seed_facts):
     letter, facts = seed_facts["003"]
     assert _injury(facts) == ["2009-04-17"]
     pt, acupuncture = facts.items
-    assert (pt.treatment["category"], pt.requested["max"]) == ("physical_therapy", 8)
-    assert (acupuncture.treatment["category"], acupuncture.requested["max"]) == ("acupuncture", 16)
-    assert acupuncture.allowance["allowed"] == [3, 6] and acupuncture.allowance["status"] == "above"
+    assert (pt.treatment.category, pt.requested.max) == ("physical_therapy", 8)
+    assert (acupuncture.treatment.category, acupuncture.requested.max) == ("acupuncture", 16)
+    assert acupuncture.allowance.allowed == (3, 6) and acupuncture.allowance.status == "above"
     for item in facts.items:
         failed = [e for e in item.entities if e.label == "CUE" and e.value["cue"] == "treatment_failed"]
         assert any(e.assertion == "affirmed" for e in failed)
@@ -358,9 +359,9 @@ def test_seed_004(seed_facts):
     letter, facts = seed_facts["004"]
     assert _injury(facts) == ["2000-06-03"]
     (item,) = facts.items
-    assert (item.treatment["category"], item.requested["max"]) == ("physical_therapy", 12)
-    assert [(v["max"], v.get("year")) for v in item.prior] == [(12, 2013), (12, 2014)]
-    assert {"ODG", "other"} <= {g["source"] for g in item.guidelines if g["part"] == "maximus_guideline"}
+    assert (item.treatment.category, item.requested.max) == ("physical_therapy", 12)
+    assert [(v.max, v.year) for v in item.prior] == [(12, 2013), (12, 2014)] and item.prior_visits == 24
+    assert {"ODG", "other"} <= {g.source for g in item.guidelines if g.part == "maximus_guideline"}
 
 
 def test_entity_offsets_point_into_the_letter(seed_facts):
@@ -402,14 +403,14 @@ def test_post_surgical_therapy_is_measured_against_the_procedures_allowance():
 
     text = (Path(__file__).resolve().parents[1] / "examples" / "facts_request.txt").read_text()
     facts = extract_letter(parse_letter(text))
-    assert facts.items[0].treatment == {"category": "surgery", "name": "rotator cuff/impingement surgery"}
+    assert facts.items[0].treatment.to_dict() == {"category": "surgery", "name": "rotator cuff/impingement surgery"}
     post_op = facts.items[2]
-    assert post_op.treatment["category"] == "physical_therapy"
-    assert post_op.treatment["context"] == "surgery_related"
-    assert post_op.requested["max"] == 12
-    assert post_op.allowance["status"] == "within"
-    assert post_op.allowance["allowed"] == [24, 24]
-    assert "Post-Surgical" in post_op.allowance["citation"]
+    assert post_op.treatment.category == "physical_therapy"
+    assert post_op.treatment.context == "surgery_related"
+    assert post_op.requested.max == 12
+    assert post_op.allowance.status == "within"
+    assert post_op.allowance.allowed == (24, 24)
+    assert "Post-Surgical" in post_op.allowance.citation
 
 
 @pytest.mark.parametrize(
@@ -516,7 +517,7 @@ def test_a_modified_request_against_the_allowance(heading, expected):
     text = _minimal_letter("", "The patient has low back pain.", heading, "Claims Administrator guideline: Decision "
                            "based on MTUS Acupuncture Medical Treatment Guidelines.\n")
     allowance = extract_letter(parse_letter(text)).items[0].allowance
-    assert (allowance["requested"], allowance["earlier"], allowance["status"]) == expected
+    assert (allowance.requested, allowance.earlier, allowance.status) == expected
 
 
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "nlp_pipeline" / "patterns").glob("*.jsonl")),
@@ -551,7 +552,7 @@ def test_a_surgeons_evaluation_is_a_visit_not_a_surgery(heading, expected):
     text = _minimal_letter("", "The patient has pain.", f"{heading}: Upheld",
                            "Claims Administrator guideline: Decision based on MTUS.\n")
     treatment = extract_letter(parse_letter(text)).items[0].treatment
-    assert {k: treatment.get(k) for k in expected} == expected and ("context" in treatment) == ("context" in expected)
+    assert {k: getattr(treatment, k) for k in expected} == expected and (treatment.context is not None) == ("context" in expected)
 
 
 def test_every_part_read_keeps_the_text_it_was_made_from(letters_dir):

@@ -17,6 +17,7 @@ import pytest
 
 from nlp_pipeline.extraction.rules import pattern_rows
 from nlp_pipeline.facts.allowances import allowance_table
+from nlp_pipeline.types import Treatment
 from nlp_pipeline.facts.recommendations import (CONTEXTS, STATUSES, conditions, entries, entry_by_id, find_entry,
                                                 read_condition, read_conditions, recommendation, uncategorized,
                                                 uncategorized_reason)
@@ -51,14 +52,14 @@ def test_every_category_has_an_entry_with_a_source():
     missing = project_categories() - categories
     assert not missing, missing
     for category in project_categories():
-        entry = find_entry({"category": category, "name": ""})
+        entry = find_entry(Treatment(category, ""))
         assert entry is not None and entry.source.guideline, category
 
 
 def test_every_drug_class_has_an_entry():
     classes = {row["id"].partition("|")[0].partition("/")[2] for row in pattern_rows("treatments")} - {"", "unspecified"}
     for drug_class in classes:
-        assert find_entry({"category": "medication", "name": "", "drug_class": drug_class}) is not None, drug_class
+        assert find_entry(Treatment("medication", "", drug_class)) is not None, drug_class
 
 
 def test_the_most_requested_study_treatments_have_a_status():
@@ -66,7 +67,7 @@ def test_the_most_requested_study_treatments_have_a_status():
     top = ranked["treatments"][:ranked["top"]]
     assert len(top) >= 50  # the study letters hold 51 distinct treatments as the package reads them
     for row in top:
-        treatment = {"category": row["category"], "name": row["name"], **({"drug_class": row["drug_class"]} if row["drug_class"] else {})}
+        treatment = Treatment(row["category"], row["name"], row["drug_class"] or None)
         entry = find_entry(treatment)
         assert entry is not None, row
         assert entry.status_for("chronic") in STATUSES and entry.source.section, row
@@ -97,14 +98,14 @@ def test_invented_titles_current_reading():
     ({"category": "imaging", "name": "MRI"}, "MRI of the lumbar spine", "mri"),
 ])
 def test_find_entry_by_form(treatment, title, expected):
-    assert find_entry(treatment, title).id == expected
+    assert find_entry(Treatment(**treatment), title).id == expected
 
 
 def test_status_follows_the_request_context():
-    cold = {"category": "dme", "name": "durable medical equipment", "context": "surgery_related"}
+    cold = Treatment("dme", "durable medical equipment", context="surgery_related")
     assert recommendation(cold, "", "Associated surgical service: cold therapy unit").status == "conditional"
-    assert recommendation({"category": "dme", "name": "durable medical equipment"}, "", "Cold therapy unit").status == "not_recommended"
-    assert recommendation({"category": "medication", "name": "Zofran", "drug_class": "gi_protectant"}, "", "Post-op Zofran").status == "recommended"
+    assert recommendation(Treatment("dme", "durable medical equipment"), "", "Cold therapy unit").status == "not_recommended"
+    assert recommendation(Treatment("medication", "Zofran", "gi_protectant"), "", "Post-op Zofran").status == "recommended"
 
 
 SUMMARY = ("The injured worker has chronic low back pain. She has failed NSAIDs and physical therapy. "
@@ -138,7 +139,7 @@ def test_negation_reads_through_the_one_vocabulary(summary, state):
 
 
 def test_recommendation_is_frozen_and_serializes():
-    found = recommendation({"category": "injection", "name": "epidural steroid injection"},
+    found = recommendation(Treatment("injection", "epidural steroid injection"),
                            "Radiculopathy on examination; the MRI showed a disc herniation at L5-S1.", "Lumbar ESI")
     as_dict = found.to_dict()
     assert as_dict["status"] == "conditional" and as_dict["source"]["pages"] == "46"
@@ -153,8 +154,8 @@ def test_uncategorized_shapes_are_named():
     assert ids == {"brand_name_alone", "abbreviated_service"}
     assert uncategorized_reason("TOC to pain management", None)["id"] == "abbreviated_service"
     assert uncategorized_reason("Zentrafen", None)["id"] == "brand_name_alone"
-    assert uncategorized_reason("Zentrafen 10mg #30", {"category": "medication", "name": "unknown"}) is None
-    assert uncategorized_reason("TENS unit", {"category": "dme", "name": "durable medical equipment"}) is None
+    assert uncategorized_reason("Zentrafen 10mg #30", Treatment("medication", "unknown")) is None
+    assert uncategorized_reason("TENS unit", Treatment("dme", "durable medical equipment")) is None
 
 
 def test_entry_lookup():

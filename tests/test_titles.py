@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from nlp_pipeline.io.requests import request_text
-from nlp_pipeline.facts.derive import medication_shape, unread_warnings
+from nlp_pipeline.facts.derive import medication_shape
 from nlp_pipeline.letter.parse import parse_letter
 from nlp_pipeline.facts.extract import extract_letter
 from tests.conftest import ROOT
@@ -35,8 +35,9 @@ def test_invented_titles(row):
 
 def test_an_unknown_drug_is_a_medication_of_unknown_class():
     _, facts = _read("Zelmora 750mg one by mouth three times a day #45")
-    assert facts.treatment["category"] == "medication" and "drug_class" not in facts.treatment
-    assert facts.treatment["name"] == "unknown" and "strength" in facts.treatment["shape"]
+    assert facts.treatment.category == "medication" and facts.treatment.drug_class is None
+    assert facts.treatment.name == "unknown" and "strength" in facts.treatment.shape
+    assert "drug_class" not in facts.treatment.to_dict() and facts.treatment.to_dict()["shape"] == list(facts.treatment.shape)
 
 
 @pytest.mark.parametrize(("text", "kinds"), [
@@ -51,10 +52,9 @@ def test_medication_shape(text, kinds):
 
 def test_what_was_not_understood_is_said():
     _, facts = _read("Frobnication of the widget")
-    assert unread_warnings("Frobnication of the widget", facts) == (
-        "not understood: no treatment category recognized in the item's title",)
+    assert facts.warnings == ("not understood: no treatment category recognized in the item's title",)
     _, facts = _read("MRI of the lumbar spine")
-    assert unread_warnings("MRI of the lumbar spine", facts) == ()
+    assert facts.warnings == ()
 
 
 def test_predictions_carry_the_warnings(facts_model):
@@ -120,7 +120,7 @@ def test_a_physicians_recommendation_in_the_summary_is_a_request_and_a_guideline
 ])
 def test_the_head_of_a_title_decides_its_category(title, category):
     _, facts = _read(title)
-    assert facts.treatment["category"] == category
+    assert facts.treatment.category == category
 
 
 @pytest.mark.parametrize(("summary", "earlier", "requested"), [
@@ -136,9 +136,9 @@ def test_a_plan_word_after_a_word_of_the_past_is_a_course_had(summary, earlier, 
 
 def test_a_title_naming_no_known_treatment_is_read_by_its_head_word():
     _, facts = _read("Speech therapy, 8 sessions")
-    assert facts.treatment == {"category": "physical_therapy", "name": "therapy", "head": "therapy"}
+    assert facts.treatment.to_dict() == {"category": "physical_therapy", "name": "therapy", "head": "therapy"}
     _, facts = _read("Acupuncture therapy sessions")  # a known treatment named in the title comes first
-    assert facts.treatment["category"] == "acupuncture" and "head" not in facts.treatment
+    assert facts.treatment.category == "acupuncture" and facts.treatment.head is None
     _, facts = _read("Frobnication of the widget")
     assert facts.treatment is None
 

@@ -83,7 +83,7 @@ def test_amount_edits_only_where_the_request_exceeds_its_allowance(facts_model, 
         predictions = facts_model.predict_letter(letter)
         reports = what_if(facts_model, letter, predictions)
         for item_facts, report in zip(facts.items, reports):
-            status = (item_facts.allowance or {}).get("status")
+            status = item_facts.allowance.status if item_facts.allowance else None
             amounts = [e for e in report.edits if e.kind == "amount"]
             if status == "above":
                 seen["above"] += 1

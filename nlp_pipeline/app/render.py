@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from nlp_pipeline.explain.qa import short_flag
+from nlp_pipeline.types import Allowance, Amount
 
 LABEL_COLOURS = {
     "TREATMENT": "#7aecec", "COUNT": "#feca74", "DATE": "#bfe1d9", "GUIDELINE": "#c9bffd",
@@ -288,28 +289,29 @@ def _block_text(text: str, start: int, end: int, entities: Iterable) -> str:
     return f'<div class="text">{highlight_html(text[start:end], entity_spans(inside, start), paragraphs=True)}</div>'
 
 
-def _amount(value: dict[str, Any] | None) -> str:
-    if not value:
+def _amount(value: Amount | None) -> str:
+    if value is None:
         return "–"
-    low, high, unit = value.get("min"), value.get("max"), value.get("unit") or ""
+    low, high, unit = value.min, value.max, value.unit or ""
     amount = f"{low}" if low == high else f"{low}–{high}"
-    extra = f" ({value['year']})" if value.get("year") else ""
+    extra = f" ({value.year})" if value.year else ""
     return f"{amount} {unit}".strip() + extra
 
 
 def _facts_table(item_facts) -> str:
-    treatment = item_facts.treatment or {}
-    allowance = item_facts.allowance or {}
-    status = allowance.get("status") or "unknown"
-    if allowance.get("allowed"):
-        status += f" (requested {allowance.get('requested')}, allowed {allowance['allowed']}"
-        status += f", excess {allowance.get('excess')})" if allowance.get("excess") is not None else ")"
+    treatment = item_facts.treatment
+    allowance = item_facts.allowance or Allowance()
+    status = allowance.status
+    if allowance.allowed:  # the range as a list, "[8, 10]"
+        status += f" (requested {allowance.requested}, allowed {list(allowance.allowed)}"
+        status += f", excess {allowance.excess})" if allowance.excess is not None else ")"
+    names = (treatment.category, treatment.name) if treatment else ()
     rows = [
-        ("Treatment", " / ".join(str(v) for v in (treatment.get("category"), treatment.get("name")) if v) or "–"),
+        ("Treatment", " / ".join(str(v) for v in names if v) or "–"),
         ("Requested", _amount(item_facts.requested)),
         ("Prior", "; ".join(_amount(p) for p in item_facts.prior) or "–"),
         ("Allowance", status),
-        ("Citation", allowance.get("citation") or "–"),
+        ("Citation", allowance.citation or "–"),
     ]
     cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(display_text(str(v)))}</td></tr>" for k, v in rows)
     return f'<div class="scroll"><table class="facts">{cells}</table></div>'

@@ -9,7 +9,6 @@ Two kinds of evidence are no medical reason and are worded apart (:func:`is_cont
 """
 from __future__ import annotations
 
-from nlp_pipeline.facts.derive import earlier_amount
 from nlp_pipeline.facts.recommendations import entry_by_id
 from nlp_pipeline.model.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
                                    MAX_WEEKS_TO_REVIEW, TYPICAL_RATIONALE_SENTENCES,
@@ -120,25 +119,25 @@ def short_quote(text: str, limit: int = QUOTE_LIMIT) -> str:
 
 def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     """The request's amount in numbers: against the allowance, or as requested and done before."""
-    allowance = facts.allowance or {}
-    if name in ("allowance=above", "allowance_excess", "allowance_applies") and allowance.get("allowed"):
-        requested = f"{allowance.get('requested')} {_category(facts)} visits requested"
-        if allowance.get("earlier"):
-            requested += f" after {allowance['earlier']} authorized"
-        if name == "allowance_applies" and allowance.get("status") == "above":
-            return (f"A guideline allowance applies to the request: {_range(allowance['allowed'])} "
-                    f"({allowance['condition']}; {allowance['citation']})")
-        if allowance.get("status") == "within":
-            return f"{requested}, within the {_range(allowance['allowed'])} the guideline allows"
-        return (f"{requested}; the guideline allows {_range(allowance['allowed'])} ({allowance['condition']}; "
-                f"{allowance['citation']})")
-    asked = facts.requested or {}
-    if name == "requested_visits" and asked.get("max"):
-        return f"{_range((asked['min'], asked['max']))} {_category(facts)} visits requested"
-    if name == "requested_drug_quantity" and asked.get("quantity"):
-        return f"Quantity requested: {asked['quantity']:g}"
-    if name == "prior_visits" and facts.prior:
-        return f"{earlier_amount(facts):g} earlier visits of the same treatment"
+    allowance = facts.allowance
+    if name in ("allowance=above", "allowance_excess", "allowance_applies") and allowance and allowance.allowed:
+        requested = f"{allowance.requested} {_category(facts)} visits requested"
+        if allowance.earlier:
+            requested += f" after {allowance.earlier} authorized"
+        if name == "allowance_applies" and allowance.status == "above":
+            return (f"A guideline allowance applies to the request: {_range(allowance.allowed)} "
+                    f"({allowance.condition}; {allowance.citation})")
+        if allowance.status == "within":
+            return f"{requested}, within the {_range(allowance.allowed)} the guideline allows"
+        return (f"{requested}; the guideline allows {_range(allowance.allowed)} ({allowance.condition}; "
+                f"{allowance.citation})")
+    asked = facts.requested
+    if name == "requested_visits" and asked and asked.max:
+        return f"{_range((asked.min, asked.max))} {_category(facts)} visits requested"
+    if name == "requested_drug_quantity" and asked and asked.quantity:
+        return f"Quantity requested: {asked.quantity:g}"
+    if name == "prior_visits" and facts.prior_visits is not None:
+        return f"{facts.prior_visits:g} earlier visits of the same treatment"
     return None
 
 
@@ -274,7 +273,7 @@ def _range(allowed) -> str:
 
 
 def _category(facts: ItemFacts) -> str:
-    return ((facts.treatment or {}).get("category") or "requested").replace("_", " ")
+    return (facts.treatment.category if facts.treatment else "requested").replace("_", " ")
 
 
 __all__ = ["CONTEXT_PREFIX", "is_context", "is_wording", "reason", "short_quote",

@@ -6,6 +6,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
+from nlp_pipeline.types import Allowance, Amount
+
 # When several diagnoses are stated, the one with the most generous rule applies.
 _DIAGNOSIS_ORDER = ("CRPS", "radiculitis", "myalgia")
 
@@ -42,19 +44,15 @@ def post_surgical_allowance(category: str | None, procedures: Iterable[str]) -> 
                  and row["category"] == category and procedures & set(row["procedures"])), None)
 
 
-def compare_to_allowance(requested: dict | None, allowance: dict | None, earlier: int = 0) -> dict[str, Any]:
-    """``{"status": "within" | "above" | "unknown", "requested", "earlier", "allowed", "excess", "condition",
-    "citation"}``: an allowance covers a whole course, so ``earlier`` visits of the same course (the portion
-    of a modified request already authorized) count against it with the requested ones."""
-    result: dict[str, Any] = {"status": "unknown", "requested": None, "earlier": earlier, "allowed": None,
-                              "excess": None, "condition": None, "citation": None}
-    if allowance is not None:
-        result.update(allowed=allowance["visits"], condition=allowance["condition"], citation=allowance["citation"])
-    if requested is None or requested.get("kind") != "visits":
-        return result
-    result["requested"] = requested["max"]
+def compare_to_allowance(requested: Amount | None, allowance: dict | None, earlier: int = 0) -> Allowance:
+    """The requested amount measured against an allowance row (:class:`~nlp_pipeline.types.Allowance`): an
+    allowance covers a whole course, so ``earlier`` visits of the same course (the portion of a modified request
+    already authorized) count against it with the requested ones."""
+    found = {} if allowance is None else dict(allowed=tuple(allowance["visits"]), condition=allowance["condition"],
+                                              citation=allowance["citation"])
+    if requested is None or requested.kind != "visits":
+        return Allowance(earlier=earlier, **found)
     if allowance is None:
-        return result
-    excess = earlier + requested["max"] - allowance["visits"][1]
-    result.update(status="above" if excess > 0 else "within", excess=max(excess, 0))
-    return result
+        return Allowance(requested=requested.max, earlier=earlier)
+    excess = earlier + requested.max - allowance["visits"][1]
+    return Allowance("above" if excess > 0 else "within", requested.max, earlier, excess=max(excess, 0), **found)

@@ -3,16 +3,16 @@ cited guidelines, and the request measured against the guideline allowance."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
-from typing import Any
-
 from nlp_pipeline.facts.recommendations import recommendation
 from nlp_pipeline.facts.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.letter.dates import days_between, years_between
 from nlp_pipeline.letter.parse import header_span
 from nlp_pipeline.extraction.amounts import NUMBER
 from nlp_pipeline.extraction.rules import pattern_rows
-from nlp_pipeline.types import Entity, Item, ItemFacts, Letter, TextSpan, Verdict
+from nlp_pipeline.types import (Amount, Entity, GuidelineCitation, Item, ItemFacts, Letter, PageCitation, TextSpan,
+                                Treatment, Verdict)
 
 _CONTEXT_CATEGORIES = {"surgery_related", "office_visit"}
 _WORKUP = {"testing", "imaging", "electrodiagnostics"}  # one a surgical service names is the surgery's workup
@@ -60,7 +60,7 @@ def _heads() -> tuple[tuple[re.Pattern, dict[str, str]], ...]:
                  for row in pattern_rows("heads"))
 
 
-def head_treatment(title: str) -> dict[str, Any] | None:
+def head_treatment(title: str) -> Treatment | None:
     """The kind of service a title names by its head word alone (``patterns/heads.jsonl``: "Speech *therapy*",
     "Wound care *supplies*", "Stellate ganglion *block*"), for a title that names no known treatment: the head
     word found first in the title decides; None when there is none."""
@@ -68,7 +68,7 @@ def head_treatment(title: str) -> dict[str, Any] | None:
     if not found:
         return None
     match, value = min(found, key=lambda pair: pair[0].start())
-    return {**value, "head": match.group(0)}
+    return Treatment(**value, head=match.group(0))
 
 
 def medication_shape(text: str) -> tuple[str, ...]:
@@ -79,7 +79,7 @@ def medication_shape(text: str) -> tuple[str, ...]:
 
 
 def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = "", text: str = ""
-                        ) -> dict[str, Any] | None:
+                        ) -> Treatment | None:
     """The service an item requests, read from its heading, never from what the IMR wrote (its guideline line
     and rationale), so the request reads the same before review as after:
 
@@ -97,7 +97,7 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
     if not named:
         shape = medication_shape(title)
         if "strength" in shape or "form" in shape:
-            return {"category": "medication", "name": "unknown", "shape": list(shape)}
+            return Treatment("medication", "unknown", shape=shape)
         head = head_treatment(title)
         if head is not None:
             return head
@@ -107,24 +107,24 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
     main = next((e for e in named if e.value["category"] not in _CONTEXT_CATEGORIES), named[0])
     if main.value["category"] == "surgery":  # "arthroscopic rotator cuff repair": the named procedure
         main = next((e for e in named if e.value["category"] == "surgery" and e.value["name"] != "surgery"), main)
-    treatment = dict(main.value)
+    treatment = Treatment(**main.value)
     context = [e.value["category"] for e in named if e.value["category"] in _CONTEXT_CATEGORIES]
     visit = next((e for e in named if e.value["category"] == "office_visit"), None)
     generic = main.value["category"] == "surgery" and main.text.lower().split()[-1] in _GENERIC_SURGERY
     if visit is not None and generic:  # "Spine surgery evaluation": a visit to a surgeon, no procedure named
-        return {**visit.value, "context": "surgery"}
+        return Treatment(**visit.value, context="surgery")
     surgical = next((e for e in named if e.value["category"] == "surgery_related"), None)
-    if surgical is not None and treatment["category"] in _WORKUP:  # "Pre-operative EKG": the surgery's workup
-        return dict(surgical.value)
-    if context and context[0] != treatment["category"]:
-        treatment["context"] = context[0]
+    if surgical is not None and treatment.category in _WORKUP:  # "Pre-operative EKG": the surgery's workup
+        return Treatment(**surgical.value)
+    if context and context[0] != treatment.category:
+        return replace(treatment, context=context[0])
     return treatment
 
 
-def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], category: str | None) -> dict | None:
+def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], category: str | None) -> Amount | None:
     """The disputed amount (the value of :func:`requested_entity`)."""
     entity = requested_entity(item, heading, summary, category)
-    return entity.value if entity is not None else None
+    return Amount.of(entity.value) if entity is not None else None
 
 
 def requested_entity(item: Item, heading: list[Entity], summary: list[Entity], category: str | None) -> Entity | None:
@@ -142,12 +142,12 @@ def requested_entity(item: Item, heading: list[Entity], summary: list[Entity], c
     return None
 
 
-def earlier_amount(item_facts: ItemFacts) -> int | None:
-    """Visits of the requested treatment the case had before (the letter's COUNTs with the prior role), None
-    when the letter states none. A course is its amount and when it happened: the summary and the rationale
-    often state the same course ("has completed 12 sessions"), which counts once, while courses of other
-    years add up ("8 sessions in 2013 and 12 sessions in 2015")."""
-    courses = {(p["max"], p.get("year"), p.get("date")) for p in item_facts.prior}
+def earlier_amount(prior: tuple[Amount, ...]) -> int | None:
+    """Visits of the requested treatment the case had before (``prior``: the letter's COUNTs with the prior role),
+    None when the letter states none (:attr:`ItemFacts.prior_visits`). A course is its amount and when it happened:
+    the summary and the rationale often state the same course ("has completed 12 sessions"), which counts once,
+    while courses of other years add up ("8 sessions in 2013 and 12 sessions in 2015")."""
+    courses = {(p.max, p.year, p.date) for p in prior}
     return sum(amount for amount, _, _ in courses) if courses else None
 
 
@@ -175,10 +175,10 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
     heading = [e for e in entities if e.region == "heading"]
     rest = [e for e in entities if e.region != "heading"]
     treatment = requested_treatment(heading, rest, item.title, letter.text)
-    category = treatment["category"] if treatment else None
+    category = treatment.category if treatment else None
     requested = requested_amount(item, heading, list(summary), category)
     prior = tuple(
-        e.value for e in (*summary, *rest)
+        Amount.of(e.value) for e in (*summary, *rest)
         if e.label == "COUNT" and e.role == "prior" and e.value and e.value.get("treatment") == category
         and e.value.get("kind") == "visits"
     )
@@ -189,7 +189,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         for e in summary
     )
     # therapy after surgery follows the post-surgical allowances of the letter's procedure, never the chronic ones
-    if treatment and treatment.get("context") == "surgery_related":
+    if treatment and treatment.context == "surgery_related":
         rule = post_surgical_allowance(category, procedures)
     else:
         rule = applicable_allowance(category, diagnoses, improvement)
@@ -203,12 +203,14 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         treatment=treatment,
         requested=requested,
         prior=prior,
+        prior_visits=earlier_amount(prior),
         guidelines=cited_guidelines(entities),
         allowance=allowance,
         verdict=verdict,
         verdict_sentences=verdicts,
         sentences=sentences,
         recommendation=guideline,
+        warnings=unread_warnings(item.title, treatment, requested),
     )
 
 
@@ -223,14 +225,14 @@ NO_CATEGORY = "not understood: no treatment category recognized in the item's ti
 AMOUNT_NOT_READ = "not understood: the title states an amount that was not read"
 
 
-def unread_warnings(title: str, item_facts: ItemFacts) -> tuple[str, ...]:
-    """What the extraction did not understand in an item's title, as warnings naming it: no treatment
-    category (:data:`NO_CATEGORY`), or an amount the title states that no count or drug amount was read
-    from (:data:`AMOUNT_NOT_READ`)."""
+def unread_warnings(title: str, treatment: Treatment | None, requested: Amount | None) -> tuple[str, ...]:
+    """What the extraction did not understand in an item's title, given the ``treatment`` and ``requested`` amount
+    read from it, as warnings naming it (:attr:`ItemFacts.warnings`): no treatment category (:data:`NO_CATEGORY`),
+    or an amount the title states that no count or drug amount was read from (:data:`AMOUNT_NOT_READ`)."""
     warnings = []
-    if item_facts.treatment is None:
+    if treatment is None:
         warnings.append(NO_CATEGORY)
-    if item_facts.requested is None and _STATED_AMOUNT.search(title):
+    if requested is None and _STATED_AMOUNT.search(title):
         warnings.append(AMOUNT_NOT_READ)
     return tuple(warnings)
 
@@ -242,12 +244,16 @@ def letter_procedures(entities: list[Entity]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def cited_guidelines(entities: tuple[Entity, ...]) -> tuple[dict[str, Any], ...]:
+def cited_guidelines(entities: tuple[Entity, ...]) -> tuple[GuidelineCitation | PageCitation, ...]:
     """The guideline sources, chapters and pages cited in the two guideline lines."""
-    cited = []
+    cited: list[GuidelineCitation | PageCitation] = []
     for entity in entities:
         if entity.region not in ("ca_guideline", "maximus_guideline"):
             continue
-        if entity.label == "GUIDELINE" or (entity.label == "CITATION" and "pages" in (entity.value or {})):
-            cited.append({"part": entity.region, "label": entity.label, "text": entity.text, **(entity.value or {})})
+        if entity.label == "GUIDELINE":
+            cited.append(GuidelineCitation(entity.region, entity.text, **(entity.value or {})))
+        elif entity.label == "CITATION" and "pages" in (entity.value or {}):
+            value = entity.value
+            cited.append(PageCitation(entity.region, entity.text, tuple(value["pages"]), value.get("source"),
+                                      value.get("section")))
     return tuple(cited)

@@ -43,7 +43,7 @@ from importlib import resources
 from typing import Any, Iterable
 
 from nlp_pipeline.extraction.negation import AFTER_KINDS, FINDING_KINDS, vocabulary
-from nlp_pipeline.types import ConditionState, Recommendation, Source  # the typed results live with the other results
+from nlp_pipeline.types import ConditionState, Recommendation, Source, Treatment  # the typed results live with the others
 
 STATUSES = ("recommended", "conditional", "not_recommended", "not_addressed")
 CONTEXTS = ("chronic", "acute", "post_surgical")
@@ -147,16 +147,16 @@ def _terms_match(entry: Entry, title: str) -> bool:
     return any(_term(t).search(title) for t in entry.terms)
 
 
-def find_entry(treatment: dict[str, Any] | None, title: str = "") -> Entry | None:
+def find_entry(treatment: Treatment | None, title: str = "") -> Entry | None:
     """The knowledge-base entry for an item's treatment (``ItemFacts.treatment``: category, name, drug class),
     refined by its title's words where the category lumps forms together; None when no entry matches.
 
     Most specific first: the entry whose terms match the longest stretch of the title (an entry with a drug
     class only for a treatment of that class; a treatment the package did not categorize is matched by terms in
     every category); else the entry naming the treatment; else its drug class's; else its category's (the one with no names, else its first)."""
-    category = (treatment or {}).get("category")
-    name = ((treatment or {}).get("name") or "").lower()
-    drug_class = (treatment or {}).get("drug_class")
+    category = treatment.category if treatment else None
+    name = (treatment.name if treatment else "").lower()
+    drug_class = treatment.drug_class if treatment else None
     candidates = [e for e in entries() if category is None or e.category == category or category in e.also]
     termed = []
     for order, entry in enumerate(candidates):
@@ -178,11 +178,11 @@ def find_entry(treatment: dict[str, Any] | None, title: str = "") -> Entry | Non
     return None
 
 
-def request_context(treatment: dict[str, Any] | None, title: str = "") -> str:
+def request_context(treatment: Treatment | None, title: str = "") -> str:
     """The context whose status applies: ``post_surgical`` for a service tied to a surgery (the treatment's
     surgical context, or a title that says post-operative), else ``chronic`` (the MTUS chronic pain guidelines
     govern IMR requests unless a clinical topic or the post-surgical guidelines apply)."""
-    if treatment and (treatment.get("context") == "surgery_related" or treatment.get("category") == "surgery_related"):
+    if treatment and "surgery_related" in (treatment.context, treatment.category):
         return "post_surgical"
     if title and _POST_SURGICAL.search(title):
         return "post_surgical"
@@ -251,7 +251,7 @@ def read_conditions(names: Iterable[str], summary: str, offset: int = 0) -> tupl
     return tuple(read_condition(name, summary or "", offset) for name in names)
 
 
-def recommendation(treatment: dict[str, Any] | None, summary: str = "", title: str = "", offset: int = 0
+def recommendation(treatment: Treatment | None, summary: str = "", title: str = "", offset: int = 0
                    ) -> Recommendation | None:
     """An item read against the knowledge base: its entry's status in the request's context and each of the
     entry's conditions in the case summary; None when no entry matches (see :func:`uncategorized_reason`)."""
@@ -268,7 +268,7 @@ _STRENGTH_OR_FORM = re.compile(r"\d|\b(?:tab(?:let)?s?|cap(?:sule)?s?|cream|gel|
 _INITIALS = re.compile(r"^\s*(?:retrospective\s+)?([A-Z]{2,5})\b")
 
 
-def uncategorized_reason(title: str, treatment: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def uncategorized_reason(title: str, treatment: Treatment | None = None) -> dict[str, Any] | None:
     """Why a request stays uncategorized, as the knowledge base's ``uncategorized`` row, when its title has that
     shape and no entry matches it: initials the package does not know (``abbreviated_service``), or a bare name
     with no strength, form or known drug (``brand_name_alone``); None otherwise."""
@@ -278,7 +278,7 @@ def uncategorized_reason(title: str, treatment: dict[str, Any] | None = None) ->
     if _INITIALS.match(title or ""):
         return rows["abbreviated_service"]
     words = (title or "").split()
-    if treatment in (None, {}) or (treatment or {}).get("name") in (None, "unknown"):
+    if treatment is None or treatment.name == "unknown":
         if 0 < len(words) <= 3 and words[0][:1].isupper() and not _STRENGTH_OR_FORM.search(title):
             return rows["brand_name_alone"]
     return None

@@ -55,7 +55,7 @@ def letter_examples(parsed: ParsedLetter, mode: str) -> list[Example]:
     out = []
     for item in letter.items:
         item_facts = facts.items[item.index]
-        treatment = (item_facts.treatment or {}).get("category")
+        treatment = item_facts.treatment.category if item_facts.treatment else None
         verdict = item_facts.verdict.value if mode_of(mode).reads_verdict else "none"
         out.append(Example(item_features(letter, item, facts, mode), LABELS.get(item.stated_decision or ""), group,
                            letter.source, item.index, item.title, treatment, verdict))

@@ -24,7 +24,6 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from nlp_pipeline.facts.derive import earlier_amount
 from nlp_pipeline.facts.recommendations import entry_by_id
 from nlp_pipeline.model.feature_specs import FAMILY_OF, feature_key
 from nlp_pipeline.modes import Mode, mode_of
@@ -169,7 +168,7 @@ def _add_letter(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
     if len(letter.items) > 1:
         first_other = next(other for other in letter.items if other.index != item.index)
         add("other_items_in_letter", len(letter.items) - 1, span=_title_span(first_other))
-    surgery = next((other for other in facts.items if (other.treatment or {}).get("category") == "surgery"), None)
+    surgery = next((other for other in facts.items if other.treatment and other.treatment.category == "surgery"), None)
     if surgery is not None:
         add("letter_requests_surgery", span=_title_span(letter.items[surgery.index]))
     add(f"items_in_letter={min(len(letter.items), MAX_ITEMS_IN_LETTER)}")
@@ -184,10 +183,10 @@ def _add_request(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
         add("modified_request", span=(item.heading.start, item.heading.end))
     if any(w in item.title.lower() for w in ("retrospective", "retro ")):
         add("retrospective", span=title)
-    treatment = item_facts.treatment or {"category": "none"}
-    if treatment["category"] in SURGICAL or treatment.get("context") in SURGICAL:
+    treatment = item_facts.treatment
+    if treatment and (treatment.category in SURGICAL or treatment.context in SURGICAL):
         add("surgical_item", span=title)
-    status = (item_facts.allowance or {}).get("status", "unknown")
+    status = item_facts.allowance.status if item_facts.allowance else "unknown"
     if status in ("within", "above"):
         add("allowance_applies", span=title)
     if status == "above":
@@ -198,23 +197,23 @@ def _add_service(add, letter: Letter, item: Item, facts: LetterFacts) -> None:
     """The requested service itself: category, drug class, amounts, prior courses."""
     item_facts = facts.items[item.index]
     title = _title_span(item)
-    treatment = item_facts.treatment or {"category": "none"}
-    add(f"treatment={treatment['category']}", span=title)
-    if "drug_class" in treatment:
-        add(f"drug_class={treatment['drug_class']}", span=title)
-    if "context" in treatment:
-        add(f"treatment_context={treatment['context']}", span=title)
+    treatment = item_facts.treatment
+    add(f"treatment={treatment.category if treatment else 'none'}", span=title)
+    if treatment and treatment.drug_class is not None:
+        add(f"drug_class={treatment.drug_class}", span=title)
+    if treatment and treatment.context is not None:
+        add(f"treatment_context={treatment.context}", span=title)
     requested = item_facts.requested
-    if requested and requested.get("kind") == "visits":
-        add("requested_visits", requested["max"], span=title)
-    elif requested and requested.get("kind") == "drug":
-        add("requested_drug_quantity", requested["quantity"], span=title)
+    if requested and requested.kind == "visits":
+        add("requested_visits", requested.max, span=title)
+    elif requested and requested.kind == "drug":
+        add("requested_drug_quantity", requested.quantity, span=title)
     if item_facts.prior:
-        add("prior_visits", earlier_amount(item_facts))
+        add("prior_visits", item_facts.prior_visits)
         add("has_prior_same_treatment")
-    allowance = item_facts.allowance or {}
-    if allowance.get("excess"):
-        add("allowance_excess", allowance["excess"], span=title)
+    allowance = item_facts.allowance
+    if allowance and allowance.excess:
+        add("allowance_excess", allowance.excess, span=title)
 
 
 def _title_span(item: Item) -> tuple[int, int]:

@@ -15,7 +15,6 @@ import numpy as np
 
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.explain.evidence import evidence_for, is_lone_word
-from nlp_pipeline.facts.derive import unread_warnings
 from nlp_pipeline.model.features import family_of, item_features
 from nlp_pipeline.letter.parse import read_letter
 from nlp_pipeline.model.linear import LinearModel
@@ -142,9 +141,8 @@ class OutcomeModel:
             balance = {"case": round(score - intercept - context, 6), "context": round(context, 6)}
             wording = [(j, c) for j, c in ranked if j in self.wording_columns]
             reasons, context_reasons = _worded(evidence, wording, names, item_facts, facts, letter.text)
-            unread = unread_warnings(item.title, item_facts)
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
-                                    unread, balance, context_reasons, item_facts.recommendation))
+                                    item_facts.warnings, balance, context_reasons, item_facts.recommendation))
         return self._unwritten_by_facts(letter, out, docs)
 
     def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None) -> list[Prediction]:

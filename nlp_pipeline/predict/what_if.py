@@ -43,6 +43,7 @@ from nlp_pipeline.types import (
 )
 
 if TYPE_CHECKING:
+    from nlp_pipeline.types import Treatment
     from nlp_pipeline.predict.outcome import OutcomeModel
 
 TOP_FOR_PAIRS = 3  # pairs are formed from this many of the most effective single edits (those that move it)
@@ -93,35 +94,36 @@ def candidate_edits(letter: Letter, item_index: int, facts, mode: str) -> list[C
 
 
 def _amount_edits(row, letter: Letter, item, item_facts, facts) -> list[Candidate]:
-    allowance = item_facts.allowance or {}
-    if allowance.get("status") != "above" or not allowance.get("allowed"):
+    allowance = item_facts.allowance
+    if allowance is None or allowance.status != "above" or not allowance.allowed:
         return []
     heading = [e for e in item_facts.entities if e.region == "heading"]
-    category = (item_facts.treatment or {}).get("category")
+    category = item_facts.treatment.category if item_facts.treatment else None
     entity = requested_entity(item, heading, list(facts.summary_entities), category)
     if entity is None:
         return []
-    low, high = allowance["allowed"]
+    low, high = allowance.allowed
     bound = high if row["bound"] == "upper" else low
-    amount = max(1, bound - (allowance.get("earlier") or 0))
-    if amount >= allowance["requested"]:
+    amount = max(1, bound - (allowance.earlier or 0))
+    if amount >= allowance.requested:
         return []
     unit = (entity.value or {}).get("unit") or "visits"
     change = row["change"].format(amount=amount, unit=unit, requested=" ".join(entity.text.split()),
                                   allowed=f"{low}-{high}" if low != high else str(high),
-                                  citation=allowance.get("citation") or "the guideline")
+                                  citation=allowance.citation or "the guideline")
     return [Candidate("amount", change, Edit(entity.start, entity.end, f"{amount} {unit}"),
-                      allowance["requested"] - amount)]
+                      allowance.requested - amount)]
 
 
 def _documentation_edit(row, letter: Letter, item_facts) -> Candidate | None:
     if letter.summary is None:
         return None
-    treatment = item_facts.treatment or {}
-    if treatment.get("category") not in row["categories"]:
+    treatment = item_facts.treatment
+    if treatment is None or treatment.category not in row["categories"]:
         return None
     words = {"treatment": _treatment_words(treatment)}
-    if row.get("when") == "earlier_sessions" and not (item_facts.prior or (item_facts.allowance or {}).get("earlier")):
+    earlier = item_facts.allowance.earlier if item_facts.allowance else 0
+    if row.get("when") == "earlier_sessions" and not (item_facts.prior or earlier):
         return None
     if row.get("when") == "body_part":
         part = next((e for e in item_facts.entities if e.region == "heading" and e.label == "BODY_PART"), None)
@@ -134,8 +136,8 @@ def _documentation_edit(row, letter: Letter, item_facts) -> Candidate | None:
     return Candidate("documentation", row["change"].format(**words), edit, edit.size)
 
 
-def _treatment_words(treatment: dict[str, Any]) -> str:
-    name = treatment.get("name") or treatment.get("category") or "the treatment"
+def _treatment_words(treatment: Treatment) -> str:
+    name = treatment.name or treatment.category or "the treatment"
     return name if name.isupper() else name.lower()
 
 

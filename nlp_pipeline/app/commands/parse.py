@@ -51,17 +51,12 @@ def letter_record(letter, entities: bool = False, include_text: bool = False) ->
     if entities:
         from nlp_pipeline.facts.extract import entities_to_dict, extract_letter
 
-        from nlp_pipeline.facts.derive import unread_warnings
-
-        facts = extract_letter(letter)
-        extra = entities_to_dict(letter, facts)
+        extra = entities_to_dict(letter, extract_letter(letter))
         record["summary_entities"] = extra.get("summary_entities", [])
-        for item, item_extra, parsed, item_facts in zip(record["items"], extra.get("items", []), letter.items,
-                                                        facts.items):
+        for item, item_extra in zip(record["items"], extra.get("items", [])):  # the facts' warnings come last
             item["entities"] = item_extra.get("entities", [])
             for key, value in item_extra.items():
                 item.setdefault(key, value)
-            item["warnings"] = list(unread_warnings(parsed.title, item_facts))
     return record
 
 

@@ -43,7 +43,7 @@ def text_summary(letter, facts) -> str:
     lines.append(f"  summary: {_entity_list(facts.summary_entities)}")
     for item, item_facts in zip(letter.items, facts.items):
         lines.append(f"  [{item.index}] {item.stated_decision or '(no decision)':<13} {item.title[:100]}")
-        allowance = (item_facts.allowance or {}).get("status") or "unknown"
+        allowance = item_facts.allowance.status if item_facts.allowance else "unknown"
         lines.append(f"      allowance: {allowance}")
         lines.append(f"      entities: {_entity_list(item_facts.entities)}")
     return "\n".join(lines) + "\n"

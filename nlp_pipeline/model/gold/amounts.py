@@ -3,7 +3,7 @@ amount of an item whose title states none.
 
 - ``tests/data/earlier_gold.jsonl``: 50 invented sentences (set "first") and 15 more (set "second") of a case summary or a rationale that state (or do
   not state) how many visits of the requested treatment were had before; the reading is
-  :func:`nlp_pipeline.facts.derive.earlier_amount` (null when none is read).
+  the item's ``prior_visits`` (:func:`nlp_pipeline.facts.derive.earlier_amount`; null when none is read).
 - ``tests/data/requested_gold.jsonl``: 25 invented case-summary sentences (set "first") and 15 more (set "second") that state (or do not state) how
   much of the treatment is requested, for a title without an amount; the reading is the item's requested
   count (as ``scripts/eval_extraction.py`` reads it).
@@ -36,9 +36,7 @@ def _facts(row: dict):
 
 def read_earlier(gold: list[dict]) -> list[int | None]:
     """The earlier amount the pipeline reads for each row."""
-    from nlp_pipeline.facts.derive import earlier_amount
-
-    return [earlier_amount(_facts(row)) for row in gold]
+    return [_facts(row).prior_visits for row in gold]
 
 
 def read_requested(gold: list[dict]) -> list[int | str | None]:

@@ -14,24 +14,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nlp_pipeline.types import Amount
 from nlp_pipeline.model.gold.common import CHECKOUT, extracted_letters, gold_arguments, load_gold, study_only
 
 DEFAULT_GOLD = CHECKOUT / "tests" / "data" / "extraction_gold.jsonl"
 FIELDS = ("category", "count")
 
 
-def predicted_count(requested: dict[str, Any] | None) -> int | str | None:
+def predicted_count(requested: Amount | None) -> int | str | None:
     """The single requested number of an item: visits ``min == max`` or a drug quantity.
 
     A visit range (``min != max``) is returned as ``"min-max"`` so it counts as a prediction
     that never equals a single gold number.
     """
-    if not requested:
+    if requested is None:
         return None
-    if requested.get("kind") == "drug":
-        return requested.get("quantity")
-    if requested.get("kind") == "visits":
-        low, high = requested.get("min"), requested.get("max")
+    if requested.kind == "drug":
+        return requested.quantity
+    if requested.kind == "visits":
+        low, high = requested.min, requested.max
         if low is None and high is None:
             return None
         return low if low == high else f"{low}-{high}"
@@ -51,7 +52,7 @@ def predict(gold: list[dict[str, Any]], letters_dir: Path) -> list[dict[str, Any
             continue
         facts = items[index]
         predictions.append({
-            "category": (facts.treatment or {}).get("category"),
+            "category": facts.treatment.category if facts.treatment else None,
             "count": predicted_count(facts.requested),
             "title": letter.items[index].title,
         })

@@ -32,7 +32,8 @@ def read_titles(gold: list[dict]) -> list[dict]:
     out = []
     for row in gold:
         facts = one_item_facts("The injured worker has chronic pain.", {"request": row["title"]})
-        out.append({"category": (facts.treatment or {}).get("category"), "count": predicted_count(facts.requested)})
+        out.append({"category": facts.treatment.category if facts.treatment else None,
+                    "count": predicted_count(facts.requested)})
     return out
 
 

@@ -22,7 +22,6 @@ SHARED = CHECKOUT / ".." / "shared" / "data"
 def unknown_rows(paths: list[str | Path]) -> list[dict]:
     """One row per item: source, index, title, sealed, whether it has a category and an amount, warnings."""
     from nlp_pipeline.io.batch import iter_letter_paths
-    from nlp_pipeline.facts.derive import unread_warnings
     from nlp_pipeline.letter.parse import load_letter
     from nlp_pipeline.extraction.pipeline import build_nlp
     from nlp_pipeline.facts.extract import extract_letter
@@ -36,7 +35,7 @@ def unknown_rows(paths: list[str | Path]) -> list[dict]:
             rows.append({"source": Path(path).name, "index": item.index, "title": " ".join(item.title.split()),
                          "sealed": is_sealed(letter.case_number, path), "category": item_facts.treatment is not None,
                          "amount": item_facts.requested is not None,
-                         "warnings": unread_warnings(item.title, item_facts)})
+                         "warnings": item_facts.warnings})
     return rows
 
 
