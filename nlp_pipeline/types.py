@@ -420,7 +420,7 @@ class Amount(_Sparse):
     """The value of a COUNT span (``extraction.amounts``): visits (``min``-``max`` of a ``unit``, with ``per_week``
     and ``weeks`` when stated) or a drug amount (``quantity``, with a ``strength`` or a dosage ``form``); the year or
     date a course was had, and the treatment it counts. ``to_dict`` gives the span's value as extracted (what is not
-    set is not a key)."""
+    set is not a key; ``facts.derive.count_amount`` makes one of a span's value)."""
 
     kind: Literal["visits", "drug"]
     unit: str | None = None
@@ -435,11 +435,6 @@ class Amount(_Sparse):
     year: int | None = None
     date: str | None = None
     treatment: str | None = None  # the category of the treatment it counts
-
-    @classmethod
-    def of(cls, value: dict[str, Any]) -> Amount:
-        """A COUNT entity's value as an amount."""
-        return cls(**{key: tuple(v) if isinstance(v, list) else v for key, v in value.items()})
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 from nlp_pipeline.facts.recommendations import recommendation
 from nlp_pipeline.facts.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.letter.dates import days_between, years_between
@@ -124,7 +125,7 @@ def requested_treatment(heading: list[Entity], rest: list[Entity], title: str = 
 def requested_amount(item: Item, heading: list[Entity], summary: list[Entity], category: str | None) -> Amount | None:
     """The disputed amount (the value of :func:`requested_entity`)."""
     entity = requested_entity(item, heading, summary, category)
-    return Amount.of(entity.value) if entity is not None else None
+    return count_amount(entity.value) if entity is not None else None
 
 
 def requested_entity(item: Item, heading: list[Entity], summary: list[Entity], category: str | None) -> Entity | None:
@@ -140,6 +141,11 @@ def requested_entity(item: Item, heading: list[Entity], summary: list[Entity], c
                 and entity.value.get("treatment") == category):
             return entity
     return None
+
+
+def count_amount(value: dict[str, Any]) -> Amount:
+    """A COUNT entity's value as an :class:`~nlp_pipeline.types.Amount` (its lists as tuples)."""
+    return Amount(**{key: tuple(v) if isinstance(v, list) else v for key, v in value.items()})
 
 
 def earlier_amount(prior: tuple[Amount, ...]) -> int | None:
@@ -178,7 +184,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
     category = treatment.category if treatment else None
     requested = requested_amount(item, heading, list(summary), category)
     prior = tuple(
-        Amount.of(e.value) for e in (*summary, *rest)
+        count_amount(e.value) for e in (*summary, *rest)
         if e.label == "COUNT" and e.role == "prior" and e.value and e.value.get("treatment") == category
         and e.value.get("kind") == "visits"
     )
@@ -189,11 +195,12 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         for e in summary
     )
     # therapy after surgery follows the post-surgical allowances of the letter's procedure, never the chronic ones
+    earlier = earlier_visits(item, heading)
     if treatment and treatment.context == "surgery_related":
         rule = post_surgical_allowance(category, procedures)
     else:
         rule = applicable_allowance(category, diagnoses, improvement)
-    allowance = compare_to_allowance(requested, rule, earlier_visits(item, heading))
+    allowance = compare_to_allowance(requested, rule, earlier)
     summary_span = letter.summary
     guideline = recommendation(treatment, summary_span.text if summary_span else "", item.title,
                                offset=summary_span.start if summary_span else 0)
