@@ -29,7 +29,12 @@ def server_url():
     from nlp_pipeline.predict.outcome import load_model
     from nlp_pipeline.app.server import create_app
 
-    app = create_app({mode: load_model(mode=mode) for mode in ("draft", "facts")})
+    yield from _served(create_app({mode: load_model(mode=mode) for mode in ("draft", "facts")}))
+
+
+def _served(app):
+    import uvicorn
+
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -41,6 +46,15 @@ def server_url():
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def token_server_url(server_url):
+    """The app with an access token, served the same way."""
+    from nlp_pipeline.predict.outcome import load_model
+    from nlp_pipeline.app.server import create_app
+
+    yield from _served(create_app({"draft": load_model(mode="draft")}, token="s3cret-token"))
 
 
 @pytest.fixture(scope="module")
@@ -301,3 +315,32 @@ def test_the_contrast_check_catches_low_contrast(browser):
     failures = page.evaluate(CONTRAST_JS)["failures"]
     assert len(failures) == 1 and "grey on white" in failures[0]
     page.close()
+
+
+def test_log_in_with_the_token_use_the_page_and_log_out(browser, token_server_url, example_draft):
+    """A shared server's page: the login form, a wrong token refused, the right one kept as an HttpOnly cookie
+    (the browser sends it, and its Origin, with the upload form), then logged out."""
+    context = browser.new_context()
+    page = context.new_page()
+    answer = page.goto(token_server_url + "/")
+    assert answer.status == 401 and page.locator("input[type=password][name=token]").count() == 1
+    page.fill("input[name=token]", "not-it")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "not the access token" in page.inner_text("body")
+    page.fill("input[name=token]", "s3cret-token")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.locator("input[name=file]").count() == 1  # the review page
+    cookie = next(c for c in context.cookies() if c["name"] == "imr_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and "s3cret" not in cookie["value"]
+    assert page.evaluate("document.cookie") == ""  # out of the page's scripts' reach
+    page.set_input_files("input[name=file]", str(example_draft))
+    with page.expect_navigation():
+        page.click("form[enctype] button[type=submit]")
+    assert "Physical therapy" in page.inner_text("body")
+    with page.expect_navigation():
+        page.click("text=Log out")
+    assert page.locator("input[type=password][name=token]").count() == 1
+    assert not [c for c in context.cookies() if c["name"] == "imr_session"]
+    context.close()

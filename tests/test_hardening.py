@@ -384,6 +384,7 @@ def test_every_answer_carries_the_security_headers(shipped_models, example_draft
         assert headers["cache-control"] == "no-store", name
         assert headers["x-content-type-options"] == "nosniff", name
         assert headers["x-frame-options"] == "DENY", name
+        assert headers["referrer-policy"] == "same-origin", name  # not no-referrer: its form posts say Origin: null
         policy = headers["content-security-policy"]
         assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy, name
         assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0], name
@@ -405,6 +406,90 @@ def test_with_a_token_a_request_without_it_gets_401_and_with_it_200(shipped_mode
     assert client.post("/api/predict", files=upload, headers={"Authorization": "s3cret-token"}).status_code == 401
     assert client.post("/api/predict", files=upload, headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
     assert client.get("/", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+def _login(client, token: str, origin: str | None = "http://testserver"):
+    headers = {"Origin": origin} if origin else {}
+    return client.post("/login", data={"token": token}, headers=headers, follow_redirects=False)
+
+
+def test_the_page_without_a_login_shows_a_login_form_and_a_wrong_token_gets_it_again(shipped_models):
+    client = _client(shipped_models, token="s3cret-token")
+    page = client.get("/")
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert '<form class="block" method="post" action="/login">' in page.text
+    assert '<input type="password" name="token"' in page.text
+    assert page.headers["cache-control"] == "no-store" and "default-src 'none'" in page.headers["content-security-policy"]
+    wrong = _login(client, "s3cret-tokem")
+    assert wrong.status_code == 401 and "not the access token" in wrong.text and 'name="token"' in wrong.text
+    assert "set-cookie" not in wrong.headers
+    assert client.post("/predict", data={"text": "x"}).status_code == 401  # the form's target too
+
+
+def test_the_right_token_logs_in_with_a_session_cookie_that_is_not_the_token(shipped_models, example_draft):
+    client = _client(shipped_models, token="s3cret-token")
+    answer = _login(client, "s3cret-token")
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    cookie = answer.headers["set-cookie"]
+    name, value = cookie.split(";")[0].split("=", 1)
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert name == "imr_session" and {"httponly", "samesite=strict", "path=/"} <= attributes
+    assert "secure" not in attributes  # plain http on loopback: a Secure cookie would never come back
+    assert "s3cret" not in value and "s3cret-token".encode().hex() not in value
+    assert _login(client, "s3cret-token").headers["set-cookie"] != cookie  # a new session each time
+
+    session = {"Cookie": f"imr_session={value}"}
+    page = client.get("/", headers=session)
+    assert page.status_code == 200 and 'href="/logout"' in page.text
+    draft = {"file": ("a.txt", example_draft.read_bytes(), "text/plain")}
+    result = client.post("/predict", files=draft, headers={**session, "Origin": "http://testserver"})
+    assert result.status_code == 200 and 'href="/logout"' in result.text
+    # the API keeps its bearer header: the cookie alone is not enough there
+    assert client.post("/api/predict", files=draft, headers=session).status_code == 401
+    logout = client.get("/logout", headers=session, follow_redirects=False)
+    assert logout.status_code == 303 and "imr_session=" in logout.headers["set-cookie"]
+    assert "max-age=0" in logout.headers["set-cookie"].lower()
+
+
+def test_a_session_cookie_tampered_with_expired_or_of_another_token_is_refused(shipped_models, monkeypatch):
+    from nlp_pipeline.app import server
+
+    client = _client(shipped_models, token="s3cret-token")
+    good = server._Access("s3cret-token").new_session()
+    expires, nonce, signature = good.split(".")
+    later = str(int(expires) + 10**6)
+    for value in (f"{later}.{nonce}.{signature}", f"{expires}.{nonce}x.{signature}", f"{expires}.{nonce}.{'0' * 64}",
+                  server._Access("another-token").new_session(), "s3cret-token", "", "a.b", "..."):
+        assert client.get("/", headers={"Cookie": f"imr_session={value}"}).status_code == 401, value
+    assert client.get("/", headers={"Cookie": f"imr_session={good}"}).status_code == 200
+    monkeypatch.setattr(server.time, "time", lambda: int(expires) + 1)  # past its expiry
+    assert client.get("/", headers={"Cookie": f"imr_session={good}"}).status_code == 401
+
+
+def test_the_cookie_is_secure_over_https(shipped_models):
+    client = _client(shipped_models, token="s3cret-token", base_url="https://testserver")
+    answer = _login(client, "s3cret-token", origin="https://testserver")
+    assert answer.status_code == 303 and "secure" in answer.headers["set-cookie"].lower()
+
+
+def test_a_post_with_the_cookie_from_another_site_is_refused(shipped_models, example_draft):
+    """CSRF: the cookie is SameSite=Strict, and a POST it authenticates must come from the server's own page."""
+    client = _client(shipped_models, token="s3cret-token")
+    value = _login(client, "s3cret-token").headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    draft = {"file": ("a.txt", example_draft.read_bytes(), "text/plain")}
+    for origin in ("http://evil.example.com", "null", "http://testserver.evil.example.com", None):
+        headers = {"Cookie": f"imr_session={value}", **({"Origin": origin} if origin else {})}
+        answer = client.post("/predict", files=draft, headers=headers)
+        assert answer.status_code == 403 and "own page" in answer.text, origin
+    assert _login(client, "s3cret-token", origin="http://evil.example.com").status_code == 403
+    # a program with the bearer header sends no Origin and needs none
+    assert client.post("/predict", files=draft, headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+def test_without_a_token_there_is_no_login(shipped_models):
+    client = _client(shipped_models)
+    assert client.get("/").status_code == 200 and 'href="/logout"' not in client.get("/").text
+    assert _login(client, "anything").status_code == 303
 
 
 def test_only_the_allowed_hosts_are_served(shipped_models):

@@ -4,7 +4,9 @@
 letter's text, or try the shipped example with one click; pick a model); ``POST /predict`` renders the
 predictions (several letters: the QA overview ``imr predict --format html`` writes as index.html, with each
 letter's predictions below it); ``POST /api/predict`` returns the records of ``imr predict --format jsonl`` as a
-JSON list for one letter. Needs the ``serve`` extra (fastapi, uvicorn, python-multipart).
+JSON list for one letter. With a token, the API needs ``Authorization: Bearer TOKEN`` and the pages a login
+(``/login``: the token typed once, then a session cookie; ``/logout``). Needs the ``serve`` extra (fastapi,
+uvicorn, python-multipart).
 """
 from __future__ import annotations
 
@@ -13,8 +15,11 @@ import base64
 import hashlib
 import hmac
 import io
+import secrets
 import threading
+import time
 import unicodedata
+import urllib.parse
 import zipfile
 import zlib
 from html import escape
@@ -23,11 +28,11 @@ from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, cookie_parser
 
 from nlp_pipeline.errors import LetterError, ModelError
 from nlp_pipeline.modes import MODE_NAMES
@@ -79,7 +84,9 @@ SECURITY_HEADERS = {
                                 "base-uri 'none'; frame-ancestors 'none'"),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # no address of the server's pages sent to another site; same-origin rather than no-referrer, under which a
+    # browser sends its form posts with "Origin: null" and the login's Origin check could not tell them apart
+    "Referrer-Policy": "same-origin",
 }
 
 
@@ -106,15 +113,76 @@ class _SecurityHeaders:
 
 
 TOKEN_ENV = "IMR_SERVE_TOKEN"  # the access token, when not given in a file
+PAGE_PATHS = ("/", "/predict")  # the pages a person uses (the login form answers there); the rest is the API
+LOGIN_PATH, LOGOUT_PATH = "/login", "/logout"
+SESSION_COOKIE = "imr_session"
+SESSION_SECONDS = 12 * 3600  # a login lasts a working day
+MAX_LOGIN_BYTES = 4096
+_UNAUTHORIZED = [(b"www-authenticate", b'Bearer realm="imr"')]
+
+
+class _Access:
+    """Who may use a server that has a token: a program sends ``Authorization: Bearer TOKEN``; a person types the
+    token into the login form once, and their browser then carries a session cookie.
+
+    The cookie is ``EXPIRES.NONCE.SIGNATURE``: the SIGNATURE an HMAC-SHA256, keyed by a hash of the token, of the
+    expiry time and a random nonce. It is neither the token nor anything the token can be read from; it is
+    checked without any state kept (so several worker processes behind one port accept each other's), runs out
+    after :data:`SESSION_SECONDS`, and is void for every browser once the token changes. Every comparison is
+    constant-time (:func:`hmac.compare_digest`)."""
+
+    def __init__(self, token: str):
+        self._bearer = hashlib.sha256(f"Bearer {token}".encode()).digest()
+        self._token = hashlib.sha256(token.encode()).digest()
+        self._key = hashlib.sha256(b"imr serve session key\0" + token.encode()).digest()
+
+    def bearer_ok(self, header: bytes) -> bool:
+        """Whether an ``Authorization`` header carries the token."""
+        return hmac.compare_digest(hashlib.sha256(header).digest(), self._bearer)
+
+    def token_ok(self, given: str) -> bool:
+        """Whether ``given`` (typed into the login form) is the token (compared as hashes: the same length)."""
+        return hmac.compare_digest(hashlib.sha256(given.encode("utf-8", "replace")).digest(), self._token)
+
+    def new_session(self) -> str:
+        """A session cookie's value, good for :data:`SESSION_SECONDS`."""
+        expires, nonce = str(int(time.time()) + SESSION_SECONDS), secrets.token_urlsafe(16)
+        return f"{expires}.{nonce}.{self._sign(expires, nonce)}"
+
+    def session_ok(self, value: str) -> bool:
+        """Whether ``value`` is a session cookie this token signed and not yet expired."""
+        parts = value.split(".")
+        if len(parts) != 3 or not parts[0].isdigit():
+            return False
+        expires, nonce, signature = parts
+        return hmac.compare_digest(signature.encode(), self._sign(expires, nonce).encode()) and \
+            int(expires) > time.time()
+
+    def _sign(self, expires: str, nonce: str) -> str:
+        return hmac.new(self._key, f"{expires}.{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def same_origin(headers: dict[bytes, bytes], required: bool = True) -> bool:
+    """Whether a POST comes from a page of this server: its ``Origin`` names the host of its ``Host`` header (a
+    browser sends ``Origin`` with every POST; a form on another site names that site). Without an ``Origin``:
+    ``not required``. With SameSite=Strict on the session cookie this is the server's guard against cross-site
+    requests (CSRF)."""
+    origin = headers.get(b"origin", b"").decode("latin-1").strip().lower()
+    if not origin:
+        return not required
+    host = headers.get(b"host", b"").decode("latin-1").strip().lower()
+    return origin.split("://", 1)[-1] == host and origin.startswith(("http://", "https://"))
 
 
 class _Gate:
     """ASGI middleware: a request must name an allowed host (``hosts``; None: any) and, when the server has a
-    ``token``, carry it as ``Authorization: Bearer TOKEN`` (else 400 or 401, as JSON, before anything is read)."""
+    token (``access``), carry it, before anything is read: the API as ``Authorization: Bearer TOKEN`` (else 401,
+    as JSON); the pages (:data:`PAGE_PATHS`) that header or a session cookie from the login form (else 401 with
+    the login form), and a POST with the cookie must come from one of the server's own pages (else 403). The
+    login and logout paths are open (their routes check what they are sent)."""
 
-    def __init__(self, app, token: str | None = None, hosts: frozenset[str] | None = None):
-        self.app, self.hosts = app, hosts
-        self.expected = f"Bearer {token}".encode("utf-8") if token else None
+    def __init__(self, app, access: _Access | None = None, hosts: frozenset[str] | None = None):
+        self.app, self.access, self.hosts = app, access, hosts
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -125,9 +193,20 @@ class _Gate:
             if host not in self.hosts:
                 return await _refuse(send, 400, f"host {host[:60]!r} is not served here; the allowed hosts are "
                                                 f"{', '.join(sorted(self.hosts))} (imr serve --allow-host)")
-        if self.expected is not None and not hmac.compare_digest(headers.get(b"authorization", b""), self.expected):
+        path = scope.get("path", "")
+        if self.access is None or path in (LOGIN_PATH, LOGOUT_PATH) or self.access.bearer_ok(
+                headers.get(b"authorization", b"")):
+            return await self.app(scope, receive, send)
+        if path not in PAGE_PATHS:
             return await _refuse(send, 401, "a token is needed: send the header Authorization: Bearer TOKEN",
-                                 [(b"www-authenticate", b'Bearer realm="imr"')])
+                                 _UNAUTHORIZED)
+        session = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE, "")
+        if not self.access.session_ok(session):
+            return await _refuse(send, 401, "", _UNAUTHORIZED, html=_login_page())
+        if scope.get("method") == "POST" and not same_origin(headers):
+            return await _refuse(send, 403, "", html=_login_page(
+                "this form was not sent from this server's own page; open the page again and send it from there"))
+        scope.setdefault("state", {})["session"] = True  # logged in by the form: the pages offer to log out
         await self.app(scope, receive, send)
 
 
@@ -139,13 +218,15 @@ def _host_name(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-async def _refuse(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def _refuse(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = (),
+                  html: str | None = None) -> None:
+    """Answer ``status`` with ``{"detail": detail}`` as JSON, or with the page ``html``."""
     import json
 
-    body = json.dumps({"detail": detail}).encode("utf-8")
+    body = json.dumps({"detail": detail}).encode("utf-8") if html is None else html.encode("utf-8")
+    kind = b"application/json" if html is None else b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *headers]})
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()), *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -450,7 +531,8 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
     app = FastAPI(title="IMR outcome prediction", version="1", description=__doc__,
                   docs_url=None, redoc_url=None)  # the docs pages load scripts from a CDN
     app.add_middleware(_BodyLimit, limit=max_file_bytes + FORM_OVERHEAD, file_limit=max_file_bytes)
-    app.add_middleware(_Gate, token=token or None,
+    access = _Access(token) if token else None
+    app.add_middleware(_Gate, access=access,
                        hosts=None if allowed_hosts is None else frozenset(_host_name(h) for h in allowed_hosts))
     app.add_middleware(_SecurityHeaders)  # the outermost: on every answer, the refusals of the others too
     registry, admission = _Models(models), _Admission(max_pending)
@@ -564,17 +646,49 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
         return _error(request, exc.status_code, str(exc.detail))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def form_page():
-        return HTMLResponse(render.page("IMR outcome prediction", _form_html()))
+    async def form_page(request: Request):
+        return HTMLResponse(render.page("IMR outcome prediction", _form_html(logout=_logged_in(request))))
+
+    @app.get(LOGIN_PATH, response_class=HTMLResponse, include_in_schema=False)
+    async def login_page():
+        return HTMLResponse(_login_page()) if access is not None else RedirectResponse("/", 303)
+
+    @app.post(LOGIN_PATH, response_class=HTMLResponse, include_in_schema=False)
+    async def login(request: Request):
+        """The login form's token checked: right, a session cookie and back to the page; wrong, 401 and the form."""
+        if access is None:
+            return RedirectResponse("/", 303)
+        if not same_origin(dict(request.scope["headers"]), required=False):
+            return HTMLResponse(_login_page("this form was not sent from this server's own page"), 403)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_LOGIN_BYTES:
+            raise InputProblem(413, "the login form is too large")
+        await received(request)
+        body = await request.body()
+        given = urllib.parse.parse_qs(body[:MAX_LOGIN_BYTES].decode("utf-8", "replace")).get("token", [""])[0]
+        if not access.token_ok(given):
+            return HTMLResponse(_login_page("that is not the access token"), 401,
+                                headers={"WWW-Authenticate": 'Bearer realm="imr"'})
+        answer = RedirectResponse("/", 303)
+        answer.set_cookie(SESSION_COOKIE, access.new_session(), max_age=SESSION_SECONDS, path="/", httponly=True,
+                          samesite="strict", secure=request.url.scheme == "https")
+        return answer
+
+    @app.get(LOGOUT_PATH, include_in_schema=False)
+    async def logout(request: Request):
+        answer = RedirectResponse("/", 303)
+        answer.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
+                             secure=request.url.scheme == "https")
+        return answer
 
     @app.post("/predict", response_class=HTMLResponse, include_in_schema=False)
     async def predict_page(request: Request):
         results, rates, batch = await predict_batch(request)
         if batch:
-            return HTMLResponse(_batch_page(results, rates))
+            return HTMLResponse(_batch_page(results, rates, _logged_in(request)))
         _, letter, predictions = results[0]
         return HTMLResponse(render.page(f"IMR {letter.case_number or letter.source or 'letter'}",
-                                        _results_html(letter, predictions, rates)))
+                                        _results_html(letter, predictions, rates, _logged_in(request))))
 
     @app.post("/api/predict", summary="Predict every item of one letter", openapi_extra=_request_body_doc(),
               response_model=None, responses={200: {"model": list[Prediction]},
@@ -596,16 +710,41 @@ def create_app(models: dict | None = None, max_file_bytes: int = MAX_FILE_BYTES,
 
 
 def _error(request: Request, status: int, detail: str, headers: dict[str, str] | None = None):
-    if request.url.path.startswith("/api") or request.url.path not in ("/", "/predict"):
+    if request.url.path == LOGIN_PATH:
+        return HTMLResponse(_login_page(detail), status_code=status, headers=headers)
+    if request.url.path not in PAGE_PATHS:
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    return HTMLResponse(render.page("IMR outcome prediction: error", _form_html(detail)), status_code=status,
-                        headers=headers)
+    return HTMLResponse(render.page("IMR outcome prediction: error", _form_html(detail, _logged_in(request))),
+                        status_code=status, headers=headers)
 
 
-def _form_html(error: str | None = None) -> str:
+def _logged_in(request: Request) -> bool:
+    """Whether the request came with a session cookie from the login form (its pages offer to log out)."""
+    return bool(request.scope.get("state", {}).get("session"))
+
+
+def _logout_link(logout: bool) -> str:
+    return f' · <a href="{LOGOUT_PATH}">Log out</a>' if logout else ""
+
+
+def _alert(error: str | None) -> str:
+    return (f'<p class="block error" role="alert" style="border-color:#b0281a;color:#b0281a">'
+            f"<strong>Error:</strong> {escape(error)}</p>") if error else ""
+
+
+def _login_page(error: str | None = None) -> str:
+    """The login form: the access token typed once (a password field), posted to :data:`LOGIN_PATH`."""
+    return render.page("IMR outcome prediction: log in", (
+        "<h1>IMR outcome prediction</h1>\n" + _alert(error) +
+        '<form class="block" method="post" action="/login"><p>This server is shared: type the access token you '
+        "were given to use it. Your browser keeps you logged in for 12 hours, or until you log out.</p>"
+        '<p><label>Access token: <input type="password" name="token" autocomplete="current-password" required '
+        'autofocus></label> <button type="submit">Log in</button></p></form>'))
+
+
+def _form_html(error: str | None = None, logout: bool = False) -> str:
     accept = ",".join((*SUPPORTED_SUFFIXES, ".zip"))
-    alert = (f'<p class="block error" role="alert" style="border-color:#b0281a;color:#b0281a">'
-             f"<strong>Error:</strong> {escape(error)}</p>") if error else ""
+    alert = _alert(error) + (f'<p class="meta"><a href="{LOGOUT_PATH}">Log out</a></p>' if logout else "")
     options = "".join(f'<option value="{m}"{" selected" if m == "draft" else ""}>{m}</option>'
                       for m in (*MODES, "both"))
     return (
@@ -638,11 +777,11 @@ def _form_html(error: str | None = None) -> str:
     )
 
 
-def _results_html(letter, predictions, usual_rates=None) -> str:
+def _results_html(letter, predictions, usual_rates=None, logout: bool = False) -> str:
     by_mode: dict[str, list] = {}
     for prediction in predictions:
         by_mode.setdefault(prediction.mode, []).append(prediction)
-    parts = ['<p class="meta"><a href="/">Predict another letter</a></p>']
+    parts = [f'<p class="meta"><a href="/">Predict another letter</a>{_logout_link(logout)}</p>']
     parts += [render.predictions_html(letter, group, usual_rates, anchor_prefix=f"{mode}-", legend=n == 0)
               for n, (mode, group) in enumerate(by_mode.items())]
     if not predictions:
@@ -650,7 +789,7 @@ def _results_html(letter, predictions, usual_rates=None) -> str:
     return "\n<hr>\n".join(parts)
 
 
-def _batch_page(results, usual_rates) -> str:
+def _batch_page(results, usual_rates, logout: bool = False) -> str:
     """Several letters: the QA overview (the index ``imr predict --format html`` writes, by the same function),
     each row linked to its item in the letters' predictions below it."""
     records, sections = [], []
@@ -673,5 +812,5 @@ def _batch_page(results, usual_rates) -> str:
     after = ('\n<hr>\n<h2 id="letters">The letters</h2>' + render.legend_html("prediction", next(
         (rate for rate in usual_rates.values() if rate is not None), None)) + "\n<hr>\n".join(sections)
         if sections else "")
-    return render.index_page(records, usual_rates, '<p class="meta"><a href="/">Predict other letters</a></p>'
-                             + after)
+    return render.index_page(records, usual_rates, '<p class="meta"><a href="/">Predict other letters</a>'
+                             f"{_logout_link(logout)}</p>" + after)

@@ -16,8 +16,9 @@ EXAMPLES = """\
   imr serve
       then open http://127.0.0.1:8000 in a browser on this computer
   imr serve --host 0.0.0.0 --port 8080 --token-file token.txt --allow-host imr.example.org
-      reachable from other computers as imr.example.org, on port 8080; every request must carry
-      the header "Authorization: Bearer TOKEN" (TOKEN: the text of token.txt), else it gets 401
+      reachable from other computers as imr.example.org, on port 8080; the page asks for the token
+      (TOKEN: the text of token.txt) once in a login form, programs send the header
+      "Authorization: Bearer TOKEN"; without it, 401
 """
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -50,8 +51,8 @@ def add_parser(subparsers) -> None:
                              "warnings (default: 20)")
     parser.add_argument("--token-file", metavar="FILE",
                         help="require an access token: its text is read from FILE (default: the environment variable "
-                             "IMR_SERVE_TOKEN, when set); requests without the header 'Authorization: Bearer TOKEN' "
-                             "get 401")
+                             "IMR_SERVE_TOKEN, when set): the page shows a login form where it is typed once (then a "
+                             "session cookie), and the API needs the header 'Authorization: Bearer TOKEN' (else 401)")
     parser.add_argument("--no-auth", action="store_true",
                         help="serve other computers without a token (a --host that is not this computer's own "
                              "refuses to start without --token-file, IMR_SERVE_TOKEN or this option): for a server "
