@@ -68,6 +68,76 @@ def test_resume_with_an_absolute_spelling_does_not_redo_letters(seeds_dir, tmp_p
     assert done == [] and stats.skipped == len(files)
 
 
+def _letters_copy(seeds_dir, tmp_path):
+    folder = tmp_path / "letters"
+    shutil.copytree(seeds_dir, folder)
+    return folder, sorted(folder.glob("*.txt"))
+
+
+def _recording_batch(paths, out, resume=False, stop_after=None):
+    """run_batch over ``paths`` with a process that records what it is given (and is killed after
+    ``stop_after`` letters); the paths processed."""
+    from nlp_pipeline.io.batch import run_batch
+
+    done = []
+
+    def process(path):
+        if stop_after is not None and len(done) == stop_after:
+            raise KeyboardInterrupt
+        done.append(path)
+        return [{"source": str(path), "text": path.read_text()[:20]}]
+
+    write = lambda records, stream: stream.write("".join(json.dumps(r) + "\n" for r in records))  # noqa: E731
+    run_batch(paths, process, write, output=str(out), resume=resume, progress=False)
+    return done
+
+
+def test_resume_knows_a_copy_and_a_renamed_letter_by_their_content(seeds_dir, tmp_path):
+    from nlp_pipeline.io.batch import content_hash
+
+    folder, files = _letters_copy(seeds_dir, tmp_path)
+    out = tmp_path / "out.jsonl"
+    assert main(["parse", str(folder), "--format", "jsonl", "-o", str(out), "-q"]) == 0
+    before = out.read_text()
+    # FILE.sha256 beside it lists each letter's content hash, as sha256sum writes them
+    listed = (tmp_path / "out.jsonl.sha256").read_text().splitlines()
+    assert sorted(listed) == sorted(f"{content_hash(f)}  {f.resolve()}" for f in files)
+    files[0].rename(folder / "renamed.txt")
+    shutil.copy(files[1], folder / "a copy.txt")
+    assert main(["parse", str(folder), "--format", "jsonl", "-o", str(out), "--resume", "-q"]) == 0
+    assert out.read_text() == before  # neither read again nor written twice
+    (folder / "new.txt").write_text(files[1].read_text() + "\nOne line added.\n")
+    assert main(["parse", str(folder), "--format", "jsonl", "-o", str(out), "--resume", "-q"]) == 0
+    records = _lines(out)
+    assert len(records) == len(files) + 1 and records[-1]["source"].endswith("new.txt")  # new content is read
+
+
+def test_resume_after_a_killed_run_knows_its_letters_by_content(seeds_dir, tmp_path):
+    """The hashes of a run that was killed are in its journal (FILE.sha256.partial): a letter it did, renamed
+    since, is not done again, and the letters it did not reach are."""
+    folder, files = _letters_copy(seeds_dir, tmp_path)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        _recording_batch(files, out, stop_after=3)
+    assert not out.exists() and (tmp_path / "out.jsonl.sha256.partial").exists()
+    renamed = files[0].rename(folder / "zz-renamed.txt")
+    todo = [*files[1:], renamed]
+    # the journal's last letter is done again (its records may be torn): files[2]; files[0] is known by content
+    assert _recording_batch(todo, out, resume=True) == files[2:]
+    records = _lines(out)
+    assert [r["source"] for r in records] == [str(f) for f in files]
+    assert len((tmp_path / "out.jsonl.sha256").read_text().splitlines()) == len(files)
+
+
+def test_a_stale_hash_list_never_marks_a_letter_done_the_output_lacks(seeds_dir, tmp_path):
+    folder, files = _letters_copy(seeds_dir, tmp_path)
+    out = tmp_path / "out.jsonl"
+    _recording_batch(files, out)
+    out.write_text("".join(line + "\n" for line in out.read_text().splitlines()[:2]))  # only two letters kept
+    assert _recording_batch(files, out, resume=True) == files[2:]
+    assert len(_lines(out)) == len(files)
+
+
 # --- metadata.json --------------------------------------------------------------------------------------------
 
 @pytest.fixture

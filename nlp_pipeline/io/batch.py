@@ -4,12 +4,15 @@ A batch turns every input file into a list of JSON records (one per letter for `
 per item for ``predict``) or one error record, and writes them as JSON lines. With ``--output``,
 records go to a journal (``FILE.partial``) as they are made and the journal replaces ``FILE``
 atomically at the end, so an interrupted batch leaves the previous ``FILE`` (or none) and a
-journal that ``--resume`` continues from.
+journal that ``--resume`` continues from. Beside it, ``FILE.sha256`` (journal ``FILE.sha256.partial``)
+lists the content hash of every letter written, in ``sha256sum``'s format, so that ``--resume`` also knows a
+letter done under another path (a copy, a renamed file).
 """
 from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import multiprocessing
 import os
@@ -159,6 +162,45 @@ def letter_identity(source: str | Path) -> str:
     return os.path.realpath(os.fspath(source))
 
 
+def hashes_path(output: str | Path) -> Path:
+    """The list of content hashes kept beside ``output`` (``FILE.sha256``, the format of ``sha256sum``)."""
+    output = Path(output)
+    return output.with_name(output.name + ".sha256")
+
+
+def content_hash(path: str | Path) -> str | None:
+    """The SHA-256 of a file's bytes (hex), or None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def completed_hashes(output: str | Path, done: Records) -> dict[str, str]:
+    """The content hash of each letter of ``done`` (by :func:`letter_identity`): as ``FILE.sha256`` and its
+    journal recorded it when it was done, else (an output written before the hashes were kept) as the file reads
+    now, when it still exists. Lines for letters not in ``done`` are passed over, so a list out of step with its
+    output never marks a letter done that the output lacks."""
+    wanted = {letter_identity(record["source"]) for record in done}
+    found: dict[str, str] = {}
+    for path in (hashes_path(output), journal_path(hashes_path(output))):
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8", errors="replace").split("\n")[:-1]:
+            digest, _, name = line.partition("  ")
+            if len(digest) == 64 and name in wanted:
+                found.setdefault(name, digest)
+    for name in wanted - found.keys():
+        digest = content_hash(name)
+        if digest is not None:
+            found[name] = digest
+    return found
+
+
 def completed_records(output: str | Path) -> Records:
     """Records already done for ``output``: the finished file, then the journal of a cut-off run.
 
@@ -213,31 +255,61 @@ def run_batch(
     flat: records are written as soon as each file is done (the paths are listed first, so that the
     progress bar knows the total and the time left). ``progress``: None shows the bar when stderr is a
     terminal, True always, False never.
+
+    With ``output``, each letter's content hash goes to ``FILE.sha256`` beside it; ``resume`` skips a letter
+    whose resolved path or content is already done (a copy or a renamed file is not read again, nor written
+    twice), and each letter is written once.
     """
     stats = BatchStats()
     done: Records = completed_records(output) if (output and resume) else []
-    done_sources = {letter_identity(r["source"]) for r in done}
-    todo = _skip_done(paths, done_sources, stats)
-    with _sink(output, done, write) as stream:
-        for records in progress_bar(_map(process, iter(todo), jobs, initializer, initargs), len(todo),
-                                    desc, progress):
+    hashes = completed_hashes(output, done) if done else {}
+    todo = _skip_done(paths, {letter_identity(r["source"]) for r in done}, set(hashes.values()), stats)
+    with _sink(output, done, write) as stream, _hash_sink(output, hashes) as note:
+        results = progress_bar(_map(process, iter(todo), jobs, initializer, initargs), len(todo), desc, progress)
+        for records, path in zip(results, todo):  # the bar first: zip ends it, so it shows its total
             stats.files += 1
             stats.failed += any("error" in r for r in records)
             write(records, stream)
             stream.flush()
+            note(path)
         if finish is not None:
             finish(stream)
     return stats
 
 
-def _skip_done(paths: Iterable[Path], done: set[str], stats: BatchStats) -> list[Path]:
+def _skip_done(paths: Iterable[Path], done: set[str], done_hashes: set[str], stats: BatchStats) -> list[Path]:
+    """The paths still to do: neither their resolved path nor (when any letter is done) their content done."""
     todo = []
     for path in paths:
-        if letter_identity(path) in done:
+        if letter_identity(path) in done or (done_hashes and content_hash(path) in done_hashes):
             stats.skipped += 1
             continue
         todo.append(path)
     return todo
+
+
+@contextlib.contextmanager
+def _hash_sink(output: str | None, done: dict[str, str]):
+    """A function noting the content hash of each letter written (none without ``output``): lines go to the
+    journal of ``FILE.sha256``, which replaces it once the batch is complete, the done letters' lines first."""
+    if output is None:
+        yield lambda path: None
+        return
+    journal = journal_path(hashes_path(output))
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    with open(journal, "w", encoding="utf-8") as stream:
+        stream.write("".join(f"{digest}  {name}\n" for name, digest in done.items()))
+
+        def note(path: Path) -> None:
+            digest = content_hash(path)
+            if digest is not None:
+                stream.write(f"{digest}  {letter_identity(path)}\n")
+                stream.flush()
+
+        yield note
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(journal, hashes_path(output))
 
 
 @contextlib.contextmanager
