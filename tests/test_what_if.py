@@ -171,3 +171,32 @@ def test_the_smallest_amount_flip_takes_the_fewest_units_off_the_request(facts_m
                 assert "upper end" in report.edits[flip].change
                 chosen += 1
     assert chosen >= 1
+
+
+def test_an_edit_re_derives_the_edited_items_facts_alone_and_reads_as_from_scratch(monkeypatch, draft_model,
+                                                                                   facts_model, example_draft):
+    """What-if grows linearly with the items (issue 31): an edit that leaves the other items' parts alone
+    re-derives only the edited item's facts, and what it reads is what re-reading the whole edited letter gives."""
+    import nlp_pipeline.facts.extract as extract
+    import nlp_pipeline.predict.what_if as what_if_module
+    from tests.bad_inputs import _letter_with_items
+
+    letter = parse_letter(_letter_with_items(example_draft.read_text(encoding="utf-8"), 8))
+    assert len(letter.items) == 8
+    derived, reads = [], []
+    real_derive, real_probability = extract.derive_item_facts, what_if_module._Reader.probability
+    monkeypatch.setattr(extract, "derive_item_facts",
+                        lambda *a, **k: derived.append(a[1].index) or real_derive(*a, **k))
+    monkeypatch.setattr(what_if_module._Reader, "probability",
+                        lambda self, text, index: reads.append(index) or real_probability(self, text, index))
+    for model in (draft_model, facts_model):
+        derived.clear(), reads.clear()
+        predictions = model.predict_letter(letter)
+        derived.clear()
+        reports = what_if(model, letter, predictions)
+        assert len(reads) >= 16
+        assert derived[:8] == list(range(8))  # the letter as it stands, read once
+        assert derived[8:] == reads  # then one item per re-reading: the edited one
+        for index in (0, 5, 7):
+            for entry in reports[index].edits:
+                assert _p(model, entry.edit.apply(letter.text), index) == pytest.approx(entry.p_overturned, abs=1e-6)

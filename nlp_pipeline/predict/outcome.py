@@ -24,7 +24,7 @@ from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.explain.qa import qa_reading
 from nlp_pipeline.explain.labels import outcome_label
 from nlp_pipeline.explain.reasons import is_context, is_wording, reason, short_quote, wording_reason
-from nlp_pipeline.types import Evidence, Letter, Outcome, Prediction, Recommendation
+from nlp_pipeline.types import Evidence, Letter, LetterFacts, Outcome, Prediction, Recommendation
 
 TOP_EVIDENCE = 8
 # the evidence entry that holds the contributions past the first TOP_EVIDENCE, summed: the evidence adds up to the score
@@ -118,17 +118,24 @@ class OutcomeModel:
         before-review request as a dict (:func:`nlp_pipeline.letter.parse.read_letter` tells them apart)."""
         return self.predict_letter(read_letter(letter))
 
-    def predict_letter(self, letter: Letter, docs: dict | None = None) -> list[Prediction]:
-        """Predict every item of a parsed letter (``docs``: see :func:`nlp_pipeline.facts.extract.extract_letter`)."""
+    def predict_letter(self, letter: Letter, docs: dict | None = None, items: Iterable[int] | None = None,
+                       facts: LetterFacts | None = None) -> list[Prediction]:
+        """Predict every item of a parsed letter (``docs``: see :func:`nlp_pipeline.facts.extract.extract_letter`).
+
+        ``items``: the indices of the items to predict, in the order given (default every item); each item's
+        prediction reads only that item's facts, the case summary's and the letter's. ``facts``: the letter's facts
+        when they are already read (default: :func:`~nlp_pipeline.facts.extract.extract_letter`); the what-if
+        edits pass the facts of one item re-read (:func:`~nlp_pipeline.facts.extract.extract_item`)."""
         if not letter.items:
             return []
-        facts = extract_letter(letter, docs=docs)
+        facts = extract_letter(letter, docs=docs) if facts is None else facts
+        chosen = letter.items if items is None else [letter.items[index] for index in items]
         parts = self.parts
         names = parts.names
         intercept = parts.intercept
-        rows = [item_features(letter, item, facts, self.mode) for item in letter.items]
+        rows = [item_features(letter, item, facts, self.mode) for item in chosen]
         out = []
-        for item, row, shares in zip(letter.items, rows, parts.contributions([row.values for row in rows])):
+        for item, row, shares in zip(chosen, rows, parts.contributions([row.values for row in rows])):
             score = intercept + sum(shares.values())
             p_model = _logistic(score)  # the calibrated probability: the sigmoid of the summed log-odds
             ranked = [(j, c) for j, c in sorted(shares.items(), key=lambda kv: -abs(kv[1])) if c]
@@ -143,21 +150,22 @@ class OutcomeModel:
             reasons, context_reasons = _worded(evidence, wording, names, item_facts, facts, letter.text)
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
                                     item_facts.warnings, balance, context_reasons, item_facts.recommendation))
-        return self._unwritten_by_facts(letter, out, docs)
+        return self._unwritten_by_facts(letter, out, docs, facts)
 
-    def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None) -> list[Prediction]:
+    def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None,
+                            facts: LetterFacts) -> list[Prediction]:
         """Draft mode: an item whose rationale is not written yet is predicted by the facts model (the rationale
         model would read an empty rationale, which no training item has), said so in its first reason."""
         if not self.spec.reads_verdict:
             return predictions
-        unwritten = [p.item_index for p in predictions if not _written(letter.items[p.item_index].rationale)]
+        unwritten = [at for at, p in enumerate(predictions) if not _written(letter.items[p.item_index].rationale)]
         if not unwritten or self.facts_model is None:
             return predictions
-        by_facts = self.facts_model.predict_letter(letter, docs=docs)
-        for index in unwritten:  # the draft's warnings stay: its missing rationale is news to a drafter
-            p = by_facts[index]
-            warnings_ = tuple(dict.fromkeys((*predictions[index].warnings, *p.warnings)))
-            predictions[index] = dataclasses.replace(p, reasons=(UNWRITTEN, *p.reasons), warnings=warnings_)
+        indices = [predictions[at].item_index for at in unwritten]
+        by_facts = self.facts_model.predict_letter(letter, docs=docs, items=indices, facts=facts)
+        for at, p in zip(unwritten, by_facts):  # the draft's warnings stay: its missing rationale is news to a drafter
+            warnings_ = tuple(dict.fromkeys((*predictions[at].warnings, *p.warnings)))
+            predictions[at] = dataclasses.replace(p, reasons=(UNWRITTEN, *p.reasons), warnings=warnings_)
         return predictions
 
     def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,

@@ -32,6 +32,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nlp_pipeline.facts.derive import requested_entity
+from nlp_pipeline.extraction.pipeline import letter_regions
 from nlp_pipeline.letter.parse import parse_letter
 from nlp_pipeline.types import (
     Edit,
@@ -155,23 +156,42 @@ def apply_all(text: str, edits: list[Edit]) -> str:
 
 
 class _Reader:
-    """Re-reads edited versions of one letter; regions whose text an edit leaves alone are not processed
-    again (the pipeline reads each region on its own, so their results are the same by construction)."""
+    """Re-reads edited versions of one letter for one item at a time. Regions whose text an edit leaves alone are
+    not processed again (the pipeline reads each region on its own, so their results are the same by
+    construction), and an edit that leaves every other item's parts as they were re-derives only the edited item's
+    facts (:func:`~nlp_pipeline.facts.extract.extract_item`), so an edit costs the same however many items the
+    letter has."""
 
     def __init__(self, model: OutcomeModel, letter: Letter, docs: dict | None = None):
+        from nlp_pipeline.facts.extract import extract_letter
+
         self.model = model
         self.letter = letter
         self.docs: dict = {} if docs is None else docs
+        self.facts = extract_letter(letter, docs=self.docs)
+        self._others: dict[int, list] = {}  # item index → the other items' parts in the letter as it stands
 
     def probability(self, text: str, item_index: int) -> tuple[float, Prediction] | None:
+        from nlp_pipeline.facts.extract import extract_item
+
         edited = parse_letter(text, source=self.letter.source, normalized=True)
         if len(edited.items) != len(self.letter.items):
             return None
-        prediction = self.model.predict_letter(edited, docs=self.docs)[item_index]
-        original = self.letter.items[item_index]
-        if edited.items[item_index].stated_decision != original.stated_decision:
+        if edited.items[item_index].stated_decision != self.letter.items[item_index].stated_decision:
             return None
+        if item_index not in self._others:
+            self._others[item_index] = _other_parts(self.letter, item_index)
+        # every other item's parts as they were: only this item's facts (and the summary's) are read again
+        facts = (extract_item(edited, item_index, self.facts, docs=self.docs)
+                 if _other_parts(edited, item_index) == self._others[item_index] else None)
+        prediction = self.model.predict_letter(edited, docs=self.docs, items=[item_index], facts=facts)[0]
         return _read(prediction), prediction
+
+
+def _other_parts(letter: Letter, item_index: int) -> list[tuple[str, int, str]]:
+    """The parts of every item but ``item_index`` (region, item, text), as the pipeline reads them."""
+    return [(region, index, span.text) for region, index, span in letter_regions(letter)
+            if index is not None and index != item_index]
 
 
 def _read(prediction: Prediction) -> float:
@@ -182,11 +202,8 @@ def what_if(model: OutcomeModel, letter: Letter, predictions: list[Prediction],
             docs: dict | None = None) -> list[WhatIfReport]:
     """One report per prediction (item) of ``letter``; ``docs``: the parts the predictions were read from
     (``model.predict_letter(letter, docs=docs)``), which are then not processed again."""
-    from nlp_pipeline.facts.extract import extract_letter
-
     reader = _Reader(model, letter, docs)
-    facts = extract_letter(letter, docs=reader.docs)
-    return [_report(reader, prediction, candidate_edits(letter, prediction.item_index, facts, model.mode))
+    return [_report(reader, prediction, candidate_edits(letter, prediction.item_index, reader.facts, model.mode))
             for prediction in predictions]
 
 
