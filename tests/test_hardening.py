@@ -204,6 +204,104 @@ def test_a_model_of_the_other_mode_is_still_a_usage_error(model_copy, example_dr
     assert code == 2 and "does not match" in capsys.readouterr().err
 
 
+# --- the model folder's manifest -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["draft", "facts"])
+def test_every_file_of_a_shipped_model_folder_is_in_its_manifest(mode):
+    """The manifest covers the folder as it ships (metadata.json included), and the wheel carries every file it
+    lists (a file listed but not shipped would refuse the installed model as incomplete)."""
+    from nlp_pipeline.model.files import MANIFEST_FILE, checked_manifest, folder_files, sha256
+    from tests.conftest import ROOT
+
+    folder = MODELS_DIR / mode
+    listed = json.loads((folder / MANIFEST_FILE).read_text())["files"]
+    assert sorted(listed) == folder_files(folder) and METADATA_FILE in listed
+    assert checked_manifest(folder) == sha256(folder / MANIFEST_FILE)
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert {*listed, MANIFEST_FILE} <= set(shipped[f"nlp_pipeline.shipped_models.{mode}"])
+
+
+def test_a_valid_but_changed_threshold_or_mode_is_refused_naming_metadata_json(model_copy, example_draft, capsys):
+    """A threshold or mode edited in metadata.json (each one a valid value) no longer passes silently."""
+    for changes in ({"threshold": 0.3}, {"mode": "facts"}):
+        original = (model_copy / METADATA_FILE).read_text()
+        _set_metadata(model_copy, **changes)
+        with pytest.raises(ModelError, match=r"metadata.json: SHA-256 does not match manifest.json"):
+            checked_files(model_copy)
+        (model_copy / METADATA_FILE).write_text(original)
+    _set_metadata(model_copy, mode="facts")
+    code = main(["predict", "--model", str(model_copy), "--quiet", str(example_draft)])
+    err = capsys.readouterr().err
+    assert code == 2 and "metadata.json: SHA-256 does not match manifest.json" in err and "Traceback" not in err
+
+
+def test_a_threshold_of_zero_is_refused_even_with_its_manifest_written_again(model_copy):
+    from nlp_pipeline.model.files import write_manifest
+
+    _set_metadata(model_copy, threshold=0.0)
+    write_manifest(model_copy)
+    with pytest.raises(ModelError, match="metadata.json: threshold 0.0 is not a number strictly between 0 and 1"):
+        checked_files(model_copy)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda folder: (folder / "report.md").unlink(), "report.md: missing (listed in manifest.json)"),
+    (lambda folder: (folder / "extra.pkl").write_bytes(b"\x80\x04."), "extra.pkl: not in manifest.json"),
+    (lambda folder: (folder / "notes").mkdir(), "notes: not in manifest.json"),
+    (lambda folder: (folder / "report.json").write_text("{}"), "report.json: SHA-256 does not match manifest.json"),
+    (lambda folder: (folder / "manifest.json").unlink(), "manifest.json: missing"),
+    (lambda folder: (folder / "manifest.json").write_text("{not json"), "manifest.json: not a manifest"),
+    (lambda folder: (folder / "manifest.json").write_text('{"files": []}'), "manifest.json: not a manifest"),
+    (lambda folder: (folder / "manifest.json").write_text('{"files": {"../model.skops": "0"}}'), "missing"),
+])
+def test_a_file_missing_added_or_changed_is_refused_naming_it(model_copy, change, message):
+    change(model_copy)
+    with pytest.raises(ModelError, match="model") as caught:
+        checked_files(model_copy)
+    assert message in str(caught.value)
+
+
+def test_a_folder_changed_on_purpose_loads_once_its_manifest_is_written_again(model_copy, capsys):
+    from nlp_pipeline.model import files
+    from nlp_pipeline.predict.outcome import load_model
+
+    _set_metadata(model_copy, threshold=0.3)
+    (model_copy / "notes.txt").write_text("threshold moved to 0.3 for a trial")
+    with pytest.raises(ModelError):
+        checked_files(model_copy)
+    assert files.main([str(model_copy)]) == 0  # python -m nlp_pipeline.model.files FOLDER
+    out = capsys.readouterr().out
+    assert f"manifest.json: sha256 {files.sha256(model_copy / 'manifest.json')}" in out and "notes.txt" in out
+    assert load_model(model_copy).threshold == 0.3
+    (model_copy / METADATA_FILE).write_text("{not json")
+    assert files.main([str(model_copy)]) == 2  # a damaged folder is not vouched for
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_save_model_writes_the_manifest_of_everything_in_the_folder(tmp_path, model_copy):
+    from nlp_pipeline.model.files import MANIFEST_FILE, checked_manifest, folder_files, save_model
+    from nlp_pipeline.predict.outcome import load_model
+
+    model = load_model(model_copy)
+    out = tmp_path / "saved"
+    out.mkdir()
+    (out / "README.txt").write_text("a file already there is covered too")
+    save_model(model.estimator, out, {k: v for k, v in model.metadata.items() if k not in ("sha256", "versions")})
+    listed = json.loads((out / MANIFEST_FILE).read_text())["files"]
+    assert sorted(listed) == folder_files(out) == sorted(["README.txt", "linear.npz", METADATA_FILE, "model.skops"])
+    assert checked_manifest(out)
+
+
+def test_version_prints_each_shipped_manifests_hash(capsys):
+    from nlp_pipeline.model.files import MANIFEST_FILE, sha256
+
+    assert main(["--version"]) == 0
+    out = capsys.readouterr().out
+    for mode in ("draft", "facts"):
+        assert f"manifest.json sha256 {sha256(MODELS_DIR / mode / MANIFEST_FILE)}" in out
+
+
 # --- a full disk ----------------------------------------------------------------------------------------------
 
 needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a device that is always full)")

@@ -15,7 +15,7 @@ from nlp_pipeline.io.requests import request_text
 from nlp_pipeline.app.cli import main
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.letter.parse import load_letter, parse_letter
-from nlp_pipeline.model.files import METADATA_FILE, MODEL_FILE, MODELS_DIR, TRUSTED_TYPES, save_model
+from nlp_pipeline.model.files import METADATA_FILE, MODEL_FILE, MODELS_DIR, TRUSTED_TYPES, save_model, write_manifest
 from nlp_pipeline.predict.outcome import load_model
 from tests.conftest import shared_letter_paths
 
@@ -130,6 +130,7 @@ def test_a_model_saved_without_its_arrays_is_read_from_its_skops_file(tmp_path, 
     metadata = json.loads((folder / METADATA_FILE).read_text())
     metadata.pop("linear_sha256")
     (folder / METADATA_FILE).write_text(json.dumps(metadata))
+    write_manifest(folder)  # the folder as it was then, its manifest written for what it holds
     older = load_model(folder)
     assert [(p.p_overturned, p.score) for p in older.predict(example_draft)] == [
         (p.p_overturned, p.score) for p in draft_model.predict(example_draft)]
@@ -175,6 +176,7 @@ def test_other_library_versions_warn_when_the_skops_file_is_read(tmp_path):
     metadata = json.loads((folder / METADATA_FILE).read_text())
     metadata["versions"]["scikit-learn"] = "0.0.1"
     (folder / METADATA_FILE).write_text(json.dumps(metadata))
+    write_manifest(folder)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = load_model(folder)
@@ -474,11 +476,13 @@ def test_a_model_holding_an_untrusted_type_is_refused_before_it_is_built(tmp_pat
     skops.io.dump({"estimator": _NotTrusted()}, folder / MODEL_FILE)
     metadata = json.loads((folder / METADATA_FILE).read_text())
     (folder / METADATA_FILE).write_text(json.dumps({**metadata, "sha256": sha256(folder / MODEL_FILE)}))
+    write_manifest(folder)  # every hash recorded as if genuine: the type audit is what refuses it
     with pytest.raises(ModelError, match="not trusted.*_NotTrusted"):
         assert load_model(folder).estimator is None  # never reached: reading the skops file raises
     (folder / "linear.npz").unlink()
     metadata.pop("linear_sha256")
     (folder / METADATA_FILE).write_text(json.dumps({**metadata, "sha256": sha256(folder / MODEL_FILE)}))
+    write_manifest(folder)
     with pytest.raises(ModelError, match="not trusted.*_NotTrusted"):
         load_model(folder)  # a model without its arrays is read from the skops file at once
 
@@ -492,6 +496,7 @@ def _with_object_arrays(folder: Path) -> None:
                  intercept=np.zeros(1))
     metadata = json.loads((folder / METADATA_FILE).read_text())
     (folder / METADATA_FILE).write_text(json.dumps({**metadata, "linear_sha256": sha256(folder / "linear.npz")}))
+    write_manifest(folder)
 
 
 def test_an_arrays_file_holding_python_objects_is_refused(tmp_path):

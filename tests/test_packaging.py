@@ -10,7 +10,7 @@ import pytest
 
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.predict.outcome import load_model
-from nlp_pipeline.model.files import MODELS_DIR, MODELS_ENV, default_model_dir
+from nlp_pipeline.model.files import MODELS_DIR, MODELS_ENV, default_model_dir, write_manifest
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +43,7 @@ def test_imr_models_dir_names_ones_own_models(tmp_path, monkeypatch):
     shutil.copytree(MODELS_DIR / "draft", own / "draft")
     metadata = (own / "draft" / "metadata.json")
     metadata.write_text(metadata.read_text(encoding="utf-8").replace('"seed": 0', '"seed": 41'), encoding="utf-8")
+    write_manifest(own / "draft")  # changed on purpose: its manifest written again
     monkeypatch.setenv(MODELS_ENV, str(own))
     assert default_model_dir("draft") == own / "draft"
     assert load_model(mode="draft").metadata["seed"] == 41

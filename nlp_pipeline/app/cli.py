@@ -50,8 +50,10 @@ class _VersionAction(argparse.Action):
 
 
 def version_text() -> str:
-    """``imr VERSION`` and, per shipped model (draft, facts), the date it was trained and its model file's
-    SHA-256 (as its ``metadata.json`` records them; the file is checked against it whenever the model loads)."""
+    """``imr VERSION`` and, per shipped model (draft, facts), the date it was trained, its model file's SHA-256
+    (as its ``metadata.json`` records them) and its ``manifest.json``'s SHA-256 (the manifest lists every file of
+    the folder, ``metadata.json`` included, and its SHA-256: whenever the model loads, each file is checked
+    against it)."""
     from nlp_pipeline.model import files as model_files
 
     lines = [f"imr {__version__}", f"shipped models ({model_files.MODELS_DIR}):"]
@@ -63,6 +65,9 @@ def version_text() -> str:
             continue
         lines.append(f"  {mode:<6} trained {metadata.get('trained_at') or 'on an unrecorded date'}, "
                      f"{model_files.MODEL_FILE} sha256 {metadata.get('sha256') or 'not recorded'}")
+        manifest = model_files.MODELS_DIR / mode / model_files.MANIFEST_FILE
+        lines.append(f"         {model_files.MANIFEST_FILE} sha256 "
+                     f"{model_files.sha256(manifest) if manifest.is_file() else 'missing'}")
     return "\n".join(lines) + "\n"
 
 
@@ -71,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imr", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=_VersionAction,
-                        help="print the version of imr and the training date and SHA-256 of its shipped models")
+                        help="print the version of imr and the training date and SHA-256 of its shipped models "
+                             "(their model files and manifests)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMANDS:
         try:

@@ -1,5 +1,6 @@
 """A model folder's files: where they are, checked without loading anything (neither is a pickle, the model
-file's SHA-256 is the one its metadata records), and how they are saved and the skops file read. Light to import
+file's SHA-256 is the one its metadata records, and every file of the folder, ``metadata.json`` included, is the
+one its ``manifest.json`` records), and how they are saved and the skops file read. Light to import
 (scikit-learn, skops and spaCy are imported only by the functions that need them), so a batch can refuse a bad
 model before it starts its worker processes."""
 from __future__ import annotations
@@ -8,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import warnings
 from importlib.resources import files
 from pathlib import Path
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
     from nlp_pipeline.model.linear import LinearModel
 
 MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
+# every other file of a model folder and its SHA-256: written by save_model (and again by training, once its reports
+# are beside the model), checked by checked_files; write_manifest rewrites it for a folder edited on purpose
+MANIFEST_FILE = "manifest.json"
 LINEAR_FILE = "linear.npz"  # the arrays predicting reads (nlp_pipeline.model.linear)
 # the shipped models: package data (the checkout's models/ folder, installed as nlp_pipeline.shipped_models)
 MODELS_DIR = Path(str(files("nlp_pipeline.shipped_models")))
@@ -111,11 +116,69 @@ def checked_metadata(metadata_file: Path) -> dict[str, Any]:
     return metadata
 
 
+def folder_files(folder: str | Path) -> list[str]:
+    """The names of the files of a model folder that its manifest covers: every entry but the manifest itself,
+    hidden ones (``.DS_Store``) and ``__pycache__``, in sorted order (a folder inside counts: it is refused)."""
+    return sorted(entry.name for entry in Path(folder).iterdir()
+                  if entry.name != MANIFEST_FILE and not entry.name.startswith(".") and entry.name != "__pycache__")
+
+
+def write_manifest(folder: str | Path) -> str:
+    """Write ``manifest.json`` in ``folder``: every file of it (:func:`folder_files`) and its SHA-256. Returns the
+    manifest's own SHA-256 (what ``imr --version`` shows). For a folder edited on purpose: the loader refuses any
+    file that differs from the manifest, so after a deliberate change (and a look at what changed) it is written
+    again (``python -m nlp_pipeline.model.files FOLDER``)."""
+    folder = Path(folder)
+    listed = {}
+    for name in folder_files(folder):
+        if not (folder / name).is_file():
+            raise ModelError(f"{folder / name}: a model folder holds files only")
+        listed[name] = sha256(folder / name)
+    target = folder / MANIFEST_FILE
+    target.write_text(json.dumps({"files": listed}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return sha256(target)
+
+
+def checked_manifest(folder: str | Path) -> str:
+    """Check every file of a model folder against its ``manifest.json``: each listed file present with its SHA-256,
+    no other file beside them. Returns the manifest's own SHA-256; raises :class:`ModelError` naming the file that
+    is missing, changed or added (or the manifest, when it is missing or not a manifest)."""
+    folder = Path(folder)
+    manifest_file = folder / MANIFEST_FILE
+    regenerate = f"if it was changed on purpose, write the manifest again: python -m nlp_pipeline.model.files {folder}"
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{manifest_file}: missing (every model folder lists its files and their SHA-256 there; "
+                         f"{regenerate})") from None
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{manifest_file}: not a manifest ({err}); the model folder is damaged") from None
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
+        raise ModelError(f"{manifest_file}: not a manifest (no \"files\" object of names and SHA-256); the model "
+                         "folder is damaged")
+    for name, expected in sorted(listed.items()):
+        path = folder / name
+        if Path(name).name != name or not path.is_file():
+            raise ModelError(f"{path}: missing (listed in {MANIFEST_FILE})")
+        if sha256(path) != expected:
+            raise ModelError(f"{path}: SHA-256 does not match {MANIFEST_FILE}; the file was changed after the model "
+                             f"was saved ({regenerate})")
+    extra = [name for name in folder_files(folder) if name not in listed]
+    if extra:
+        raise ModelError(f"{folder / extra[0]}: not in {MANIFEST_FILE}" + (f" (nor {len(extra) - 1} more)"
+                                                                           if len(extra) > 1 else "")
+                         + f"; a file was added to the model folder ({regenerate})")
+    return sha256(manifest_file)
+
+
 def checked_files(path: str | Path | None = None, mode: str = "draft") -> tuple[Path, dict[str, Any]]:
     """The model file and the metadata of a model folder (default: :func:`default_model_dir`), after the
-    checks that need no loading; raises :class:`ModelError` naming what is wrong."""
+    checks that need no loading: the metadata's content (:func:`checked_metadata`), then every file of the folder
+    against its manifest (:func:`checked_manifest`); raises :class:`ModelError` naming what is wrong."""
     model_file, metadata_file = _resolve(path, mode)
     metadata = checked_metadata(metadata_file)
+    checked_manifest(model_file.parent)
     with model_file.open("rb") as handle:
         if handle.read(2) in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
             raise ModelError(f"{model_file}: this is a pickle, not a skops file; refused")
@@ -173,8 +236,9 @@ def _warn_on_version_drift(saved: dict[str, str]) -> None:
 
 
 def save_model(estimator, out_dir: str | Path, metadata: dict[str, Any]) -> Path:
-    """Write ``model.skops``, the arrays the prediction path reads (``linear.npz``) and ``metadata.json`` (with
-    both files' SHA-256 and the library versions)."""
+    """Write ``model.skops``, the arrays the prediction path reads (``linear.npz``), ``metadata.json`` (with
+    both files' SHA-256 and the library versions) and the folder's ``manifest.json`` (every file in it, these
+    included, and its SHA-256: :func:`write_manifest`; a file added to the folder later needs it written again)."""
     import skops.io
 
     out = Path(out_dir)
@@ -187,6 +251,7 @@ def save_model(estimator, out_dir: str | Path, metadata: dict[str, Any]) -> Path
     linear = linear_model_of(estimator).save(out)
     full = {**metadata, "sha256": sha256(model_file), "linear_sha256": sha256(linear), "versions": library_versions()}
     (out / METADATA_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_manifest(out)
     return out
 
 
@@ -211,3 +276,31 @@ def usual_rate_of(model_dir: str | Path) -> float | None:
     except OSError:
         return None
     return int(found[2]) / int(found[1]) if found and int(found[1]) else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m nlp_pipeline.model.files FOLDER...``: write each model folder's manifest again (after a change
+    made on purpose), printing each file's SHA-256 and the manifest's."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m nlp_pipeline.model.files", description=(
+        "Write the manifest.json of model folders changed on purpose: every file of the folder and its SHA-256, "
+        "which the loader checks (it refuses a folder with a file changed, missing or added). Look at what "
+        "changed first: the manifest then vouches for it."))
+    parser.add_argument("folders", nargs="+", type=Path, metavar="FOLDER")
+    args = parser.parse_args(argv)
+    for folder in args.folders:
+        try:
+            checked_metadata(folder / METADATA_FILE)
+            digest = write_manifest(folder)
+        except (ModelError, OSError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        listed = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))["files"]
+        print(f"{folder / MANIFEST_FILE}: sha256 {digest}")
+        print("".join(f"  {digest}  {name}\n" for name, digest in listed.items()), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -314,7 +314,7 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
           reps: int = 1000, repeats: int = 5, progress: bool | None = None, log=print) -> dict[str, Any]:
     """Read letters, cross-validate (``repeats`` times with different folds, to show how much the figures
     move), fit the final model on everything, save it with its report."""
-    from nlp_pipeline.model.files import save_model
+    from nlp_pipeline.model.files import save_model, write_manifest
 
     corpus = load_corpus(paths, progress=progress)
     examples = labelled_examples(corpus, mode)
@@ -357,6 +357,7 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
     (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (folder / "cv_predictions.json").write_text(json.dumps(predictions) + "\n", encoding="utf-8")
     (folder / "report.md").write_text(report_markdown(report), encoding="utf-8")
+    write_manifest(folder)  # the reports too: every file of the folder is in its manifest
     return report
 
 
