@@ -257,12 +257,21 @@ class Edit(_ToDict):
 class WhatIf(_ToDict):
     """One edit and what the model reads from the edited letter."""
 
-    kind: str  # amount / documentation / remove_sentence
+    kind: str  # amount / documentation / condition / remove_sentence
     change: str  # the edit as a plain sentence
     edit: Edit
     p_overturned: float  # the item's P(Overturned) read from the edited letter
     delta: float  # p_overturned minus the item's P(Overturned) as the letter stands
     flips: bool  # the edited reading falls on the other side of the model's cut
+    # a condition edit: the guideline condition it documents (a name in the item's recommendation.conditions)
+    condition: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields; ``condition`` only for a condition edit."""
+        out = super().to_dict()
+        if self.condition is None:
+            out.pop("condition")
+        return out
 
 
 @dataclass(frozen=True)

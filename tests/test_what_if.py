@@ -119,7 +119,8 @@ def test_edits_never_touch_the_stated_decision_or_the_verdict(draft_model, lette
         for item in letter.items:
             item_facts = facts.items[item.index]
             decision = (item.title_end, item.heading.end)
-            for kind, _, edit, _ in candidate_edits(letter, item.index, facts, "draft"):
+            for candidate in candidate_edits(letter, item.index, facts, "draft"):
+                kind, edit = candidate.kind, candidate.edit
                 assert edit.end <= decision[0] or edit.start >= decision[1], kind
                 assert not any(v.start < edit.end and edit.start < v.end for v in item_facts.verdict_sentences)
                 edited = parse_letter(edit.apply(letter.text), normalized=True)
@@ -149,7 +150,9 @@ def test_predict_what_if_adds_its_report_to_every_record(capsys, example_draft):
     assert any(r["what_if"] for r in records)
     for record in records:
         for entry in record["what_if"]:
-            assert set(entry) == {"kind", "change", "edit", "p_overturned", "delta", "flips"}
+            # "condition" only on a condition edit: the guideline condition it documents
+            assert set(entry) - {"condition"} == {"kind", "change", "edit", "p_overturned", "delta", "flips"}
+            assert ("condition" in entry) == (entry["kind"] == "condition")
             assert set(entry["edit"]) == {"start", "end", "replacement"}
     assert main(["predict", "--mode", "facts", "--what-if", "--quiet", str(example_draft)]) == 0
     assert "what if (the facts model)" in capsys.readouterr().out
@@ -200,3 +203,50 @@ def test_an_edit_re_derives_the_edited_items_facts_alone_and_reads_as_from_scrat
         for index in (0, 5, 7):
             for entry in reports[index].edits:
                 assert _p(model, entry.edit.apply(letter.text), index) == pytest.approx(entry.p_overturned, abs=1e-6)
+
+
+def test_every_conditions_edit_sentence_is_read_as_documented_by_the_condition_reader():
+    """The sentence a condition edit adds is worded from the knowledge base, and the pipeline's own condition reader
+    reads it as that condition documented: where the summary says nothing of it, and where it says it is not met."""
+    from nlp_pipeline.facts.recommendations import conditions, read_condition
+    from nlp_pipeline.predict.what_if import condition_sentence
+
+    summary = "The injured worker is a 48 year old man with low back pain."
+    contradicted = 0
+    for name, condition in conditions().items():
+        sentence = condition_sentence(name)
+        assert sentence and condition.document in sentence, name
+        assert read_condition(name, summary).state == "not_mentioned", name
+        assert read_condition(name, f"{summary} {sentence}").state == "documented", name
+        negated = f"{summary} There is no {condition.cues[0]}."
+        if read_condition(name, negated).state == "contradicted":
+            contradicted += 1
+            assert read_condition(name, f"{negated} {sentence}").state == "documented", name
+    assert contradicted >= len(conditions()) // 2
+
+
+def test_each_condition_the_summary_leaves_unmet_gets_an_edit_that_documents_it(facts_model, draft_model,
+                                                                                example_draft):
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.facts.recommendations import entry_by_id
+
+    letter = load_letter(example_draft)
+    facts = extract_letter(letter)
+    seen = 0
+    for prediction, report in zip(facts_model.predict_letter(letter),
+                                  what_if(facts_model, letter, facts_model.predict_letter(letter))):
+        reading = facts.items[prediction.item_index].recommendation
+        against = set(entry_by_id(reading.entry).against)
+        unmet = {c.name for c in reading.conditions if c.state != "documented" and c.name not in against}
+        edits = [e for e in report.edits if e.kind == "condition"]
+        assert {e.condition for e in edits} == unmet and len(edits) == len(unmet)
+        for entry in edits:
+            assert entry.edit.start == entry.edit.end == letter.summary.end  # added to the end of the case summary
+            edited = extract_letter(parse_letter(entry.edit.apply(letter.text), normalized=True))
+            states = {c.name: c.state for c in edited.items[prediction.item_index].recommendation.conditions}
+            assert states[entry.condition] == "documented"
+            seen += 1
+    assert seen >= 3
+    # draft mode's rationale model does not read the summary: no condition edits there
+    assert not any(e.kind == "condition" for r in what_if(draft_model, letter, draft_model.predict_letter(letter))
+                   for e in r.edits)

@@ -4,7 +4,8 @@ guideline's entry (status, source, conditions), and a case summary → each cond
 The file holds three kinds of rows:
 
 - ``condition``: a checkable condition (``failed_first_line_care``, ``objective_functional_improvement``...), a
-  plain sentence, and the ``cues`` (lower-case phrases) whose presence in a case summary documents it;
+  plain sentence, the ``cues`` (lower-case phrases) whose presence in a case summary documents it, and
+  ``document``: what the records would state to document it (the what-if edits' wording);
 - ``treatment``: an entry per treatment: the ``category`` (the package's treatment categories), optionally the
   ``drug_class``, the treatment ``names`` it is for (as the package names them) and ``terms`` (regular
   expressions on the request's title, for the forms the package's categories lump together: a TENS unit among
@@ -57,11 +58,14 @@ _POST_SURGICAL = re.compile(r"\bpost[- ]?op(?:erative)?\b|\bpostoperative\b|\bas
 
 @dataclass(frozen=True)
 class Condition:
-    """A checkable condition: its snake_case name, a plain sentence, the cue phrases that document it."""
+    """A checkable condition: its snake_case name, a plain sentence, the cue phrases that document it, and what a
+    case summary would say to document it (``document``: "objective functional improvement from the earlier
+    course"; the what-if edits write "The records document ..." with it, :mod:`nlp_pipeline.predict.what_if`)."""
 
     name: str
     sentence: str
     cues: tuple[str, ...] = ()
+    document: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ def _rows() -> tuple[dict[str, Any], ...]:
 @lru_cache(maxsize=1)
 def conditions() -> dict[str, Condition]:
     """Every condition of the knowledge base, by name."""
-    return {row["name"]: Condition(row["name"], row["sentence"], tuple(c.lower() for c in row["cues"]))
+    return {row["name"]: Condition(row["name"], row["sentence"], tuple(c.lower() for c in row["cues"]),
+                                   row.get("document", ""))
             for row in _rows() if row["kind"] == "condition"}
 
 

@@ -2,7 +2,7 @@
 
 Every edit is text: a rewrite of the letter as read (``Edit``: start, end, replacement) drawn from the
 declared catalogue ``data/what_if.jsonl``; the edited letter is parsed and read again from scratch by the
-same pipeline and model, never a feature set by hand. Three kinds:
+same pipeline and model, never a feature set by hand. Four kinds:
 
 - ``amount``: the requested amount rewritten to the upper and to the lower end of its guideline allowance,
   where one applies and the request exceeds it (an authorized portion of a modified request counts
@@ -11,6 +11,11 @@ same pipeline and model, never a feature set by hand. Three kinds:
   sentence added to the end of the case summary, documenting what the guideline asks for (functional
   improvement from earlier sessions, an objective finding of the item's body part, failed conservative
   care, a completed trial), worded by the catalogue per treatment category;
+- ``condition`` (facts mode, as documentation): for each condition the guideline sets for the request that the
+  case summary does not document (the item's ``recommendation``, :mod:`nlp_pipeline.facts.recommendations`; a
+  condition the guideline words against the request left out), one sentence added to the end of the case summary
+  stating it met, worded from the knowledge base's ``document`` for that condition ("The records document
+  objective functional improvement from the earlier course."), which the condition reader reads as documented;
 - ``remove_sentence`` (draft mode): each case sentence of the rationale left out in turn, its verdict
   sentences never, so a reviewer sees which sentences the reasoning hinges on.
 
@@ -19,8 +24,8 @@ rationale model's (``p_rationale``): an edit never touches the stated decision o
 verdict, where the rationale states one, stays what decides. Each single edit is scored, then every pair
 of the most effective ones; ``smallest_flip`` is the smallest edit whose reading crosses the model's cut, or
 None when none in the catalogue does. Smallest: fewest edits; then the kind in catalogue order (the
-request's own amount, then added documentation, then left-out reasoning); then the least change within the
-kind (the fewest units taken off the request; the fewest characters).
+request's own amount, then added documentation, then a guideline condition documented, then left-out reasoning);
+then the least change within the kind (the fewest units taken off the request; the fewest characters).
 """
 from __future__ import annotations
 
@@ -31,7 +36,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from nlp_pipeline.explain.reasons import short_quote
 from nlp_pipeline.facts.derive import requested_entity
+from nlp_pipeline.facts.recommendations import conditions, entry_by_id
 from nlp_pipeline.extraction.pipeline import letter_regions
 from nlp_pipeline.letter.parse import parse_letter
 from nlp_pipeline.types import (
@@ -48,6 +55,7 @@ if TYPE_CHECKING:
     from nlp_pipeline.predict.outcome import OutcomeModel
 
 TOP_FOR_PAIRS = 3  # pairs are formed from this many of the most effective single edits (those that move it)
+SENTENCE_SHOWN = 90  # a left-out sentence is quoted in its edit's label up to this many characters
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +73,7 @@ class Candidate(NamedTuple):
     change: str
     edit: Edit
     magnitude: int
+    condition: str | None = None  # a condition edit: the guideline condition it documents
 
 
 def candidate_edits(letter: Letter, item_index: int, facts, mode: str) -> list[Candidate]:
@@ -81,11 +90,12 @@ def candidate_edits(letter: Letter, item_index: int, facts, mode: str) -> list[C
             edit = _documentation_edit(row, letter, item_facts)
             if edit is not None:
                 out.append(edit)
+        elif row["kind"] == "condition":
+            out.extend(_condition_edits(row, letter, item_facts))
         elif row["kind"] == "remove_sentence":
             for sentence in item_facts.sentences:
                 if sentence.value["role"] == "case" and not item_facts.in_verdict(sentence.start):
-                    shown = " ".join(sentence.text.split())
-                    shown = shown if len(shown) <= 90 else shown[:89] + "…"
+                    shown = short_quote(sentence.text, SENTENCE_SHOWN)
                     edit = Edit(sentence.start, sentence.end, "")
                     out.append(Candidate("remove_sentence", row["change"].format(sentence=shown), edit, edit.size))
     unique: dict[tuple[int, int, str], Candidate] = {}
@@ -135,6 +145,35 @@ def _documentation_edit(row, letter: Letter, item_facts) -> Candidate | None:
     end = letter.summary.end
     edit = Edit(end, end, " " + sentence)
     return Candidate("documentation", row["change"].format(**words), edit, edit.size)
+
+
+def _condition_edits(row, letter: Letter, item_facts) -> list[Candidate]:
+    """One edit per condition of the item's guideline reading that the case summary does not document: a sentence
+    stating it met (:func:`condition_sentence`) added to the end of the summary."""
+    reading = item_facts.recommendation
+    if letter.summary is None or reading is None:
+        return []
+    against = set(entry_by_id(reading.entry).against)
+    end, out = letter.summary.end, []
+    for state in reading.conditions:
+        if state.state == "documented" or state.name in against:
+            continue
+        sentence = condition_sentence(state.name, row)
+        if sentence is None:
+            continue
+        edit = Edit(end, end, " " + sentence)
+        out.append(Candidate("condition", row["change"].format(document=conditions()[state.name].document), edit,
+                             edit.size, state.name))
+    return out
+
+
+def condition_sentence(name: str, row: dict[str, Any] | None = None) -> str | None:
+    """The sentence a condition edit adds to the case summary: the catalogue's ``condition`` row worded with the
+    knowledge base's ``document`` for condition ``name`` ("The records document objective functional improvement
+    from the earlier course."); None when the knowledge base gives the condition no such wording."""
+    row = row or next(r for r in catalogue() if r["kind"] == "condition")
+    document = conditions()[name].document
+    return row["sentence"].format(document=document) if document else None
 
 
 def _treatment_words(treatment: Treatment) -> str:
@@ -224,7 +263,8 @@ def _report(reader: _Reader, prediction: Prediction, candidates: list[Candidate]
     for candidate in candidates:
         result = scored([candidate.edit])
         if result is not None:
-            singles.append((WhatIf(candidate.kind, candidate.change, candidate.edit, *result), _cost(candidate)))
+            singles.append((WhatIf(candidate.kind, candidate.change, candidate.edit, *result, candidate.condition),
+                            _cost(candidate)))
     singles.sort(key=lambda pair: (-toward * pair[0].delta, pair[1]))
     edits, costs = [entry for entry, _ in singles], [cost for _, cost in singles]
     helpful = [i for i, w in enumerate(edits) if toward * w.delta > 0][:TOP_FOR_PAIRS]
@@ -274,10 +314,11 @@ def with_what_if(model: OutcomeModel, letter: Letter, predictions: list[Predicti
 
 def edit_label(entry: WhatIf) -> str:
     """A short name for the catalogue row an edit came from ("amount: upper", "documentation:
-    functional_improvement", "remove_sentence"), for counting edits across letters."""
+    functional_improvement", "condition: time_limited_trial", "remove_sentence"), for counting edits across
+    letters."""
     for row in catalogue():
         if row["kind"] == entry.kind and entry.change.startswith(row["change"].split("{")[0]):
-            detail = row.get("bound") or row.get("need")
+            detail = row.get("bound") or row.get("need") or entry.condition
             if row["kind"] == "amount" and f"{detail} end" not in entry.change:
                 continue
             return f"{row['kind']}: {detail}" if detail else row["kind"]
