@@ -6,11 +6,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+import sklearn
 
 from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.facts.recommendations import entry_by_id
 from nlp_pipeline.letter.parse import read_letter
-from nlp_pipeline.model.estimator import column_signs, linear_pipeline, vectorizer
+from nlp_pipeline.model.estimator import FeatureNames, linear_pipeline, vectorizer
 from nlp_pipeline.model.feature_specs import sign_of
 from nlp_pipeline.model.features import item_features
 from nlp_pipeline.modes import FACTS
@@ -71,9 +72,10 @@ def test_the_fit_holds_the_guidelines_signs_against_letters_that_pull_the_other_
             row.update({"guideline=recommended": 1.0, "guideline_documented": 1.0})
         rows.append(row)
         y.append(overturned)
-    vectorize, families = vectorizer(rows)
-    signs = column_signs(vectorize)
-    fitted = linear_pipeline(families, C=100.0, signs=signs).fit(vectorize.transform(rows), np.array(y))
+    vectorize = vectorizer(rows)
+    with sklearn.config_context(enable_metadata_routing=True):  # the signs are found by the columns' names
+        fitted = linear_pipeline(C=100.0).fit(vectorize.transform(rows), np.array(y),
+                                              feature_names=FeatureNames(vectorize.get_feature_names_out()))
     coefficients = dict(zip(vectorize.get_feature_names_out(), fitted.named_steps["classify"].coef_[0]))
     for name in ("guideline=not_recommended", "guideline_contradicted", "guideline=recommended", "guideline_documented"):
         assert sign_of(name) != 0, name

@@ -223,7 +223,7 @@ def test_the_saved_arrays_give_the_fitted_pipelines_contributions(rows):
 
     vectorize = NamedColumns(sort=True).fit([{"a": 1.0, "b": 2.0, "c": "x", "words:pain": 1.0, "z": 0.0}])
     classifier = type("Fitted", (), {"coef_": np.array([[0.5, -1.25, 2.0, 0.0, 3.5]]), "intercept_": np.array([0.3])})
-    weights = type("Weights", (), {"scale": lambda self: np.array([1.0, 0.5, 1.0, 2.0, 1.0])})()
+    weights = type("Weights", (), {"scale_": np.array([1.0, 0.5, 1.0, 2.0, 1.0])})()  # a fitted FamilyWeights
     parts = LinearParts(vectorize, weights, classifier, -1.7, 0.2)
     arrays = LinearModel.from_parts(parts)
     assert arrays.contributions(rows) == parts.contributions(rows)

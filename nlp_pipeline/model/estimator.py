@@ -6,6 +6,11 @@
 linear model fit on all rows and one sigmoid fit on its out-of-fold scores, so each feature's contribution
 to the calibrated log-odds is exact (slope × coefficient × weighted value).
 
+Constructor parameters are hyperparameters only. What depends on the columns (each column's family weight,
+each column's sign) is resolved by feature name inside ``fit``, from the ``feature_names`` fit parameter
+(:class:`FeatureNames`), which both estimators request and :class:`SigmoidCalibrated` routes on: training
+passes the vectorizer's names under ``sklearn.config_context(enable_metadata_routing=True)``.
+
 The family weights and ``C`` are not set by hand: each mode's ``search`` (:mod:`nlp_pipeline.modes`) lists the
 candidates, and
 :func:`nlp_pipeline.model.training.fit_model` picks among them with a grouped ``GridSearchCV`` on the
@@ -18,26 +23,80 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import sklearn
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nlp_pipeline.model.feature_specs import sign_of
 from nlp_pipeline.model.features import family_of
 
-class FamilyWeights(TransformerMixin, BaseEstimator):
-    """Scales each column of a vectorized feature matrix by its family's weight; ``families`` names the family
-    of every column (:func:`nlp_pipeline.model.features.family_of` of the vectorizer's feature names), as one string
-    array: a model file then stores it as one array, not tens of thousands of strings to rebuild one by one.
-    A family missing from ``weights`` weighs 1; a weight of 0 leaves the family out. Stateless."""
 
-    def __init__(self, families: np.ndarray | tuple[str, ...] = (), weights: dict[str, float] | None = None):
-        self.families = families
+class FeatureNames:
+    """A matrix's column names, handed to ``fit`` as one object (the ``feature_names`` fit parameter of
+    :class:`FamilyWeights` and :class:`SignConstrainedLogisticRegression`), with each name's family
+    (:func:`nlp_pipeline.model.features.family_of`) and sign (:func:`nlp_pipeline.model.feature_specs.sign_of`),
+    each computed once, when first asked, however many fits of a grid search read them.
+
+    Why a holder and not the name array itself: scikit-learn's cross-validation (``GridSearchCV``,
+    ``cross_val_predict``, ``TunedThresholdClassifierCV``) cuts every fit parameter that is array-like and as
+    long as ``X`` has rows into the fold's rows; a matrix with as many columns as rows would have its names cut.
+    This holder has no length, shape or ``__array__``, so it always passes whole. (A bare name sequence is
+    accepted too; cut by a fold it could no longer match the columns, and ``fit`` refuses it.)"""
+
+    def __init__(self, names):
+        self.names = np.asarray(names, dtype=str)
+        if self.names.ndim != 1:
+            raise ValueError(f"feature names must be one list of names, got an array of shape {self.names.shape}")
+
+    def __repr__(self) -> str:
+        return f"FeatureNames({self.names.size} names)"
+
+    @cached_property
+    def families(self) -> np.ndarray:
+        """Each column's family, one string array."""
+        return np.array([family_of(name) for name in self.names.tolist()], dtype=str)
+
+    @cached_property
+    def signs(self) -> np.ndarray:
+        """The sign each column's coefficient must keep (-1, 0 or +1), one int8 array."""
+        return np.array([sign_of(name) for name in self.names.tolist()], dtype=np.int8)
+
+
+def _names_for(estimator, feature_names, n_columns: int) -> FeatureNames | None:
+    """The names ``fit`` resolves by: ``feature_names`` (a :class:`FeatureNames` or a name sequence), else the
+    columns of the DataFrame it was fit on (``feature_names_in_``, set by ``validate_data``), else None."""
+    if feature_names is None:
+        feature_names = getattr(estimator, "feature_names_in_", None)
+        if feature_names is None:
+            return None
+    names = feature_names if isinstance(feature_names, FeatureNames) else FeatureNames(feature_names)
+    if names.names.size != n_columns:
+        raise ValueError(f"{names.names.size} feature names for {n_columns} columns")
+    return names
+
+
+class FamilyWeights(TransformerMixin, BaseEstimator):
+    """Scales each column of a vectorized feature matrix by its family's weight: ``weights`` maps a family to its
+    weight (a family missing from it weighs 1; a weight of 0 leaves the family out).
+
+    The family of each column is resolved by its name in ``fit`` (the ``feature_names`` fit parameter, which
+    this transformer requests: with metadata routing on, a ``Pipeline`` or a search passes it here; else the
+    columns of a DataFrame ``X``). Fit without names, every column weighs 1.
+
+    Fitted attributes: ``scale_`` (each column's weight, a float array) and ``n_features_in_``; the names
+    themselves are not kept (the vectorizer before it holds them)."""
+
+    # feature_names is requested by the class, so no routing request is stored on an instance (nor in a model file)
+    __metadata_request__fit = {"feature_names": True}
+
+    def __init__(self, weights: dict[str, float] | None = None):
         self.weights = weights
 
     def __sklearn_tags__(self):
@@ -46,19 +105,22 @@ class FamilyWeights(TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         return tags
 
-    def fit(self, X, y=None):
-        """Nothing to learn but the width of ``X``, checked against ``families`` (every column weighs 1 when no
-        family is given)."""
+    def fit(self, X, y=None, feature_names: FeatureNames | None = None):
+        """Each column's weight, from its family (``feature_names``: a :class:`FeatureNames` or a sequence of
+        ``X``'s column names)."""
         X = validate_data(self, X, accept_sparse=True, reset=True)
-        if len(self.families) and len(self.families) != X.shape[1]:
-            raise ValueError(f"{len(self.families)} families for {X.shape[1]} columns")
+        names = _names_for(self, feature_names, X.shape[1])
+        self.scale_ = np.ones(X.shape[1])
+        if names is not None:
+            for family, weight in (self.weights or {}).items():
+                self.scale_[names.families == family] = weight
         return self
 
     def transform(self, X):
         """``X`` with every column scaled by its family's weight."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=True, reset=False)
-        return scaled(X, self.scale())
+        return scaled(X, self.scale_)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """The names of the columns, unchanged (a weight scales a column, it does not rename it)."""
@@ -70,17 +132,6 @@ class FamilyWeights(TransformerMixin, BaseEstimator):
         return np.asarray(getattr(self, "feature_names_in_", [f"x{j}" for j in range(self.n_features_in_)]),
                           dtype=object)
 
-    def scale(self) -> np.ndarray:
-        """Each column's weight."""
-        weights = self.weights or {}
-        families = np.asarray(self.families, dtype=str)
-        if not len(families):
-            return np.ones(self.n_features_in_)
-        scale = np.ones(len(families))
-        for family, weight in weights.items():
-            scale[families == family] = weight
-        return scale
-
 
 def scaled(X, scale: np.ndarray):
     """``X`` (dense or sparse) with column j multiplied by ``scale[j]``, as a CSR matrix."""
@@ -88,22 +139,32 @@ def scaled(X, scale: np.ndarray):
 
 
 class SignConstrainedLogisticRegression(LogisticRegression):
-    """A logistic regression whose coefficients keep the signs ``signs`` allows, column by column (-1: never
-    positive, i.e. never toward class 1; +1: never negative; 0: free).
+    """A logistic regression whose coefficients keep, column by column, the sign the feature's name allows
+    (:func:`nlp_pipeline.model.feature_specs.sign_of`: -1 never positive, i.e. never toward class 1; +1 never
+    negative; 0 free).
+
+    The signs are resolved by name in ``fit`` (the ``feature_names`` fit parameter, which this classifier
+    requests, else the columns of a DataFrame ``X``); fit without names, or with ``constrain_signs=False``, it
+    is a plain logistic regression. Fitted attribute ``signs_``: the sign each column was held to (int8).
 
     Fit by active sets: fit; every constrained column whose coefficient has the wrong sign is held at zero
     and the rest fit again, until none has. A column held at zero is left out of the fit, so the model is
     the best regularized fit among those that keep the signs on the columns it uses."""
 
-    def __init__(self, C: float = 1.0, class_weight=None, solver: str = "lbfgs", random_state=None,
-                 max_iter: int = 100, signs: np.ndarray | tuple[int, ...] = ()):
-        super().__init__(C=C, class_weight=class_weight, solver=solver, random_state=random_state, max_iter=max_iter)
-        self.signs = signs
+    __metadata_request__fit = {"feature_names": True}
+    _parameter_constraints = {**LogisticRegression._parameter_constraints, "constrain_signs": ["boolean"]}
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit with the sign constraints (see the class docstring)."""
+    def __init__(self, C: float = 1.0, class_weight=None, solver: str = "lbfgs", random_state=None,
+                 max_iter: int = 100, constrain_signs: bool = True):
+        super().__init__(C=C, class_weight=class_weight, solver=solver, random_state=random_state, max_iter=max_iter)
+        self.constrain_signs = constrain_signs
+
+    def fit(self, X, y, sample_weight=None, feature_names: FeatureNames | None = None):
+        """Fit with the sign constraints of the columns' names (see the class docstring)."""
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, reset=True)
-        signs = np.asarray(self.signs, dtype=float) if len(self.signs) else np.zeros(X.shape[1])
+        names = _names_for(self, feature_names, X.shape[1]) if self.constrain_signs else None
+        self.signs_ = names.signs.copy() if names is not None else np.zeros(X.shape[1], dtype=np.int8)
+        signs = self.signs_.astype(float)
         held = np.zeros(X.shape[1], dtype=bool)
         for _ in range(int(np.count_nonzero(signs)) + 1):
             super().fit(scaled(X, (~held).astype(float)), y, sample_weight=sample_weight)
@@ -162,24 +223,19 @@ class NamedColumns(DictVectorizer):
         super().__setstate__(state)
 
 
-def vectorizer(rows) -> tuple[DictVectorizer, np.ndarray]:
-    """A vectorizer fit on feature dicts (the vocabulary only; no labels), and the family of each column."""
-    fitted = NamedColumns(sort=True).fit(rows)
-    return fitted, np.array([family_of(name) for name in fitted.get_feature_names_out()], dtype=str)
+def vectorizer(rows) -> NamedColumns:
+    """A vectorizer fit on feature dicts (the vocabulary only; no labels)."""
+    return NamedColumns(sort=True).fit(rows)
 
 
-def column_signs(vectorize: DictVectorizer) -> np.ndarray:
-    """The sign each column's coefficient must keep (:data:`nlp_pipeline.model.feature_specs.SIGNS`), one int8 array."""
-    return np.array([sign_of(name) for name in vectorize.get_feature_names_out()], dtype=np.int8)
-
-
-def linear_pipeline(families: np.ndarray | tuple[str, ...] = (), C: float = 1.0, seed: int = 0,
-                    weights: dict[str, float] | None = None, signs: np.ndarray | tuple[int, ...] = ()) -> Pipeline:
-    """Family weights + class-weighted, sign-constrained logistic regression, on vectorized features."""
+def linear_pipeline(C: float = 1.0, seed: int = 0, weights: dict[str, float] | None = None,
+                    constrain_signs: bool = True) -> Pipeline:
+    """Family weights + class-weighted, sign-constrained logistic regression, on vectorized features (fit it with
+    ``feature_names``, under metadata routing, for the families and signs to apply)."""
     return Pipeline([
-        ("weights", FamilyWeights(families, weights)),
+        ("weights", FamilyWeights(weights)),
         ("classify", SignConstrainedLogisticRegression(C=C, class_weight="balanced", solver="liblinear",
-                                                       random_state=seed, signs=signs)),
+                                                       random_state=seed, constrain_signs=constrain_signs)),
     ])
 
 
@@ -214,10 +270,21 @@ class SigmoidCalibrated(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False  # Platt's sigmoid calibrates one decision value: two classes
         return tags
 
-    def fit(self, X, y, sample_weight=None):
+    def _estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """``sample_weight`` weighs the sigmoid's rows (and goes on to ``estimator`` where it asks for it); every
+        other fit parameter ``estimator`` asks for (``feature_names``) goes on to its fits."""
+        return (MetadataRouter(owner=self).add_self_request(self)
+                .add(estimator=self._estimator(), method_mapping=MethodMapping().add(caller="fit", callee="fit")))
+
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit ``estimator`` on all rows and the sigmoid on its out-of-fold decision values; ``sample_weight``
-        weighs the rows in both fits (the estimator must accept it)."""
-        estimator = LogisticRegression() if self.estimator is None else self.estimator
+        weighs the rows in both fits. With metadata routing on, ``fit_params`` and ``sample_weight`` go to
+        ``estimator``'s fits as it requests them (``feature_names`` for the shipped pipeline); off, they go to
+        its ``fit`` as given (the estimator must accept them)."""
+        estimator = self._estimator()
         if not isinstance(X, list):  # feature dicts pass as they are: the pipeline's first step reads them
             X, y = validate_data(self, X, y, accept_sparse=True, reset=True)
         target_type = type_of_target(y, input_name="y", raise_unknown=True)
@@ -230,10 +297,13 @@ class SigmoidCalibrated(ClassifierMixin, BaseEstimator):
         if len(self.classes_) != 2:
             raise ValueError(f"two classes are needed, got {len(self.classes_)} class")
         binary = (y == self.classes_[1]).astype(int)
-        weights = {} if sample_weight is None else {"params": {"sample_weight": sample_weight}}
-        scores = cross_val_predict(clone(estimator), X, y, cv=self.cv, method="decision_function", **weights)
-        self.estimator_ = clone(estimator).fit(X, y, **({} if sample_weight is None else
-                                                        {"sample_weight": sample_weight}))
+        if sklearn.get_config()["enable_metadata_routing"]:
+            estimator_params = process_routing(self, "fit", sample_weight=sample_weight, **fit_params).estimator.fit
+        else:
+            estimator_params = {**fit_params, **({} if sample_weight is None else {"sample_weight": sample_weight})}
+        scores = cross_val_predict(clone(estimator), X, y, cv=self.cv, method="decision_function",
+                                   params=estimator_params or None)
+        self.estimator_ = clone(estimator).fit(X, y, **estimator_params)
         positives, negatives = int(binary.sum()), int(len(binary) - binary.sum())
         target = np.where(binary == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
         row_weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -266,7 +336,8 @@ class SigmoidCalibrated(ClassifierMixin, BaseEstimator):
 
 def calibrated_model(vectorize: DictVectorizer, pipeline: Pipeline, splits) -> Pipeline:
     """The shipped estimator: the fitted vectorizer, then the linear pipeline calibrated on out-of-fold scores
-    of ``splits`` (call ``fit`` with the feature dicts)."""
+    of ``splits`` (call ``fit`` with the feature dicts and, under metadata routing,
+    ``feature_names=FeatureNames(vectorize.get_feature_names_out())``)."""
     return Pipeline([("vectorize", vectorize), ("calibrated", SigmoidCalibrated(pipeline, cv=splits))])
 
 
@@ -285,10 +356,10 @@ class LinearParts:
         """Column → feature name."""
         return self.vectorize.get_feature_names_out()
 
-    @cached_property
+    @property
     def scale(self) -> np.ndarray:
-        """Column → its family's weight (computed once: a model's columns run to tens of thousands)."""
-        return self.weights.scale()
+        """Column → its family's weight (the fitted ``FamilyWeights.scale_``)."""
+        return self.weights.scale_
 
     def contributions(self, rows) -> list[dict[int, float]]:
         """Per feature dict, column → its contribution to the calibrated log-odds (toward Overturned):

@@ -24,8 +24,8 @@ from nlp_pipeline.io.batch import iter_letter_paths
 from nlp_pipeline.io.requests import CASE_FIELDS, ITEM_FIELDS, request_text
 from nlp_pipeline.model.dataset import Example, ParsedLetter, letter_examples, letter_fingerprint, letter_group
 from nlp_pipeline.errors import LetterError
-from nlp_pipeline.model.estimator import (calibrated_model, column_signs, grouped_folds, grouped_splits,
-                                    linear_parts, linear_pipeline, vectorizer)
+from nlp_pipeline.model.estimator import (FeatureNames, calibrated_model, grouped_folds, grouped_splits, linear_parts,
+                                          linear_pipeline, vectorizer)
 from nlp_pipeline.model.evaluation import METRICS, bootstrap_intervals, interval_text, metrics
 from nlp_pipeline.model.features import part_spans, words
 from nlp_pipeline.letter.parse import load_letter, parse_letter
@@ -133,21 +133,22 @@ def fit_model(examples: list[Example], mode: str, C: float | None = None, seed: 
     Returns ``(model, threshold, selection)``: ``selection`` holds the chosen parameters and their inner score.
     """
     rows, y, groups = arrays(examples)
-    vectorize, families = vectorizer(rows)
-    signs = column_signs(vectorize)
+    vectorize = vectorizer(rows)
     X = vectorize.transform(rows)
+    # the columns' names: FamilyWeights and SignConstrainedLogisticRegression ask for them in fit (metadata
+    # routing) and find each column's family weight and sign by name
+    names = FeatureNames(vectorize.get_feature_names_out())
     grid = dict(search or mode_of(mode).search)
     if C is not None:
         grid["classify__C"] = [C]
     folds = grouped_folds(n_splits, seed)
     with sklearn.config_context(enable_metadata_routing=True):
-        searched = GridSearchCV(linear_pipeline(families, seed=seed, signs=signs), grid, cv=folds, scoring="roc_auc",
-                                refit=False)
-        searched.fit(X, y, groups=groups)
-        chosen = linear_pipeline(families, seed=seed, signs=signs).set_params(**searched.best_params_)
+        searched = GridSearchCV(linear_pipeline(seed=seed), grid, cv=folds, scoring="roc_auc", refit=False)
+        searched.fit(X, y, groups=groups, feature_names=names)
+        chosen = linear_pipeline(seed=seed).set_params(**searched.best_params_)
         tuned = TunedThresholdClassifierCV(chosen, scoring=mode_of(mode).objective, response_method="decision_function",
-                                           cv=folds, refit=True).fit(X, y, groups=groups)
-    model = calibrated_model(vectorize, chosen, list(folds.split(X, y, groups))).fit(rows, y)
+                                           cv=folds, refit=True).fit(X, y, groups=groups, feature_names=names)
+        model = calibrated_model(vectorize, chosen, list(folds.split(X, y, groups))).fit(rows, y, feature_names=names)
     parts = linear_parts(model)
     threshold = float(expit(-(parts.slope * tuned.best_threshold_ + parts.offset)))
     selection = {"params": _plain_params(searched.best_params_), "inner_roc_auc": float(searched.best_score_)}
