@@ -164,3 +164,75 @@ def test_the_page_shows_the_label_the_context_and_the_models_usual_rate(draft_pa
 
     other = predictions_html(letter, [dataclasses.replace(predictions[0], usual_rate=0.2)], 0.125)
     assert 'class="usual" style="left:20.0%"' in other  # the rate the prediction carries wins
+
+
+@pytest.fixture(scope="module")
+def facts_page(example_draft):
+    from nlp_pipeline.predict.outcome import load_model
+    from nlp_pipeline.predict.service import predict_items
+
+    letter = load_letter(example_draft)
+    predictions = predict_items(load_model(mode="facts"), letter, what_if=True)
+    return letter, predictions, predictions_html(letter, predictions, 0.125)
+
+
+def _item_section(html: str, number: int) -> str:
+    return html.split(f'id="item-{number}"')[1].split("</section>")[0]
+
+
+def test_each_item_has_a_guideline_checklist_linked_to_the_case_summary(facts_page):
+    """Issue 30: per item, the guideline's status in plain words with its source, and each condition with its
+    state; a documented or contradicted one links to the words of the case summary that decided, marked there."""
+    from nlp_pipeline.app.render import STATE_WORDS, STATUS_WORDS, condition_anchor
+    from nlp_pipeline.facts.recommendations import conditions
+
+    letter, predictions, html = facts_page
+    summary = html.split('class="block summary"')[1].split("</section>")[0]
+    linked = 0
+    for prediction in predictions:
+        reading = prediction.recommendation
+        section = _item_section(html, prediction.item_index + 1)
+        assert "What the guideline says" in section
+        assert escape(STATUS_WORDS[reading.status]) in section
+        assert escape(reading.source.guideline) in section and escape(reading.source.section) in section
+        assert reading.source.pages is None or escape(f"pages {reading.source.pages}") in section
+        checklist = section.split('<ul class="checklist">')[1].split("</ul>")[0]
+        assert checklist.count("<li") == len(reading.conditions)
+        for state in reading.conditions:
+            row = next(li for li in checklist.split("<li")[1:] if escape(conditions()[state.name].sentence) in li)
+            assert f'class="cond-{state.state}"' in row and STATE_WORDS[state.state] in row
+            anchor = f'href="#{condition_anchor("", state.start, state.end)}"' if state.start is not None else None
+            assert (anchor is not None and anchor in row) == (state.state != "not_mentioned")
+            if anchor:  # the link's target: a mark on the same words in the case summary
+                mark = summary.split(f'id="{condition_anchor("", state.start, state.end)}"')[0].rsplit("<mark", 1)[1]
+                assert "imr-CONDITION" in mark
+                text = summary.split(f'id="{condition_anchor("", state.start, state.end)}">')[1].split("<span")[0]
+                assert text == escape(letter.text[state.start:state.end])
+                linked += 1
+    assert linked >= 3 and "condition-contradicted" in summary  # the example's MRI: "no red flags"
+
+
+def test_the_checklist_shows_each_condition_edit_beside_its_condition(facts_page):
+    letter, predictions, html = facts_page
+    shown = 0
+    for prediction in predictions:
+        section = _item_section(html, prediction.item_index + 1)
+        checklist = section.split('<ul class="checklist">')[1].split("</ul>")[0]
+        for number, entry in enumerate(prediction.what_if, 1):
+            if entry.kind != "condition":
+                continue
+            row = next(li for li in checklist.split("<li")[1:] if f"(edit {number})" in li)
+            state = next(c for c in prediction.recommendation.conditions if c.name == entry.condition)
+            assert f'class="cond-{state.state}"' in row and state.state != "documented"
+            assert f"P(Overturned) {entry.p_overturned:.3f} ({entry.delta:+.3f})" in row
+            shown += 1
+    assert shown >= 3
+
+
+def test_a_prediction_without_a_guideline_reading_has_no_checklist(facts_page):
+    from dataclasses import replace
+
+    letter, predictions, _ = facts_page
+    html = predictions_html(letter, [replace(p, recommendation=None) for p in predictions], 0.125)
+    after_legend = html.split("</details>", 1)[1]
+    assert "<h3>What the guideline says</h3>" not in html and "imr-CONDITION" not in after_legend

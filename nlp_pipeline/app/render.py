@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from nlp_pipeline.explain.qa import short_flag
+from nlp_pipeline.explain.reasons import short_quote
+from nlp_pipeline.facts.recommendations import conditions as guideline_conditions
+from nlp_pipeline.facts.recommendations import entry_by_id
 from nlp_pipeline.types import Allowance, Amount
 
 LABEL_COLOURS = {
@@ -27,6 +30,12 @@ LABEL_WORDS = {
 OUTCOME_COLOURS = {"Upheld": "#a85400", "Overturned": "#1f6fb2"}
 OUTCOME_WORDS = {"Upheld": "the utilization review denial stands: the treatment stays denied",
                  "Overturned": "the denial is reversed: the treatment is found medically necessary"}
+# the guideline's reading of a request in plain words (ItemFacts.recommendation; docs/how-it-works/guidelines.md)
+STATUS_WORDS = {"recommended": "recommended", "conditional": "recommended only when the conditions below are met",
+                "not_recommended": "not recommended", "not_addressed": "not addressed"}
+CONTEXT_WORDS = {"chronic": "for chronic pain", "acute": "in acute care", "post_surgical": "after surgery"}
+STATE_WORDS = {"documented": "documented", "contradicted": "said not to be met", "not_mentioned": "not mentioned"}
+STATE_SIGNS = {"documented": "✓", "contradicted": "✗", "not_mentioned": "–"}
 FONT_STACK = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", "DejaVu Sans", '
               "Arial, sans-serif")
 # characters PDF text brings that common fonts draw as a missing-glyph box: pdfium writes U+FFFE for a hyphen
@@ -86,6 +95,16 @@ mark, .sample { color: inherit; padding: 0.1em 0.25em; margin: 0 0.05em; border-
 .key-cut { display: inline-block; width: 0; height: 1.1em; border-left: 2px dotted #8e2457; margin: 0 0.6em;
            vertical-align: middle; }
 ol.what-if-list li.flips { font-weight: bold; }
+ul.checklist { list-style: none; padding: 0; margin: 0.4em 0 0.8em; }
+ul.checklist li { border-left: 4px solid #8a8a8a; padding: 0.2em 0 0.2em 0.6em; margin: 0.45em 0; }
+ul.checklist li.cond-documented { border-left-color: #2e7d32; }
+ul.checklist li.cond-contradicted { border-left-color: #b0281a; }
+ul.checklist .state { display: block; font-weight: bold; }
+ul.checklist .cond-documented .state { color: #1e5e22; } ul.checklist .cond-contradicted .state { color: #8f1f14; }
+ul.checklist .cond-what-if { display: block; color: #4d4d4d; }
+.sample.condition-documented, mark.condition-documented { background: #dcefdc; outline: 2px solid #2e7d32; }
+.sample.condition-contradicted, mark.condition-contradicted { background: #f8dcd8; outline: 2px dashed #b0281a; }
+mark:target { outline-width: 4px; }
 .qa-contradiction { background: #fde2e2; border-left: 4px solid #b0281a; padding: 0.4em 0.6em; }
 .qa-question { background: #fff4d6; border-left: 4px solid #8a6500; padding: 0.4em 0.6em; }
 ul.reasons li.balance { color: #4d4d4d; }
@@ -129,10 +148,11 @@ def display_text(text: str) -> str:
 
 
 def select_spans(spans: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Non-overlapping spans in text order: a verdict first, then the longest (then earliest) wins; overlapping
-    ones are dropped."""
+    """Non-overlapping spans in text order: a verdict first, then a span marked ``first`` (a guideline condition the
+    checklist links to), then the longest (then earliest) wins; overlapping ones are dropped."""
     kept: list[dict[str, Any]] = []
-    for span in sorted(spans, key=lambda s: (s["label"] != "VERDICT", -(s["end"] - s["start"]), s["start"])):
+    for span in sorted(spans, key=lambda s: (s["label"] != "VERDICT", not s.get("first"), -(s["end"] - s["start"]),
+                                             s["start"])):
         if span["end"] <= span["start"]:
             continue
         if all(span["end"] <= k["start"] or span["start"] >= k["end"] for k in kept):
@@ -178,7 +198,8 @@ def highlight_html(text: str, spans: list[dict[str, Any]], edits: Iterable[dict[
     """``text`` as escaped HTML with each span wrapped in ``<mark class="imr-LABEL">`` and each edit (a what-if
     edit) underlined in a ``<span class="what-if">`` of its own, so that an edit shows where evidence is marked too.
 
-    Each span dict has ``start``, ``end``, ``label`` and optionally ``title`` (tooltip) and ``css`` (extra class);
+    Each span dict has ``start``, ``end``, ``label`` and optionally ``title`` (tooltip), ``css`` (extra class),
+    ``id`` (the mark's, for a link to it) and ``first`` (kept over the spans it overlaps);
     spans outside the text are clipped, overlapping spans resolved by :func:`select_spans`. Each edit dict has
     ``start``, ``end``, ``label`` and ``title``; edits may overlap each other and the spans; an edit that inserts
     (``start == end``) is a marker at its place. ``paragraphs``: the text reflowed into ``<p>`` paragraphs
@@ -229,6 +250,7 @@ def highlight_html(text: str, spans: list[dict[str, Any]], edits: Iterable[dict[
             label = str(span["label"])
             classes = " ".join(c for c in (f"imr-{label}", span.get("css")) if c)
             title = f' title="{escape(str(span["title"]))}"' if span.get("title") else ""
+            title += f' id="{escape(str(span["id"]))}"' if span.get("id") else ""
             out.append(f'<mark class="{escape(classes)}"{title}>')
             open_span = span
         inner = _segment_html(text[a:b], paragraphs)
@@ -486,6 +508,11 @@ def legend_html(kind: str, usual: float | None = None) -> str:
             row('<span class="sample imr-EVIDENCE toward-both">text</span>',
                 "in the case summary: a passage weighed toward Overturned for one item and toward Upheld for another"),
             row('<span class="sample imr-VERDICT verdict">text</span>', "the rationale's own verdict (draft mode)"),
+            row('<span class="sample imr-CONDITION condition-documented">text</span>',
+                "in the case summary: the words that document a condition the guideline sets for an item (its "
+                "checklist under \u201cWhat the guideline says\u201d links here)"),
+            row('<span class="sample imr-CONDITION condition-contradicted">text</span>',
+                "the words that say such a condition is not met"),
             row('<span class="what-if">text<span class="what-if-label">edit 1</span></span>',
                 "a passage a what-if edit changes, numbered as in the item's list of edits; "
                 '<span class="what-if-label">+ edit 1</span> where an edit adds words. An edit and evidence may '
@@ -538,9 +565,39 @@ def _edit_spans(prediction, start: int, end: int, prefix: str = "") -> list[dict
             if start <= w.edit.start and w.edit.end <= end]
 
 
-def _summary_html(letter, predictions) -> str:
+def condition_anchor(prefix: str, start: int, end: int) -> str:
+    """The id of the mark on a guideline condition's words in the case summary (the checklist links to it)."""
+    return f"{prefix}summary-{start}-{end}"
+
+
+def _condition_spans(predictions, start: int, end: int, prefix: str) -> list[dict[str, Any]]:
+    """The words of the case summary that decided a guideline condition's state, for every item (one mark a
+    passage), relative to ``start``: documented, or said not to be met."""
+    by_place: dict[tuple[int, int], list[tuple[int, Any]]] = {}
+    for prediction in predictions:
+        reading = getattr(prediction, "recommendation", None)
+        for state in (reading.conditions if reading else ()):
+            if state.start is not None and start <= state.start and state.end <= end:
+                by_place.setdefault((state.start, state.end), []).append((prediction.item_index + 1, state))
+    spans = []
+    for (a, b), found in by_place.items():
+        states = {state.state for _, state in found}
+        title = " | ".join(f"item {number}: {_condition_words(state.name)}: {STATE_WORDS[state.state]}"
+                           for number, state in found)
+        spans.append({"start": a - start, "end": b - start, "label": "CONDITION", "title": title, "first": True,
+                      "id": condition_anchor(prefix, a, b),
+                      "css": "condition-documented" if "documented" in states else "condition-contradicted"})
+    return spans
+
+
+def _condition_words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _summary_html(letter, predictions, prefix: str = "") -> str:
     """The case summary with every item's evidence in it marked (one mark a passage: its direction, or both
-    where items read it different ways) and the what-if edits made to it."""
+    where items read it different ways), the words that decided a guideline condition marked apart (they take
+    the evidence they overlap into their tooltip) and the what-if edits made to it."""
     if letter.summary is None:
         return ""
     start, end = letter.summary.start, letter.summary.end
@@ -556,10 +613,60 @@ def _summary_html(letter, predictions) -> str:
         directions = {s["css"] for s in found}
         spans.append({"start": a, "end": b, "label": "EVIDENCE", "title": " | ".join(s["title"] for s in found),
                       "css": directions.pop() if len(directions) == 1 else "toward-both"})
+    marked = _condition_spans(predictions, start, end, prefix)
+    for condition in marked:  # evidence under a condition's mark: said in its tooltip
+        inside = [s["title"] for s in spans if s["start"] < condition["end"] and condition["start"] < s["end"]]
+        condition["title"] = " | ".join([condition["title"], *inside])
     return ('<section class="block summary"><h2>Case summary</h2><p class="meta">The evidence the model found in '
-            "it for each item is marked (hover a mark for the item and the weight).</p>"
-            f'<div class="text">{highlight_html(letter.text[start:end], spans, edits, paragraphs=True)}</div>'
-            "</section>")
+            "it for each item is marked (hover a mark for the item and the weight), and the words that show a "
+            "guideline condition documented or not met (each item's checklist links to them).</p>"
+            f'<div class="text">{highlight_html(letter.text[start:end], spans + marked, edits, paragraphs=True)}'
+            "</div></section>")
+
+
+def guideline_html(letter, prediction, prefix: str = "") -> str:
+    """What the guideline says of an item's request, as a checklist a physician can verify against the letter: the
+    status in plain words with its source, then each condition the guideline sets with its state in the case
+    summary (documented / said not to be met / not mentioned), a link to the words that decided, and the what-if
+    edit that documents it with its effect where one was read."""
+    reading = getattr(prediction, "recommendation", None)
+    if reading is None:
+        return ""
+    entry = entry_by_id(reading.entry)
+    source = reading.source
+    cited = ", ".join(part for part in (source.guideline, source.section,
+                                        f"pages {source.pages}" if source.pages else None) if part)
+    status = STATUS_WORDS.get(reading.status, reading.status)
+    context = CONTEXT_WORDS.get(reading.context, reading.context)
+    edits = {w.condition: (n, w) for n, w in enumerate(prediction.what_if or (), 1)
+             if getattr(w, "condition", None)}
+    rows = []
+    for state in reading.conditions:
+        known = guideline_conditions().get(state.name)
+        words = known.sentence if known else _condition_words(state.name)
+        against = (" This condition argues against the request when it is documented."
+                   if state.name in entry.against else "")
+        where = ""
+        if state.start is not None:
+            quoted = short_quote(letter.text[state.start:state.end], 80)
+            where = (f' <a href="#{escape(condition_anchor(prefix, state.start, state.end))}">'
+                     f"in the case summary: “{escape(display_text(quoted))}”</a>")
+        what_if = ""
+        if state.name in edits:
+            number, w = edits[state.name]
+            what_if = (f'<span class="cond-what-if">What if it were documented (edit {number}): P(Overturned) '
+                       f"{w.p_overturned:.3f} ({w.delta:+.3f}){' · flips the prediction' if w.flips else ''}</span>")
+        rows.append(f'<li class="cond-{escape(state.state)}"><span class="state">'
+                    f'<span aria-hidden="true">{STATE_SIGNS.get(state.state, "")}</span> '
+                    f"{escape(STATE_WORDS.get(state.state, state.state))}</span>{escape(words)}"
+                    f"{escape(against)}{where}{what_if}</li>")
+    checklist = (f'<ul class="checklist">{"".join(rows)}</ul>' if rows
+                 else "<p>The guideline sets no condition for it here.</p>")
+    return (f'<h3>What the guideline says</h3><p class="guideline-status"><strong>{escape(entry.label)}</strong> '
+            f'{escape(context)}: {escape(status)}.</p><p class="meta guideline-source">Source: {escape(cited)}.</p>'
+            f"{checklist}"
+            '<p class="meta">Read from the guideline knowledge base; the conditions are checked against the case '
+            "summary. Not a model feature: verify each against the letter.</p>")
 
 
 def item_anchor(prefix: str, item_index: int) -> str:
@@ -584,7 +691,7 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
     ]
     if legend:
         parts.append(legend_html("prediction", usual))
-    parts.append(_summary_html(letter, predictions))
+    parts.append(_summary_html(letter, predictions, anchor_prefix))
     for prediction in predictions:
         item = letter.items[prediction.item_index]
         if prediction.mode == "facts":
@@ -624,6 +731,7 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
             f'<p class="meta">{escape(_decided_by(prediction))} · stated: {escape(prediction.stated_decision or "–")}'
             f" ({escape(agreement)})</p>"
             f'{qa}<h3>Reasons</h3><ul class="reasons">{reasons}</ul>{context}'
+            + guideline_html(letter, prediction, anchor_prefix)
             + what_if_html(prediction)
             + "<h3>The item's text</h3>"
             + f'<div class="text">{highlight_html(letter.text[item.start:item.end], spans, edits, paragraphs=True)}'
