@@ -60,8 +60,8 @@ TIME_LIMIT = 120.0
 # limit not passed; if not, the work is cancelled (it stops at its next check: between letters, items and what-if
 # re-readings) and its slot is freed when its thread ends
 POLL_SECONDS = 0.25
-# items of one letter given the what-if edits (each edit re-reads the letter: the work grows with the square of
-# the items); the items past it say so in their warnings
+# items of one letter given the what-if edits (a handful of re-readings per item: a JSON request listing thousands
+# of items would otherwise be that many times the work); the items past it say so in their warnings
 WHAT_IF_ITEMS = 20
 # an upload over the limit is read on and thrown away up to this size before the 413 is sent (as nginx's
 # lingering close does): a client that sends its whole body before reading the answer (urllib, requests) then

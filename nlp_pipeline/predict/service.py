@@ -43,8 +43,8 @@ def predict_items(model: OutcomeModel, letter: Letter, what_if: bool = False, do
     and how each moves it (:mod:`nlp_pipeline.predict.what_if`). ``docs`` keeps the parts the pipeline read, so
     that a second model (the server's "both" modes) or the edits' re-reading does not read them again.
 
-    ``what_if_items`` caps how many items of one letter get the edits (each edit re-reads the letter, so the work
-    grows with the square of the items): the items past the cap carry a warning that says so, and no edits.
+    ``what_if_items`` caps how many items of one letter get the edits (each item's edits are a handful of
+    re-readings): the items past the cap carry a warning that says so, and no edits.
 
     ``cancel``: a cancel token (a :class:`threading.Event`) looked at before the letter is read and before each
     what-if re-reading; once it is set, :class:`~nlp_pipeline.errors.Cancelled` is raised there (the review server
@@ -60,7 +60,7 @@ def predict_items(model: OutcomeModel, letter: Letter, what_if: bool = False, do
         cap = len(predictions) if what_if_items is None else max(0, what_if_items)
         shown = with_what_if(model, letter, predictions[:cap], docs) if cap else []
         note = (f"what-if edits not computed for this item: the letter has {len(predictions)} items, over the cap of "
-                f"{cap} items per letter (each edit re-reads the whole letter)")
+                f"{cap} items per letter")
         predictions = shown + [replace(p, warnings=(*p.warnings, note)) for p in predictions[cap:]]
     return predictions
 

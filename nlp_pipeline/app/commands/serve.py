@@ -46,9 +46,9 @@ def add_parser(subparsers) -> None:
                         help="seconds for a request's upload to arrive, read before it takes one of the --max-pending "
                              "places; a slower one gets 408 (default: 60)")
     parser.add_argument("--what-if-items", type=int, default=20, metavar="N",
-                        help="items of one letter given the what-if edits (each edit re-reads the whole letter, so "
-                             "the work grows with the square of the items); the items past N say so in their "
-                             "warnings (default: 20)")
+                        help="items of one letter given the what-if edits (each item's edits are a handful of "
+                             "re-readings, so a request listing thousands of items would be that much work); the "
+                             "items past N say so in their warnings (default: 20)")
     parser.add_argument("--token-file", metavar="FILE",
                         help="require an access token: its text is read from FILE (default: the environment variable "
                              "IMR_SERVE_TOKEN, when set): the page shows a login form where it is typed once (then a "
