@@ -250,3 +250,19 @@ def test_each_condition_the_summary_leaves_unmet_gets_an_edit_that_documents_it(
     # draft mode's rationale model does not read the summary: no condition edits there
     assert not any(e.kind == "condition" for r in what_if(draft_model, letter, draft_model.predict_letter(letter))
                    for e in r.edits)
+
+
+def test_an_edit_that_changes_another_items_parts_is_read_from_the_whole_letter(draft_model, facts_model,
+                                                                                example_draft):
+    """The one-item re-reading holds only while the other items' parts are as they were: otherwise the whole
+    edited letter is read, and what each item reads is still what re-reading it from scratch gives."""
+    from nlp_pipeline.predict.what_if import _Reader
+
+    letter = load_letter(example_draft)
+    first, last = letter.items[0].rationale, letter.items[2].rationale
+    text = letter.text[:last.start] + "The injured worker has failed physical therapy. " + letter.text[last.start:]
+    text = text[:first.start] + "There is no documentation of functional improvement. " + text[first.start:]
+    for model in (draft_model, facts_model):
+        reader = _Reader(model, letter)
+        for index in (0, 2):
+            assert reader.probability(text, index)[0] == pytest.approx(_p(model, text, index), abs=1e-9)
