@@ -26,6 +26,9 @@ class Mode:
     baseline_parts: tuple[str, ...] = ()  # the text the TF-IDF + logistic regression peer reads
     reads_verdict: bool = False  # whether a verdict stated in the rationale decides first
     model_basis: str = "facts"  # the basis of a prediction its model decides (a verdict's is "verdict")
+    # refits of the whole fitting procedure on letter resamples behind each probability's interval
+    # (nlp_pipeline.model.uncertainty); 0: no interval
+    bootstrap_models: int = 0
 
     def __str__(self) -> str:
         return self.name
@@ -77,6 +80,8 @@ FACTS = Mode(
     objective="balanced_accuracy",
     variants=("full",),
     baseline_parts=("title", "sum", "ca"),
+    # a pre-review probability carries its interval: 50 refits, about ten minutes of training on one core
+    bootstrap_models=50,
 )
 
 MODES: dict[str, Mode] = {mode.name: mode for mode in (DRAFT, FACTS)}

@@ -354,6 +354,11 @@ class Prediction(_ToDict):
     mode: Literal["draft", "facts"]
     basis: Literal["verdict", "rationale", "facts"] = "facts"
     p_rationale: float | None = None  # draft mode: the rationale model's P(Overturned), verdict sentences left out
+    # facts mode: the range of P(Overturned) over the model's refits on resampled letters (2.5th-97.5th percentile;
+    # nlp_pipeline.model.uncertainty), and what a pre-review estimate can say, in plain words, from the model's own
+    # nested figures (None in draft mode's verdict and rationale predictions, and for a model trained without them)
+    p_interval: tuple[float, float] | None = None
+    uncertainty: str | None = None
     verdict: Verdict | None = None  # draft mode: what imr_verdict read
     rationale_leans: bool | None = None  # the rationale's reasoning leans the other way from its conclusion
     qa: str | None = None  # the QA note: a contradiction in the letter, or a question for the reviewer

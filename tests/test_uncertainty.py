@@ -83,3 +83,30 @@ def test_the_category_comparison_measures_each_categorys_rate_on_the_training_fo
     # the rate each item is scored with comes from the other letters: its Brier is not the in-sample one
     in_sample = 0.2 * 0.8
     assert compared["b"]["category_rate_brier"] != pytest.approx(in_sample, abs=1e-9)
+
+
+def test_a_facts_prediction_carries_its_refits_interval_and_the_statement_and_a_draft_one_neither(example_draft):
+    import dataclasses
+
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.letter.parse import read_letter
+    from nlp_pipeline.predict.outcome import load_model
+    from tests.conftest import ROOT
+
+    facts = load_model(mode="facts")
+    parts = facts.parts
+    own = {j: float(w) for j, w in enumerate(parts.factor * parts.scale) if w}
+    shifted = {j: w + 0.5 for j, w in own.items()}  # a refit that weighs every used column more
+    refits = BootstrapSet.from_rows([own, own, shifted], [parts.intercept] * 3, len(parts.names))
+    letter = read_letter(ROOT / "examples" / "facts_request.json")
+    categories = [f.treatment.category if f.treatment else None for f in extract_letter(letter).items]
+    for prediction in dataclasses.replace(facts, refits=refits).predict(letter):
+        low, high = prediction.p_interval
+        assert low <= high
+        # two of the three refits are the model itself: one end of the interval is its own probability
+        assert min(abs(low - prediction.p_overturned), abs(high - prediction.p_overturned)) < 1e-5
+        assert prediction.uncertainty == statement(facts.metadata, categories[prediction.item_index])
+    assert all(p.p_interval is None for p in dataclasses.replace(facts, refits=None).predict(letter))
+    for prediction in load_model(mode="draft").predict(example_draft):
+        if prediction.basis != "facts":
+            assert prediction.p_interval is None and prediction.uncertainty is None

@@ -23,10 +23,12 @@ BOOTSTRAP_MODELS = 50  # refits behind each facts-mode interval (imr train --boo
 
 
 def bootstrap_set(examples: list[Example], mode, names, refits: int = BOOTSTRAP_MODELS, seed: int = 0,
-                  progress: Callable[[int], None] | None = None) -> BootstrapSet:
+                  progress: Callable[[int], None] | None = None, search: dict[str, list] | None = None
+                  ) -> BootstrapSet:
     """``refits`` fits of :func:`~nlp_pipeline.model.training.fit_model` on letters drawn with replacement (each
     letter with all its items; the copies of a letter share its group, so no inner fold splits them), as weights
-    on ``names`` (the shipped model's columns: a resample's columns are among them)."""
+    on ``names`` (the shipped model's columns: a resample's columns are among them). ``search``: the grid each
+    refit searches (default the mode's; :func:`held_search` holds it at the shipped model's choice)."""
     from nlp_pipeline.model.training import fit_model
 
     by_letter: dict[str, list[Example]] = defaultdict(list)
@@ -45,7 +47,7 @@ def bootstrap_set(examples: list[Example], mode, names, refits: int = BOOTSTRAP_
         drawn = [example for letter in rng.choice(letters, size=len(letters), replace=True)
                  for example in by_letter[letter]]
         try:
-            model, _, _ = fit_model(drawn, mode, seed=seed)
+            model, _, _ = fit_model(drawn, mode, seed=seed, search=search)
         except ValueError:  # a draw with too few Overturned letters for the inner folds: draw again
             continue
         parts = linear_parts(model)
@@ -55,6 +57,13 @@ def bootstrap_set(examples: list[Example], mode, names, refits: int = BOOTSTRAP_
         if progress:
             progress(len(rows))
     return BootstrapSet.from_rows(rows, intercepts, len(column_of))
+
+
+def held_search(mode, selection: dict[str, Any]) -> dict[str, list]:
+    """The mode's search grid with one candidate: the parameters ``selection`` (``fit_model``'s) chose."""
+    from nlp_pipeline.modes import mode_of
+
+    return {key: [selection["params"][key.rsplit("__", 1)[1]]] for key in mode_of(mode).search}
 
 
 def category_comparison(examples: list[Example], predictions: list[dict[str, Any]], n_splits: int, seed: int
@@ -83,4 +92,32 @@ def category_comparison(examples: list[Example], predictions: list[dict[str, Any
         out[name] = {"items": int(mine.sum()), "overturned": int(labels[mine].sum()),
                      "rate": float(labels[mine].mean()), "model_brier": round(model_brier, 6),
                      "category_rate_brier": round(rate_brier, 6), "beats_category_rate": model_brier < rate_brier}
+    return out
+
+
+def uncertainty_metadata(folder, examples: list[Example], mode, model, selection: dict[str, Any],
+                         predictions: list[dict[str, Any]], n_splits: int, seed: int = 0, refits: int | None = None,
+                         progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """What :func:`nlp_pipeline.model.training.train` adds to a model folder for honest uncertainty: the per-category
+    comparison (always), and where the mode asks for intervals (``refits``, default the mode's
+    ``bootstrap_models``; 0 for none) the refits written to ``folder`` (``bootstrap.npz``), their SHA-256 and count.
+    ``predictions``: the nested cross-validation's, of the ``full`` variant. Each refit runs ``fit_model`` whole (the
+    cut, the calibration on its own inner folds) with C and the family weights held at the shipped model's
+    ``selection``: refitting the grid search too would take about three times as long."""
+    from pathlib import Path
+
+    from nlp_pipeline.model.files import sha256
+    from nlp_pipeline.modes import mode_of
+
+    out: dict[str, Any] = {"category_comparison": category_comparison(examples, predictions, n_splits, seed)}
+    count = mode_of(mode).bootstrap_models if refits is None else refits
+    if count:
+        found = bootstrap_set(examples, mode, linear_parts(model).names, count, seed, progress,
+                              held_search(mode, selection))
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        path = found.save(folder)
+        out.update(bootstrap_models=count, bootstrap_sha256=sha256(path),
+                   p_interval="2.5th-97.5th percentile of the probabilities of the fitting procedure (C and family "
+                              f"weights held, cut and calibration refit) run again on {count} resamples of the "
+                              "training letters")
     return out

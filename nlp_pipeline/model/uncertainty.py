@@ -128,3 +128,20 @@ def statement(metadata: dict[str, Any], category: str | None = None) -> str | No
                  f"(Brier {compared['model_brier']:.3f} against {compared['category_rate_brier']:.3f}): that rate is "
                  f"{compared['rate']:.0%} ({compared['overturned']} of {compared['items']} training items).")
     return text
+
+
+def checked_bootstrap(folder: str | Path, metadata: dict[str, Any]) -> BootstrapSet | None:
+    """A model folder's refits once their SHA-256 matches the metadata's (``bootstrap_sha256``); None for a model
+    trained without them; raises :class:`nlp_pipeline.errors.ModelError` for a missing or altered file."""
+    from nlp_pipeline.errors import ModelError
+    from nlp_pipeline.model.files import METADATA_FILE, sha256
+
+    expected = metadata.get("bootstrap_sha256")
+    if expected is None:
+        return None
+    path = Path(folder) / BOOTSTRAP_FILE
+    if not path.exists():
+        raise ModelError(f"{path}: missing (its SHA-256 is in {METADATA_FILE})")
+    if sha256(path) != expected:
+        raise ModelError(f"{path}: SHA-256 does not match {METADATA_FILE}; the file was altered or mismatched")
+    return BootstrapSet.load(path)

@@ -20,6 +20,7 @@ from nlp_pipeline.letter.parse import read_letter
 from nlp_pipeline.model.linear import LinearModel
 from nlp_pipeline.modes import Mode, mode_of
 from nlp_pipeline.model.files import checked_files, checked_linear, linear_model_of, load_estimator, usual_rate_of
+from nlp_pipeline.model.uncertainty import BootstrapSet, checked_bootstrap, statement
 from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.explain.qa import qa_reading
 from nlp_pipeline.explain.labels import outcome_label
@@ -37,12 +38,13 @@ def load_model(path: str | Path | None = None, mode: str = "draft") -> "OutcomeM
     saved without them is read from its skops file."""
     model_file, metadata = checked_files(path, mode)
     linear = checked_linear(model_file, metadata)
+    refits = checked_bootstrap(Path(model_file).parent, metadata)  # facts models: the refits behind each interval
     # a draft model predicts an item with no rationale yet by the facts model beside it (models/facts for models/x)
     facts_dir = Path(model_file).parent.parent / "facts" if metadata.get("mode") == "draft" else None
     if linear is not None:
-        return OutcomeModel(metadata, LinearModel.load(linear), facts_dir, model_file)
+        return OutcomeModel(metadata, LinearModel.load(linear), facts_dir, model_file, refits)
     estimator = load_estimator(model_file, metadata)
-    model = OutcomeModel(metadata, linear_model_of(estimator), facts_dir, model_file)
+    model = OutcomeModel(metadata, linear_model_of(estimator), facts_dir, model_file, refits)
     model.__dict__["estimator"] = estimator  # already loaded
     return model
 
@@ -55,6 +57,7 @@ class OutcomeModel:
     parts: LinearModel  # what predicting reads: the calibrated linear model's arrays
     facts_dir: Path | None = None  # draft mode: the facts model for items with no rationale yet
     model_file: Path | None = None  # the skops file, the model of record
+    refits: BootstrapSet | None = None  # facts mode: the refits on resampled letters behind each p_interval
 
     @cached_property
     def estimator(self):
@@ -148,8 +151,9 @@ class OutcomeModel:
             balance = {"case": round(score - intercept - context, 6), "context": round(context, 6)}
             wording = [(j, c) for j, c in ranked if j in self.wording_columns]
             reasons, context_reasons = _worded(evidence, wording, names, item_facts, facts, letter.text)
+            honest = self._uncertainty(row.values, item_facts)
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
-                                    item_facts.warnings, balance, context_reasons, item_facts.recommendation))
+                                    item_facts.warnings, balance, context_reasons, item_facts.recommendation, honest))
         return self._unwritten_by_facts(letter, out, docs, facts)
 
     def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None,
@@ -168,9 +172,24 @@ class OutcomeModel:
             predictions[at] = dataclasses.replace(p, reasons=(UNWRITTEN, *p.reasons), warnings=warnings_)
         return predictions
 
+    def _uncertainty(self, values: dict[str, float], item_facts) -> dict[str, Any]:
+        """A facts-mode item's ``p_interval`` (when the model carries its refits) and ``uncertainty`` statement
+        (:mod:`nlp_pipeline.model.uncertainty`); nothing in draft mode."""
+        if self.spec.reads_verdict:
+            return {}
+        interval = None
+        if self.refits is not None:
+            vocabulary = self.parts.vocabulary
+            found = [(vocabulary[name], value) for name, value in values.items() if name in vocabulary]
+            interval = self.refits.interval(np.array([c for c, _ in found], dtype=np.int64),
+                                            np.array([v for _, v in found], dtype=np.float64))
+        category = item_facts.treatment.category if item_facts.treatment else None
+        return {"p_interval": interval, "uncertainty": statement(self.metadata, category)}
+
     def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,
                 reasons: list[str], unread: tuple[str, ...] = (), balance: dict[str, float] | None = None,
-                context: list[str] = (), recommendation: Recommendation | None = None) -> Prediction:
+                context: list[str] = (), recommendation: Recommendation | None = None,
+                honest: dict[str, Any] | None = None) -> Prediction:
         """The item's prediction: the verdict decides where the rationale states one (draft mode), else the model."""
         stated = item.stated_decision
         usual = self.usual_rate
@@ -184,7 +203,7 @@ class OutcomeModel:
             predicted = Outcome.at(p_model, self.threshold)
             return Prediction(predicted=predicted, p_overturned=round(p_model, 6), basis=self.spec.model_basis,
                               agrees_with_stated=None if stated is None else stated == predicted,
-                              reasons=tuple(reasons), **common,
+                              reasons=tuple(reasons), **common, **(honest or {}),
                               outcome_label=outcome_label(predicted, p_model, self.threshold, self.spec.model_basis,
                                                           usual))
         p_verdict = self.verdict_probability(verdict.value) if verdict.outcome else None

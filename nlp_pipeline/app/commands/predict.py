@@ -28,7 +28,7 @@ _PAGE_NAMES: dict[str, str] = {}  # --format html: the page file name of each le
 
 
 CSV_COLUMNS = ("source", "case_number", "item_index", "item", "stated_decision", "predicted", "outcome_label",
-               "p_overturned", "basis", "flags", "top_reason", "top_context", "error")
+               "p_overturned", "p_low", "p_high", "basis", "flags", "top_reason", "top_context", "error")
 DESCRIPTION = """\
 Predict, for each disputed item of each letter, the outcome of the Independent Medical Review:
   Upheld      the utilization review denial stands (the treatment stays denied)
@@ -255,7 +255,9 @@ def csv_row(record: dict) -> dict:
         "item_index": record.get("item_index"), "item": _one_line(record.get("item")),
         "stated_decision": record.get("stated_decision"), "predicted": record.get("predicted"),
         "outcome_label": record.get("outcome_label") or record.get("predicted"),
-        "p_overturned": record.get("p_overturned"), "basis": record.get("basis"),
+        "p_overturned": record.get("p_overturned"),
+        "p_low": (record.get("p_interval") or (None, None))[0], "p_high": (record.get("p_interval") or (None, None))[1],
+        "basis": record.get("basis"),
         "flags": "; ".join(flag_words(record)), "top_reason": _one_line(reasons[0]) if reasons else "",
         "top_context": _one_line(context[0]) if context else "",
     }
@@ -302,9 +304,13 @@ def _table(record: dict) -> str:
         how = (f"by its verdict (rationale model {record['p_rationale']:.3f})" if record.get("basis") == "verdict"
                else f"by the rationale model ({cut}; no verdict in the rationale)")
     label = record.get("outcome_label") or record["predicted"]
+    interval = record.get("p_interval")
+    spread = f" (refits {interval[0]:.3f}-{interval[1]:.3f})" if interval else ""
     lines = [f"{record['source']} [{record['item_index']}] {record['item'][:70]}\n"
              f"    {label}\n"
-             f"    P(Overturned)={record['p_overturned']:.3f} {how}{flag}\n"]
+             f"    P(Overturned)={record['p_overturned']:.3f}{spread} {how}{flag}\n"]
+    if record.get("uncertainty"):
+        lines.append(f"    {record['uncertainty']}\n")
     if record.get("qa"):
         lines.append(f"    ! {record['qa']}\n")
     balance = balance_text(record)
