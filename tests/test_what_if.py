@@ -266,3 +266,24 @@ def test_an_edit_that_changes_another_items_parts_is_read_from_the_whole_letter(
         reader = _Reader(model, letter)
         for index in (0, 2):
             assert reader.probability(text, index)[0] == pytest.approx(_p(model, text, index), abs=1e-9)
+
+
+def test_condition_edits_join_the_pairs_without_pushing_out_the_most_effective_other_edits(facts_model, letters_dir):
+    """Pairs are formed from the three most effective edits of the other kinds, as before condition edits existed,
+    and the most effective condition edit beside them: a condition edit never takes one of those three places."""
+    import itertools
+
+    from nlp_pipeline.predict.what_if import TOP_FOR_PAIRS, overlapping
+
+    with_condition = 0
+    for letter in _letters(letters_dir, 12):
+        for report in what_if(facts_model, letter, facts_model.predict_letter(letter)):
+            toward = -1 if report.p_base >= report.threshold else 1
+            helpful = [i for i, e in enumerate(report.edits) if toward * e.delta > 0]
+            others = [i for i in helpful if report.edits[i].kind != "condition"][:TOP_FOR_PAIRS]
+            best_condition = [i for i in helpful if report.edits[i].kind == "condition"][:1]
+            expected = {(i, j) for i, j in itertools.combinations(sorted(others + best_condition), 2)
+                        if not overlapping([report.edits[i].edit, report.edits[j].edit])}
+            assert {p.edits for p in report.pairs} == expected
+            with_condition += any(report.edits[i].kind == "condition" for p in report.pairs for i in p.edits)
+    assert with_condition >= 1

@@ -22,7 +22,8 @@ same pipeline and model, never a feature set by hand. Four kinds:
 In facts mode the edits move the facts model's P(Overturned); in draft mode they move the verdict-free
 rationale model's (``p_rationale``): an edit never touches the stated decision or the verdict, so the
 verdict, where the rationale states one, stays what decides. Each single edit is scored, then every pair
-of the most effective ones; ``smallest_flip`` is the smallest edit whose reading crosses the model's cut, or
+of the most effective ones (the three most effective that move it toward the other outcome, and beside them the
+most effective condition edit); ``smallest_flip`` is the smallest edit whose reading crosses the model's cut, or
 None when none in the catalogue does. Smallest: fewest edits; then the kind in catalogue order (the
 request's own amount, then added documentation, then a guideline condition documented, then left-out reasoning);
 then the least change within the kind (the fewest units taken off the request; the fewest characters).
@@ -54,7 +55,8 @@ if TYPE_CHECKING:
     from nlp_pipeline.types import Treatment
     from nlp_pipeline.predict.outcome import OutcomeModel
 
-TOP_FOR_PAIRS = 3  # pairs are formed from this many of the most effective single edits (those that move it)
+TOP_FOR_PAIRS = 3  # pairs are formed from this many of the most effective single edits (those that move it),
+# the condition edits apart: the most effective of them is paired with those
 SENTENCE_SHOWN = 90  # a left-out sentence is quoted in its edit's label up to this many characters
 
 
@@ -267,7 +269,11 @@ def _report(reader: _Reader, prediction: Prediction, candidates: list[Candidate]
                             _cost(candidate)))
     singles.sort(key=lambda pair: (-toward * pair[0].delta, pair[1]))
     edits, costs = [entry for entry, _ in singles], [cost for _, cost in singles]
-    helpful = [i for i, w in enumerate(edits) if toward * w.delta > 0][:TOP_FOR_PAIRS]
+    helpful = [i for i, w in enumerate(edits) if toward * w.delta > 0]
+    # the most effective of the other kinds, and the most effective condition edit beside them (never in their place:
+    # a condition edit that moves a little more alone must not push out an edit that flips it in a pair)
+    helpful = sorted([i for i in helpful if edits[i].kind != "condition"][:TOP_FOR_PAIRS]
+                     + [i for i in helpful if edits[i].kind == "condition"][:1])
     pairs = []
     for i, j in itertools.combinations(helpful, 2):
         result = None if overlapping([edits[i].edit, edits[j].edit]) else scored([edits[i].edit, edits[j].edit])
