@@ -16,7 +16,7 @@ same search grid, objective, calibration). For each, with the project's own func
 
 Each figure comes with the Brier score and the base rate (the scored items' Overturned share, and the Brier score
 of a constant at the training letters' rate). The TF-IDF + logistic regression peer is fit on the same folds and
-splits inside the facts model's runs (its text is the same for every feature set).
+splits inside the facts model's runs (its text is the same for every feature set; the other sets' runs skip it).
 
     python scripts/eval_guideline_features.py [--sets guideline,facts,...] [--repeats 5] [--bootstrap N] [--write]
 
@@ -49,6 +49,8 @@ SETS: dict[str, tuple[str, set[str], set[str]]] = {
     "facts_no_layout": ("facts without the review's layout (letter family)", set(), {"letter"}),
     "combined_no_layout": ("facts + guideline, without the review's layout", {"guideline"}, {"letter"}),
 }
+SHIPPED = "shipped"
+SHIPPED_LABEL = "shipped facts model after issue 30 (read from models/facts/report.json, sealed_report.json, later_report.json)"
 PEER = "tfidf"
 PEER_LABEL = "TF-IDF + logistic regression peer (summary, request, claims administrator line)"
 
@@ -80,8 +82,28 @@ def _spread(runs: list[dict[str, Any]], which: str) -> dict[str, Any]:
             for key, v in values.items()}
 
 
+class _NoPeer:
+    """Stands in for the TF-IDF peer in the runs of the sets other than ``facts``: the peer reads the same text in
+    every set, so it is fit once, in the facts set's runs, and its figures are taken from there."""
+
+    def predict_proba(self, texts):
+        return np.full((len(texts), 2), 0.5)
+
+
 def evaluate_set(corpus, name: str, repeats: int, reps: int, log=print) -> dict[str, dict[str, Any]]:
-    """Every figure of one feature set (and of the TF-IDF peer fit beside it)."""
+    """Every figure of one feature set (and, for ``facts``, of the TF-IDF peer fit beside it)."""
+    import contextlib
+    from unittest import mock
+
+    from nlp_pipeline.model import training
+
+    peer = contextlib.nullcontext() if name == "facts" else mock.patch.object(training, "tfidf_baseline",
+                                                                            lambda *args, **kwargs: _NoPeer())
+    with peer:
+        return _evaluate_set(corpus, name, repeats, reps, log)
+
+
+def _evaluate_set(corpus, name: str, repeats: int, reps: int, log=print) -> dict[str, dict[str, Any]]:
     from nlp_pipeline.model.sealed import is_sealed, split_by_year
     from nlp_pipeline.model.training import cross_validate, evaluate_splits, labelled_examples
 
@@ -109,7 +131,7 @@ def evaluate_set(corpus, name: str, repeats: int, reps: int, log=print) -> dict[
     log(f"  {name}: sealed {sealed_run['variants']['full']['model']['metrics']['roc_auc']:.3f}, later "
         f"{later_run['variants']['full']['model']['metrics']['roc_auc']:.3f} ({time.time() - started:.0f} s)")
     out = {}
-    for which, key in (("model", name), ("tfidf_logreg", PEER)):
+    for which, key in (("model", name), ("tfidf_logreg", PEER))[:1 + (name == "facts")]:
         out[key] = {
             "label": SETS[name][0] if which == "model" else PEER_LABEL,
             "families": sorted(mode.families) if which == "model" else None,
@@ -122,6 +144,31 @@ def evaluate_set(corpus, name: str, repeats: int, reps: int, log=print) -> dict[
             "selections": [s["params"] for s in runs[0]["fold_selections"]] if which == "model" else None,
         }
     return out
+
+
+def shipped_entry() -> dict[str, Any]:
+    """The shipped facts model's row, read from the reports that ``imr train`` (nested, spread),
+    ``scripts/eval_sealed.py --write`` and ``scripts/eval_later_letters.py --write`` saved: the same procedures this
+    script runs, so the model is not fit again here."""
+    from nlp_pipeline.modes import FACTS
+
+    models = ROOT / "models"
+    report = json.loads((models / "facts" / "report.json").read_text(encoding="utf-8"))
+    sealed = json.loads((models / "sealed_report.json").read_text(encoding="utf-8"))["facts"]
+    later_report = json.loads((models / "later_report.json").read_text(encoding="utf-8"))
+    later = later_report["runs"]["facts"]
+    spread = report["repeated"]["variants"]["full"]
+    return {
+        "label": SHIPPED_LABEL, "families": sorted(FACTS.families),
+        "nested": _figure(report["variants"]["full"]),
+        "spread": {"seeds": report["repeated"]["seeds"], **{key: spread[key] for key in METRICS_SHOWN}},
+        "sealed": {**_figure(sealed["variants"]["full"]), "study_letters": sealed["study"]["letters"]},
+        "later": {"roc_auc": later["metrics"]["roc_auc"], "roc_auc_ci95": later["ci95"].get("roc_auc"),
+                  "brier": later["metrics"]["brier"], "items": later["items"], "overturned": later["overturned"],
+                  "letters": later["letters"], "base_rate": later["overturned"] / later["items"],
+                  "base_rate_brier": later["base_rate_brier"], "earlier_letters": later_report["earlier_letters"]},
+        "selections": [report["selection"]["params"]],
+    }
 
 
 def _cell(figure: dict[str, Any]) -> str:
@@ -151,6 +198,10 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"sets": {}}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen feature sets, print the table, and with ``--write`` save the report."""
     from nlp_pipeline.model.training import load_corpus
@@ -162,9 +213,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for the CIs")
     parser.add_argument("--write", action="store_true", help=f"save (merge) the figures into {REPORT.relative_to(ROOT)}")
     parser.add_argument("--table", action="store_true", help="print the saved report's table and stop")
+    parser.add_argument("--report", type=Path, default=REPORT, help="the report file --write merges into")
+    parser.add_argument("--shipped", action="store_true",
+                        help="add (or refresh) the shipped facts model's row from its saved reports, and stop")
     args = parser.parse_args(argv)
-    saved = json.loads(REPORT.read_text(encoding="utf-8")) if REPORT.exists() else {"sets": {}}
+    saved = _read(args.report)
     if args.table:
+        print(markdown(saved))
+        return 0
+    if args.shipped:
+        saved["sets"][SHIPPED] = shipped_entry()
+        order = [*SETS, SHIPPED, PEER]
+        saved["sets"] = {key: saved["sets"][key] for key in order if key in saved["sets"]}
+        if args.write:
+            args.report.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
         print(markdown(saved))
         return 0
     names = [n.strip() for n in args.sets.split(",") if n.strip()]
@@ -177,14 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         found = evaluate_set(corpus, name, args.repeats, args.bootstrap,
                              log=lambda text: print(text, file=sys.stderr, flush=True))
-        if name != "facts":
-            found.pop(PEER)
+        if args.write:  # merged into the file as it is now: another run may have written other sets meanwhile
+            report = _read(args.report)
         report["sets"].update(found)
-        order = [*SETS, PEER]
+        order = [*SETS, SHIPPED, PEER]
         report["sets"] = {key: report["sets"][key] for key in order if key in report["sets"]}
         report.update(repeats=args.repeats, bootstrap=args.bootstrap, seed=0)
         if args.write:
-            REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(markdown(report))
     return 0
 

@@ -8,7 +8,7 @@ Reads what ``imr train`` and the evaluation scripts saved, never the letters:
 - ``models/sealed_report.json`` (``scripts/eval_sealed.py --write``): aggregates only (no per-item scores), so the
   sealed letters appear as their operating point (recall against 1 - specificity, from the recall and the
   balanced accuracy) and their ROC-AUC with its interval, not as a curve;
-- ``models/later_report.json`` and :data:`INDEPENDENT_CHECK` (an external figure, typed from issue 27) → the
+- ``models/later_report.json`` and :data:`INDEPENDENT_CHECK` (an external figure, from ``data/independent_check.json``) → the
   ROC-AUC of every estimate side by side.
 
 The figures go beside the documentation (``docs/assets/figures``), the one place both the docs site and the
@@ -44,15 +44,23 @@ VARIANTS = [("draft", "full", "Draft mode, verdict first"),
 LATER_KEYS = {("draft", "full"): "draft", ("draft", "no_verdict"): "draft_cut_verdicts", ("facts", "full"): "facts"}
 
 # The independent check on 65 real letters the project never saw (150 items, 13 Overturned), run outside the
-# project on the shipped models and reported in issue 27: an external figure, not reproducible from this
-# repository (the letters are kept aside). ROC-AUC, its 95% interval where reported, and the Brier score.
-INDEPENDENT_CHECK = {
-    "letters": 65, "items": 150, "overturned": 13,
-    ("draft", "full"): {"roc_auc": 1.000, "ci": None},
-    ("draft", "no_verdict"): {"roc_auc": 0.896, "ci": (0.76, 0.98), "tfidf": 0.838},
-    ("facts", "full"): {"roc_auc": 0.716, "ci": (0.54, 0.86), "brier": 0.087, "always_upheld_brier": 0.087,
-                        "tfidf": 0.822},
-}
+# project on the shipped models and reported in issues 27 and 30: an external figure, not reproducible from this
+# repository (the letters are kept aside). Typed once, in nlp_pipeline/data/independent_check.json, which the facts
+# mode's uncertainty statement reads too.
+def _independent_check() -> dict:
+    from nlp_pipeline.model.uncertainty import independent_check
+
+    found = independent_check()
+    keys = {("draft", "full"): "draft", ("draft", "no_verdict"): "draft_no_verdict", ("facts", "full"): "facts"}
+    out = {name: found["facts"][name] for name in ("letters", "items", "overturned")}
+    for variant, key in keys.items():
+        row = dict(found[key])
+        row["ci"] = tuple(row["ci"]) if row.get("ci") else None
+        out[variant] = row
+    return out
+
+
+INDEPENDENT_CHECK = _independent_check()
 
 TREATMENT_NAMES = {
     "imaging": "imaging", "medication": "medication", "physical_therapy": "physical therapy",

@@ -312,9 +312,11 @@ def check_trainable(examples: list[Example], n_splits: int = 5) -> None:
 
 
 def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0, C: float | None = None,
-          reps: int = 1000, repeats: int = 5, progress: bool | None = None, log=print) -> dict[str, Any]:
+          reps: int = 1000, repeats: int = 5, progress: bool | None = None, log=print,
+          bootstrap_models: int | None = None) -> dict[str, Any]:
     """Read letters, cross-validate (``repeats`` times with different folds, to show how much the figures
-    move), fit the final model on everything, save it with its report."""
+    move), fit the final model on everything, save it with its report. ``bootstrap_models``: the refits on resampled
+    letters behind each probability's interval (default the mode's; :mod:`nlp_pipeline.model.resampling`)."""
     from nlp_pipeline.model.files import save_model, write_manifest
 
     corpus = load_corpus(paths, progress=progress)
@@ -353,6 +355,17 @@ def train(paths: Iterable[str | Path], mode: str, out: str | Path, seed: int = 0
         "metrics": {v: r["model"] for v, r in report["variants"].items()},
         "repeated_cv": report.get("repeated"),
     }
+    from nlp_pipeline.model.resampling import uncertainty_metadata
+
+    count = mode_of(mode).bootstrap_models if bootstrap_models is None else bootstrap_models
+    if count:
+        log(f"refitting on {count} resamples of the letters (each probability's interval)")
+    refits_bar = tqdm(total=count, desc="bootstrap refits", unit="fit",
+                      disable=True if not count else None if progress is None else not progress)
+    metadata.update(uncertainty_metadata(out, examples, mode, model, selection,
+                                         report["variants"]["full"]["predictions"], report["folds"], seed, count,
+                                         progress=lambda _: refits_bar.update()))
+    refits_bar.close()
     folder = save_model(model, out, metadata)
     predictions = {v: r.pop("predictions") for v, r in report["variants"].items()}
     (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -61,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cv-repeats", type=int, default=5, metavar="N",
                         help="repeat the cross-validation with N fold assignments to show how much the figures move "
                              "(default: 5; 1: once)")
+    parser.add_argument("--bootstrap-models", type=int, default=None, metavar="N",
+                        help="refits on resampled letters behind each facts-mode probability's interval (default: the "
+                             "mode's, 50 in facts mode, none in draft mode; 0: none)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or notes on stderr")
 
 
@@ -91,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"imr: training a {args.mode} model; it will be written to {out}", file=sys.stderr)
     try:
         report = train(args.paths, args.mode, out, seed=args.seed, C=args.C, reps=args.bootstrap,
-                       repeats=args.cv_repeats,
+                       repeats=args.cv_repeats, bootstrap_models=args.bootstrap_models,
                        progress=False if args.quiet else None,
                        log=(lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr)))
     except ValueError as err:
