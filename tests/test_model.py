@@ -459,7 +459,7 @@ def test_html_highlights_every_span_of_an_evidence(example_draft, draft_model):
     first, last = (rationale.start, rationale.start + 10), (rationale.end - 10, rationale.end)
     evidence = Evidence("case_sentences:against", -1.0, letter.text[slice(*first)], *first, spans=(first, last))
     html = predictions_html(letter, [dataclasses.replace(prediction, evidence=(evidence,))])
-    assert html.count("<mark") == 2
+    assert html.count('<mark class="imr-EVIDENCE') == 2  # (the summary's guideline conditions are marked apart)
 
 
 class _NotTrusted:
