@@ -19,6 +19,7 @@ of a constant at the training letters' rate). The TF-IDF + logistic regression p
 splits inside the facts model's runs (its text is the same for every feature set; the other sets' runs skip it).
 
     python scripts/eval_guideline_features.py [--sets guideline,facts,...] [--repeats 5] [--bootstrap N] [--write]
+    python scripts/eval_guideline_features.py --shipped --write   # the shipped model's row from its saved reports
 
 ``--write`` saves ``models/guideline_report.json`` (merged with the sets it already holds), which the model card
 reads. CPU: each nested run fits the whole procedure five times (about a minute on an idle core).
@@ -50,7 +51,9 @@ SETS: dict[str, tuple[str, set[str], set[str]]] = {
     "combined_no_layout": ("facts + guideline, without the review's layout", {"guideline"}, {"letter"}),
 }
 SHIPPED = "shipped"
-SHIPPED_LABEL = "shipped facts model after issue 30 (read from models/facts/report.json, sealed_report.json, later_report.json)"
+SHIPPED_LABEL = ("shipped facts model after issue 30: facts + guideline, without the layout (imr train, eval_sealed.py, "
+                 "eval_later_letters.py; its later-cases constant is at the scored items' own rate, as imr evaluate "
+                 "reports it)")
 PEER = "tfidf"
 PEER_LABEL = "TF-IDF + logistic regression peer (summary, request, claims administrator line)"
 

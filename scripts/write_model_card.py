@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 MODES = ("draft", "facts")
 TABLE_SNIPPET = ROOT / "docs" / "snippets" / "figures_table.md"
+GUIDELINE_SNIPPET = ROOT / "docs" / "snippets" / "guideline_table.md"  # the guideline features' table (issue 30)
 NAMES = {("draft", "full"): "draft (verdict first)", ("draft", "no_verdict"): "draft, verdict sentences removed",
          ("facts", "full"): "facts (before review)"}
 
@@ -106,6 +107,67 @@ def _later_section() -> list[str]:
     return lines
 
 
+def _facts_families() -> list[str]:
+    from nlp_pipeline.modes import FACTS
+
+    return sorted(FACTS.families)
+
+
+def _guideline_section() -> list[str]:
+    """The figures table of ``scripts/eval_guideline_features.py --write`` (issue 30, item 3), when it was run."""
+    if not MODELS.joinpath("guideline_report.json").exists():
+        return []
+    import eval_guideline_features  # scripts/ is on the path (above)
+
+    report = _load("guideline_report.json")
+    return ["", "## Guideline features, layout and the peer (issue 30)", "",
+            ("`scripts/eval_guideline_features.py --write` (`models/guideline_report.json`): each feature set is the "
+             "facts mode with other families, evaluated with the project's own functions: nested grouped 5-fold "
+             "cross-validation (seed 0, every choice inside each outer fold; 95% interval by resampling letters), the "
+             "spread of its ROC-AUC over five fold assignments (seeds 0-4), the sealed letters (trained on the study "
+             "letters only, scored in aggregate) and the later cases (trained on the 2016 cases and the seed "
+             "letters, scored on the 2017 ones), each with its Brier score and that of a constant at the training "
+             "letters' rate. The guideline set keeps the request's shape (allowance, modified, retrospective, "
+             "surgical), which every mode reads; the TF-IDF peer was fit on the same folds."), "",
+            eval_guideline_features.markdown(report), "",
+            ("Read by the guide's rule: a difference inside the spread is no evidence either way (here: the ranges "
+             "over fold assignments overlap). The guideline features are kept because they are the guideline's own "
+             "criteria, which a physician recognizes, not for a figure; they did not measurably harm. The review's "
+             "layout was kept before only for its gain, and that gain lies inside the spread: none without the "
+             "guideline features, about +0.03 with them at seed 0, close to the line, with the sealed letters "
+             "leaning the same way and the later cases not. It is left out, so no reason rests on how many "
+             "services a review disputes. The shipped model's row is that set: its nested figures come from "
+             "`imr train`, its sealed and later figures from `scripts/eval_sealed.py` and "
+             "`scripts/eval_later_letters.py`.")]
+
+
+def _uncertainty_section(facts: dict) -> list[str]:
+    """How a facts-mode probability's interval and its plain statement are made, and where the model did not beat
+    the category's own rate in nested cross-validation."""
+    comparison = facts.get("category_comparison")
+    if not comparison:
+        return []
+    lines = ["", "## Uncertainty of a facts-mode probability", "",
+             (f"Every facts-mode prediction carries `p_interval`: the 2.5th to 97.5th percentile of P(Overturned) "
+              f"over {facts.get('bootstrap_models', 0)} refits of the fitting procedure on resamples of the training "
+              "letters (letters drawn with replacement, each with all its items; C and the family weights held at "
+              "the shipped model's choice, the cut and the calibration fit again each time: "
+              "`nlp_pipeline/model/resampling.py`, kept in `models/facts/bootstrap.npz`). It shows how far the "
+              "probability moves when the letters it was learned from change; it is not a guarantee about a new "
+              "letter, and it need not contain the shipped probability itself. Each prediction also carries "
+              "`uncertainty`, a plain statement built from this model's nested ROC-AUC and the independent check, "
+              "and, for a category where the model did not beat the category's own Overturned rate in nested "
+              "cross-validation (lower Brier score; the rate measured on each outer fold's training letters), that "
+              "it did not and the rate."), "",
+             "| treatment category | items (Overturned) | rate | model Brier (nested) | category rate Brier (nested) "
+             "| model beats the rate |", "|---|---|---|---|---|---|"]
+    for name, row in sorted(comparison.items(), key=lambda kv: -kv[1]["items"]):
+        lines.append(f"| {name.replace('_', ' ')} | {row['items']} ({row['overturned']}) | {row['rate']:.3f} | "
+                     f"{row['model_brier']:.3f} | {row['category_rate_brier']:.3f} | "
+                     f"{'yes' if row['beats_category_rate'] else '**no**'} |")
+    return lines
+
+
 def _figures_section(figures: dict[str, str]) -> list[str]:
     """The plots of ``scripts/plot_model_card.py``, linked where the docs site shows them too."""
     return ["", "## Figures", "",
@@ -149,8 +211,10 @@ def main() -> None:
         "vocabulary) → a pure feature function → `NamedColumns` (a `DictVectorizer` saved as one array of names) "
         "→ `FamilyWeights` (how much each feature family weighs; 0 leaves it out) → class-weighted "
         "`LogisticRegression` (liblinear; "
-        "`SignConstrainedLogisticRegression` holds the allowance features of `feature_specs.SIGNS` to their sign, so a "
-        "request brought within its allowance never lowers P(Overturned); numbers are one word in the n-grams), "
+        "`SignConstrainedLogisticRegression` holds the allowance and guideline features of `feature_specs.SIGNS` to "
+        "their sign, so a request brought within its allowance never lowers P(Overturned), a treatment the guideline "
+        "does not recommend never raises it and a condition of the guideline the case summary documents never lowers "
+        "it; numbers are one word in the n-grams), "
         "calibrated by Platt's sigmoid on grouped out-of-fold scores (`cross_val_predict`; `estimator.SigmoidCalibrated`, what `CalibratedClassifierCV(method='sigmoid', ensemble=False)` does, with public parts), "
         "so every contribution to the log-odds is exact. **What the procedure chooses, it chooses inside every outer "
         "fold of the evaluation:** the family weights and C by a grouped `GridSearchCV` among the candidates of "
@@ -166,13 +230,14 @@ def main() -> None:
         "rationale's sentences about the case lean (for / against / neutral, `patterns/stance.jsonl`), the request's "
         "shape and amount against the guideline allowance, and word n-grams of the title, the rationale's last "
         "sentences and its case sentences. Facts model features (chosen: "
-        + json.dumps(metadata["facts"]["selection"]["params"]) + "): the request's shape (surgical context, "
-        "modified or retrospective, amount against the allowance), the application around it (how many other "
-        "services it disputes, whether one is a surgery), the objective findings the summary documents and the "
-        "weeks from the injury to the denial. On the study letters alone (`scripts/explore_families.py`), "
-        "leaving out the application's layout lowered facts ROC-AUC from about 0.86 to 0.65-0.66 (two runs): it is "
-        "kept, and "
-        "worded as context rather than as a medical reason.", "",
+        + json.dumps(metadata["facts"]["selection"]["params"]) + "; families " + ", ".join(_facts_families())
+        + "): the request's shape (surgical context, modified or retrospective, amount against the allowance), what "
+        "the guideline itself says of the request (the knowledge base `data/recommendations.jsonl`: recommended, "
+        "conditional, not recommended or not addressed, and the share of the guideline's conditions for it that the "
+        "case summary documents or says are not met, each sign held), the objective findings the summary documents "
+        "and the weeks from the injury to the denial. The review's layout (how many services it disputes, their "
+        "order) is no longer read: in nested cross-validation its gain lay inside the spread over fold assignments "
+        "(the guideline features' table below).", "",
         "## Training data", "",
     ]
     for mode in MODES:
@@ -240,13 +305,16 @@ def main() -> None:
                          + f" | {result['tfidf_logreg']['metrics']['roc_auc']:.3f} | "
                          f"{result['base_rate']['metrics']['brier']:.3f} |")
     lines += _later_section()
+    lines += _guideline_section()
+    lines += _uncertainty_section(metadata["facts"])
     lines += _figures_section(figures)
     facts, facts_prior = reports["facts"]["variants"]["full"], reports["facts"]["variants"]["full"]["base_rate"]
     lines += [
         "", "## An independent check on 65 unseen letters (external)", "",
         ("An independent check outside the project scored the shipped models on 65 real letters the project never "
-         "saw (150 items, 13 Overturned; 95% intervals by resampling letters), as reported in issue 27. These "
-         "figures are typed from that report (`scripts/plot_model_card.py`, `INDEPENDENT_CHECK`), not computed "
+         "saw (150 items, 13 Overturned; 95% intervals by resampling letters), as reported in issues 27 and 30, "
+         "before issue 30 changed the facts model (its guideline features in, the review's layout out). These "
+         "figures are typed from that report (`nlp_pipeline/data/independent_check.json`), not computed "
          "here: the letters are kept aside."), "",
         "- Draft mode with a verdict: ROC-AUC 1.000, balanced accuracy 1.000, every Overturned item found, "
         "precision 1.000. Contradiction flags: none false on the real letters; 150 of 150 caught when every stated "
@@ -272,12 +340,13 @@ def main() -> None:
         "not flagged as a contradiction).",
         "- Without a verdict (a draft not yet concluded) the rationale model flags items at its F1 cut: a fair share "
         "of what it flags is Upheld (see the precision rows).",
-        f"- Facts mode ranks, it does not decide, and sits below its 0.85 ROC-AUC goal in nested cross-validation "
-        f"({_spread(_repeated(reports['facts'], 'full'), 'roc_auc')} over fold assignments; Brier "
-        f"{facts['model']['metrics']['brier']:.3f} against the base rate's {facts_prior['metrics']['brier']:.3f}). "
+        f"- Facts mode ranks, it does not decide: nested cross-validation ROC-AUC "
+        f"{_spread(_repeated(reports['facts'], 'full'), 'roc_auc')} over fold assignments, Brier "
+        f"{facts['model']['metrics']['brier']:.3f} against the base rate's {facts_prior['metrics']['brier']:.3f}. "
         "Its cut favours recall, so most items it flags are Upheld. On the 65 unseen letters of the independent "
-        "check it reached ROC-AUC 0.716 (0.54–0.86) and was no better calibrated than always-Upheld (Brier 0.087 "
-        "both): read its P(Overturned) as a ranking, not as a probability to act on.",
+        "check the facts model before issue 30 reached ROC-AUC 0.716 (0.54–0.86) and was no better calibrated than "
+        "always-Upheld (Brier 0.087 both); the model shipped now has not been checked there. Read its "
+        "P(Overturned) as a ranking, with its `p_interval`, not as a probability to act on.",
         "- The corpus letters were decided late 2016 / early 2017, mostly about injuries a few months old; facts "
         "mode reads a denial more than 26 weeks after the injury as 26 weeks rather than extrapolate.",
         "- Letters unlike the DWC layout (other states, OCR-only scans) are refused rather than guessed.",
@@ -287,6 +356,11 @@ def main() -> None:
     # the docs site's "How good is it" page includes this table (pymdownx.snippets), so it is never retyped
     TABLE_SNIPPET.parent.mkdir(parents=True, exist_ok=True)
     TABLE_SNIPPET.write_text(table + "\n", encoding="utf-8")
+    if MODELS.joinpath("guideline_report.json").exists():
+        import eval_guideline_features
+
+        GUIDELINE_SNIPPET.write_text(eval_guideline_features.markdown(_load("guideline_report.json")) + "\n",
+                                     encoding="utf-8")
     print(table)
 
 
