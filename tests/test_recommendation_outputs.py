@@ -68,17 +68,21 @@ def test_each_jsonl_prediction_carries_the_items_reading(example_draft, capsys):
         assert [r["recommendation"] for r in records] == [i.recommendation.to_dict() for i in facts.items]
 
 
-def test_the_reading_is_not_a_model_feature(facts_model):
-    """The same letter with and without a documented condition: the reading differs, the prediction does not
-    (the summary's words could move the model, so the reading is taken away from the facts instead)."""
+def test_the_reading_is_a_facts_feature_and_no_draft_one(facts_model):
+    """The same letter with and without its reading (taken away from the facts, so the summary's words stay): the
+    draft features are the same, the facts features differ exactly by the guideline family (issue 30, item 3)."""
     import dataclasses
 
-    from nlp_pipeline.model.features import item_features
+    from nlp_pipeline.model.features import family_of, item_features
 
     letter = read_letter(_request())
     facts = extract_letter(letter)
     bare = dataclasses.replace(facts, items=tuple(dataclasses.replace(i, recommendation=None) for i in facts.items))
     for item in letter.items:
-        assert item_features(letter, item, facts, "facts").values == item_features(letter, item, bare, "facts").values
+        assert item_features(letter, item, facts, "draft").values == item_features(letter, item, bare, "draft").values
+        read = item_features(letter, item, facts, "facts").values
+        unread = item_features(letter, item, bare, "facts").values
+        assert {n for n in read if family_of(n) != "guideline"} == set(unread)
+        assert any(family_of(n) == "guideline" for n in read)
     prediction = facts_model.predict_letter(letter)[0]
     assert isinstance(prediction, Prediction) and prediction.recommendation == facts.items[0].recommendation
