@@ -718,7 +718,9 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
         context = "".join(f"<li>{escape(display_text(r))}</li>" for r in getattr(prediction, "context", ()) or ())
         context = (f'<h3>Context, not medical reasons</h3><ul class="context">{context}</ul>' if context else "")
         cut = prediction.threshold if prediction.basis != "verdict" else None
+        interval = prediction.p_interval
         numbers = (f"P(Overturned) {prediction.p_overturned:.3f}"
+                   + (f" (refits {interval[0]:.3f}–{interval[1]:.3f})" if interval else "")
                    + (f" · usual rate {usual:.1%}" if usual is not None else "")
                    + (f" · cut {cut:.3f}" if cut is not None else ""))
         parts.append(
@@ -728,7 +730,8 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
             f"{escape(OUTCOME_WORDS[prediction.predicted])}</span></p>"
             + (f'<p class="outcome-label">{escape(label)}</p>' if label else "")
             + f'<p class="pline">{probability_bar(prediction.p_overturned, usual, cut)}<span>{numbers}</span></p>'
-            f'<p class="meta">{escape(_decided_by(prediction))} · stated: {escape(prediction.stated_decision or "–")}'
+            + (f'<p class="meta">{escape(prediction.uncertainty)}</p>' if prediction.uncertainty else "")
+            + f'<p class="meta">{escape(_decided_by(prediction))} · stated: {escape(prediction.stated_decision or "–")}'
             f" ({escape(agreement)})</p>"
             f'{qa}<h3>Reasons</h3><ul class="reasons">{reasons}</ul>{context}'
             + guideline_html(letter, prediction, anchor_prefix)
