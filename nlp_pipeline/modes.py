@@ -84,7 +84,7 @@ FACTS = Mode(
     objective="balanced_accuracy",
     variants=("full",),
     baseline_parts=("title", "sum", "ca"),
-    # a pre-review probability carries its interval: 50 refits, about ten minutes of training on one core
+    # a pre-review probability carries its interval: 50 refits of the fitting procedure on resampled letters
     bootstrap_models=50,
 )
 
