@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_pipeline.explain.reasons import reason
+from nlp_pipeline.explain.reasons import reason, wording_part, wording_reason
 from nlp_pipeline.types import Allowance, Amount, Evidence, ItemFacts, LetterFacts, Treatment
 
 _PT = Treatment("physical_therapy", "physical therapy")
@@ -86,6 +86,12 @@ def test_word_ngrams_read_as_the_wording_not_as_words():
     worded = reason(Evidence("end:acoem", 0.07), ItemFacts(index=0))
     assert worded == 'The wording of the rationale (phrases it weighs: "acoem") → toward Overturned (+0.07).'
     assert "The words" not in worded
+
+
+def test_the_wording_line_names_the_parts_its_words_were_read_from():
+    assert reason(Evidence("sum:old female", -0.2), ItemFacts(index=0)).startswith("The wording of the case summary (")
+    line = wording_reason(["a", "b"], 0.3, [wording_part("sum:a"), wording_part("title:b"), wording_part("sum:c")])
+    assert line.startswith('The wording of the case summary and the item title (phrases it weighs: "a", "b")')
 
 
 @pytest.mark.parametrize(("text", "expected"), [

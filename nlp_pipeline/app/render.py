@@ -8,6 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 
+from nlp_pipeline.explain.labels import change_text
 from nlp_pipeline.explain.qa import short_flag
 from nlp_pipeline.explain.reasons import short_quote
 from nlp_pipeline.facts.recommendations import conditions as guideline_conditions
@@ -452,7 +453,7 @@ def what_if_html(prediction) -> str:
         return head + "<p>No edit in the catalogue applies to this item.</p>"
     rows = "".join(
         f'<li class="{"flips" if w.flips else ""}">{escape(display_text(w.change))} → P(Overturned) '
-        f'{w.p_overturned:.3f} ({w.delta:+.3f}){" · flips the prediction" if w.flips else ""}</li>'
+        f'{w.p_overturned:.3f} ({change_text(w.delta)}){" · flips the prediction" if w.flips else ""}</li>'
         for w in prediction.what_if)
     smallest = smallest_flip_text(prediction.smallest_flip, prediction.what_if_pairs)
     return head + f'<ol class="what-if-list">{rows}</ol><p class="meta">{escape(smallest[0].upper() + smallest[1:])}.</p>'
@@ -655,7 +656,7 @@ def guideline_html(letter, prediction, prefix: str = "") -> str:
         if state.name in edits:
             number, w = edits[state.name]
             what_if = (f'<span class="cond-what-if">What if it were documented (edit {number}): P(Overturned) '
-                       f"{w.p_overturned:.3f} ({w.delta:+.3f}){' · flips the prediction' if w.flips else ''}</span>")
+                       f"{w.p_overturned:.3f} ({change_text(w.delta)}){' · flips the prediction' if w.flips else ''}</span>")
         rows.append(f'<li class="cond-{escape(state.state)}"><span class="state">'
                     f'<span aria-hidden="true">{STATE_SIGNS.get(state.state, "")}</span> '
                     f"{escape(STATE_WORDS.get(state.state, state.state))}</span>{escape(words)}"

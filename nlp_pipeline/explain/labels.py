@@ -37,4 +37,10 @@ def outcome_label(predicted: str, p_overturned: float, threshold: float, basis: 
     return f"{predicted}{against}"
 
 
-__all__ = ["outcome_label"]
+def change_text(delta: float) -> str:
+    """A change in P(Overturned) as shown beside an edit: signed at three decimals ("+0.012"), and "no change"
+    when it rounds to zero either way (never "-0.000")."""
+    return "no change" if round(delta, 3) == 0 else f"{delta:+.3f}"
+
+
+__all__ = ["change_text", "outcome_label"]

@@ -14,7 +14,7 @@ from nlp_pipeline.model.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_
                                    MAX_WEEKS_TO_REVIEW, TYPICAL_RATIONALE_SENTENCES,
                                    TYPICAL_WEEKS_TO_REVIEW, family_of)
 from nlp_pipeline.model.feature_specs import PLAIN, VALUED, is_context
-from nlp_pipeline.types import PARTS, Evidence, ItemFacts, LetterFacts
+from nlp_pipeline.types import PARTS, RATIONALE, Evidence, ItemFacts, LetterFacts
 
 CONTEXT_PREFIX = "Context, not a medical reason: "
 QUOTE_LIMIT = 90  # characters of a quote, cut at a word boundary
@@ -84,7 +84,7 @@ def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | Non
     they were read from). Context opens with :data:`CONTEXT_PREFIX`; a word n-gram reads as the wording line."""
     name = evidence.feature
     if is_wording(name):
-        return wording_reason([name.split(":", 1)[1]], evidence.contribution)
+        return wording_reason([name.split(":", 1)[1]], evidence.contribution, [wording_part(name)])
     direction = "toward Overturned" if evidence.contribution > 0 else "toward Upheld"
     quoted = f' ("{short_quote(evidence.text)}")' if evidence.text and name not in _DATED else ""
     text = (_amount_sentence(name, facts) or _guideline_sentence(name, facts)
@@ -98,12 +98,24 @@ def reason(evidence: Evidence, facts: ItemFacts, letter_facts: LetterFacts | Non
     return f"{text}{quoted} → {direction} ({evidence.contribution:+.2f})."
 
 
-def wording_reason(phrases: list[str], contribution: float) -> str:
-    """One line for what the text model's word n-grams add together, with the phrases it weighs most."""
+def wording_part(feature: str) -> str:
+    """The part of the letter a word n-gram was read from, as a reader calls it ("the case summary", "the
+    rationale"): the prefix of its name (:data:`nlp_pipeline.model.features.TEXT_PARTS`)."""
+    prefix = feature.split(":", 1)[0]
+    if prefix in ("end", "case"):  # two views of the rationale
+        return RATIONALE.words.lower()
+    return next((part.words.lower() for part in PARTS if part.prefix == prefix), "the letter")
+
+
+def wording_reason(phrases: list[str], contribution: float, parts: list[str] | tuple[str, ...] = ()) -> str:
+    """One line for what the text model's word n-grams add together, with the parts of the letter they were read
+    from (:func:`wording_part`, most weighed first) and the phrases it weighs most."""
     direction = "toward Overturned" if contribution > 0 else "toward Upheld"
     weighed = (f"phrases it weighs: {', '.join(f'{chr(34)}{phrase}{chr(34)}' for phrase in phrases)}" if phrases
                else "common words only")
-    return f"The wording of the rationale ({weighed}) → {direction} ({contribution:+.2f})."
+    parts = list(dict.fromkeys(parts)) or ["the letter"]
+    where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"The wording of {where} ({weighed}) → {direction} ({contribution:+.2f})."
 
 
 def short_quote(text: str, limit: int = QUOTE_LIMIT) -> str:
@@ -277,4 +289,4 @@ def _category(facts: ItemFacts) -> str:
 
 
 __all__ = ["CONTEXT_PREFIX", "is_context", "is_wording", "reason", "short_quote",
-           "wording_reason"]
+           "wording_part", "wording_reason"]

@@ -24,7 +24,7 @@ from nlp_pipeline.model.uncertainty import BootstrapSet, checked_bootstrap, stat
 from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.explain.qa import qa_reading
 from nlp_pipeline.explain.labels import outcome_label
-from nlp_pipeline.explain.reasons import is_context, is_wording, reason, short_quote, wording_reason
+from nlp_pipeline.explain.reasons import is_context, is_wording, reason, short_quote, wording_part, wording_reason
 from nlp_pipeline.types import Evidence, Letter, LetterFacts, Outcome, Prediction, Recommendation
 
 TOP_EVIDENCE = 8
@@ -254,7 +254,8 @@ def _worded(evidence, wording: list[tuple[int, float]], names, item_facts, facts
     if wording and round(total, 2):
         # the phrases it weighs most, each once, leaving out grams of function words only ("with", "has")
         phrases = [p for p in dict.fromkeys(_phrase(names[j]) for j, _ in wording) if not is_lone_word(p)]
-        medical.append((abs(total), wording_reason(phrases[:WORDING_PHRASES], total)))
+        parts = [wording_part(names[j]) for j, _ in wording]
+        medical.append((abs(total), wording_reason(phrases[:WORDING_PHRASES], total, parts)))
     medical.sort(key=lambda pair: -pair[0])
     context = [reason(e, item_facts, facts, text) for e in evidence if e.feature != SMALLER and is_context(e.feature)]
     return [r for _, r in medical[:REASONS]], context[:CONTEXT_REASONS]

@@ -10,7 +10,9 @@ same pipeline and model, never a feature set by hand. Four kinds:
 - ``documentation`` (facts mode: draft mode's rationale model does not read the case summary): one
   sentence added to the end of the case summary, documenting what the guideline asks for (functional
   improvement from earlier sessions, an objective finding of the item's body part, failed conservative
-  care, a completed trial), worded by the catalogue per treatment category;
+  care, a completed trial), worded by the catalogue per treatment category; a row naming a guideline
+  ``condition`` gives way to the knowledge base when the item's guideline reading sets that condition (its
+  condition edit, below, says the same thing in the guideline's words: one edit, not two that disagree);
 - ``condition`` (facts mode, as documentation): for each condition the guideline sets for the request that the
   case summary does not document (the item's ``recommendation``, :mod:`nlp_pipeline.facts.recommendations`; a
   condition the guideline words against the request left out), one sentence added to the end of the case summary
@@ -134,6 +136,9 @@ def _documentation_edit(row, letter: Letter, item_facts) -> Candidate | None:
     treatment = item_facts.treatment
     if treatment is None or treatment.category not in row["categories"]:
         return None
+    reading = item_facts.recommendation
+    if row.get("condition") and reading is not None and any(c.name == row["condition"] for c in reading.conditions):
+        return None  # the guideline sets this condition for the request: its own condition edit words it
     words = {"treatment": _treatment_words(treatment)}
     earlier = item_facts.allowance.earlier if item_facts.allowance else 0
     if row.get("when") == "earlier_sessions" and not (item_facts.prior or earlier):

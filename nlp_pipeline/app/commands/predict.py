@@ -15,6 +15,7 @@ from nlp_pipeline.app.commands._common import (
     errors_in_table, input_files, report, resolve_mode, subcommand,
 )
 from nlp_pipeline.errors import DISK_FULL, LetterError, ModelError
+from nlp_pipeline.explain.labels import change_text
 from nlp_pipeline.explain.qa import short_flag
 from nlp_pipeline.app.render import (
     balance_text, disagreement, flag_words, index_page, page, predictions_html, smallest_flip_text,
@@ -333,6 +334,6 @@ def _what_if_lines(record: dict) -> str:
     lines = [f"    what if ({reads}):\n"]
     for entry in record["what_if"][:3]:
         flip = "  flips" if entry["flips"] else ""
-        lines.append(f"      {entry['delta']:+.3f} -> {entry['p_overturned']:.3f}{flip}  {entry['change'][:90]}\n")
+        lines.append(f"      {change_text(entry['delta']):>9} -> {entry['p_overturned']:.3f}{flip}  {entry['change'][:90]}\n")
     lines.append(f"      {smallest_flip_text(record['smallest_flip'], record['what_if_pairs'])}\n")
     return "".join(lines)
