@@ -51,7 +51,8 @@ SETS: dict[str, tuple[str, set[str], set[str]]] = {
     "combined_no_layout": ("facts + guideline, without the review's layout", {"guideline"}, {"letter"}),
 }
 SHIPPED = "shipped"
-SHIPPED_LABEL = ("shipped facts model after issue 30: facts + guideline, without the layout (imr train, eval_sealed.py, "
+SHIPPED_LABEL = ("shipped facts model after issue 30: facts + guideline, without the layout, earlier treatment failed "
+                 "or helped held never toward Upheld (imr train, eval_sealed.py, "
                  "eval_later_letters.py; its later-cases constant is at the scored items' own rate, as imr evaluate "
                  "reports it)")
 PEER = "tfidf"

@@ -136,7 +136,11 @@ def _guideline_section() -> list[str]:
              "layout was kept before only for its gain, and that gain lies inside the spread: none without the "
              "guideline features, about +0.03 with them at seed 0, close to the line, with the sealed letters "
              "leaning the same way and the later cases not. It is left out, so no reason rests on how many "
-             "services a review disputes. The shipped model's row is that set: its nested figures come from "
+             "services a review disputes. The shipped model's row is that set, with one more rule of the guideline "
+             "held: the case summary's earlier treatment failed or helped never lowers P(Overturned) (each restates "
+             "a condition the guidelines set, failed first-line care or functional improvement, and the free "
+             "weights had turned documenting failed first-line care into an argument for upholding); "
+             "its nested figures come from "
              "`imr train`, its sealed and later figures from `scripts/eval_sealed.py` and "
              "`scripts/eval_later_letters.py`.")]
 

@@ -289,3 +289,40 @@ def test_condition_edits_join_the_pairs_without_pushing_out_the_most_effective_o
             assert {p.edits for p in report.pairs} == expected
             with_condition += any(report.edits[i].kind == "condition" for p in report.pairs for i in p.edits)
     assert with_condition >= 1
+
+
+def test_documenting_a_guideline_condition_never_argues_for_upholding(facts_model, example_draft, letters_dir):
+    """The guideline's logic, held by the feature signs: documenting a condition the guideline sets never moves the
+    model's reading of the case and the request (every feature but the word n-grams, whose added words pull a
+    little either way) toward Upheld. Before the earlier-treatment features were held to their sign, documenting
+    failed first-line care lowered P(Overturned) by 0.045 on the example. And a catalogue documentation row that
+    restates a condition the item's guideline reading sets gives way to that condition's own edit (one edit in
+    the guideline's words, not two)."""
+    from nlp_pipeline.facts.extract import extract_letter
+    from nlp_pipeline.model.features import item_features
+    from nlp_pipeline.predict.what_if import catalogue
+
+    def reading(letter, index):  # the item's log-odds from every column but the word n-grams
+        row = item_features(letter, letter.items[index], extract_letter(letter), "facts").values
+        shares = facts_model.parts.contributions([row])[0]
+        return sum(v for column, v in shares.items() if column not in facts_model.wording_columns)
+
+    restating = {row["change"].split("{")[0] for row in catalogue() if row.get("condition")}
+    named = {row["condition"] for row in catalogue() if row.get("condition")}
+    seen = given_way = 0
+    for letter in [load_letter(example_draft), *_letters(letters_dir)]:
+        facts = extract_letter(letter)
+        predictions = facts_model.predict_letter(letter)
+        for prediction, report in zip(predictions, what_if(facts_model, letter, predictions)):
+            index = prediction.item_index
+            sets = {c.name for c in facts.items[index].recommendation.conditions} if facts.items[index].recommendation \
+                else set()
+            for entry in report.edits:
+                if entry.kind == "condition":
+                    edited = parse_letter(entry.edit.apply(letter.text), normalized=True)
+                    assert reading(edited, index) >= reading(letter, index) - 1e-9, (letter.source, index, entry.change)
+                    seen += 1
+                elif entry.kind == "documentation" and sets & named:
+                    assert not any(entry.change.startswith(prefix) for prefix in restating if prefix), entry.change
+            given_way += bool(sets & named)
+    assert seen >= 5 and given_way >= 1

@@ -73,9 +73,13 @@ SPECS: tuple[FeatureSpec, ...] = (
                                                     "fracture, instability, a positive test, a wound)"),
     FeatureSpec("weeks_to_review", "case", words="Weeks from the injury to the utilization review's denial, against "
                                                  "a typical seven"),
-    FeatureSpec("earlier_treatment_failed", "case",
+    # the two below restate conditions the guidelines set (first-line care tried and failed before more is given;
+    # objective functional improvement before a course continues): documenting either never lowers P(Overturned),
+    # the rule the guideline features keep; a sign the letters would turn the other way holds the feature at zero
+    FeatureSpec("earlier_treatment_failed", "case", sign=1,
                 words="The case summary documents that earlier treatment failed or gave no relief"),
-    FeatureSpec("earlier_treatment_helped", "case", words="The case summary documents that earlier treatment helped"),
+    FeatureSpec("earlier_treatment_helped", "case", sign=1,
+                words="The case summary documents that earlier treatment helped"),
     # what the guideline itself says of the request (the knowledge base, nlp_pipeline.facts.recommendations): its
     # status, and the share of its conditions the case summary documents or contradicts; the signs are the
     # guideline's logic, not fitted to letters
