@@ -39,5 +39,7 @@ def test_reasons_and_evidence_of_every_shared_letter(draft_model, facts_model):
                 assert not any(is_wording(e.feature) and e.text and is_lone_word(e.text) for e in p.evidence), where
                 assert p.outcome_label and str(p.predicted) in p.outcome_label, where
                 if p.basis != "verdict" and p.threshold < 0.5 and p.predicted == "Overturned" and p.p_overturned < 0.5:
-                    assert p.outcome_label.startswith("leans Overturned"), where
+                    # below an even chance it leans, unless it shows the same P as the cut (then it names its side)
+                    at_cut = round(p.p_overturned, 3) == round(p.threshold, 3)
+                    assert p.outcome_label.startswith("Overturned: at the cut" if at_cut else "leans Overturned"), where
     assert checked["spans"] > 1000 and checked["context"] > 100 and checked["wording"] > 50, checked
