@@ -1,6 +1,7 @@
 """Shared fixtures: the shared letters (read in place, never copied) and the example draft."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -102,3 +103,28 @@ def facts_model():
     from nlp_pipeline.predict.outcome import load_model
 
     return load_model(mode="facts")
+
+
+@contextlib.contextmanager
+def serving(app):
+    """``app`` served by uvicorn on a free loopback port in a thread (logging left to the root logger, so caplog
+    sees every record); its base URL and port."""
+    import threading
+    import time
+
+    uvicorn = pytest.importorskip("uvicorn")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert server.started
+        yield f"http://127.0.0.1:{port}", port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

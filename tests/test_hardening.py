@@ -818,30 +818,18 @@ def test_work_over_the_time_limit_gets_503_and_keeps_its_slot_until_it_ends(ship
 
 def test_a_30_mb_upload_sent_whole_gets_413_through_urllib(shipped_models):
     """A client that sends its whole body before it reads the answer (urllib) reads the 413, not a reset."""
-    import threading
-    import time
     import urllib.error
     import urllib.request
 
-    uvicorn = pytest.importorskip("uvicorn")
     from nlp_pipeline.app.server import create_app
-    from tests.conftest import free_port
+    from tests.conftest import serving
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(shipped_models), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
+    with serving(create_app(shipped_models)) as (base, _):
         body = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n\r\n" + \
             b"a" * (30 * 1024 * 1024) + b"\r\n--x--\r\n"
         statuses = []
         for _ in range(3):
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/predict", data=body, method="POST",
+            request = urllib.request.Request(f"{base}/api/predict", data=body, method="POST",
                                              headers={"Content-Type": "multipart/form-data; boundary=x"})
             try:
                 urllib.request.urlopen(request, timeout=60)
@@ -850,9 +838,6 @@ def test_a_30_mb_upload_sent_whole_gets_413_through_urllib(shipped_models):
                 statuses.append(err.code)
                 assert "file too large" in json.loads(err.read())["detail"]
         assert statuses == [413, 413, 413]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def test_the_server_answers_each_limit_with_its_status(shipped_models, example_draft):

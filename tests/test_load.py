@@ -4,7 +4,6 @@ crash), the process is alive after, and the answers equal the library's on the s
 abandoning clients on a real uvicorn server: slow senders hold no busy slot, abandoned work is cancelled."""
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import subprocess
@@ -14,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -90,28 +89,6 @@ def test_a_30_mb_upload_is_refused_with_413(server):
 
 # --- slow and abandoning clients (issue 31): a real uvicorn server on loopback, in this process -----------------
 
-@contextlib.contextmanager
-def _uvicorn(app):
-    """``app`` served by uvicorn on a free loopback port in a thread (logging left to the root logger, so caplog
-    sees every record); its base URL and port."""
-    import threading
-
-    uvicorn = pytest.importorskip("uvicorn")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        assert server.started
-        yield f"http://127.0.0.1:{port}", port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def _many_items(example_draft, copies: int) -> str:
@@ -157,7 +134,7 @@ def test_slow_senders_hold_no_slot_and_normal_uploads_are_answered(served_models
                 answers.append(reply.split(b" ")[1] if reply else b"closed")
                 return
 
-    with _uvicorn(app) as (base, port):
+    with serving(app) as (base, port):
         senders = [threading.Thread(target=slow, args=(port,), daemon=True) for _ in range(20)]
         for sender in senders:
             sender.start()
@@ -195,7 +172,7 @@ def test_abandoned_work_frees_its_slots_within_seconds(served_models, example_dr
     body = json.dumps({"text": _many_items(example_draft, 66), "mode": "draft", "what_if": True}).encode()
     request = (b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-    with _uvicorn(app) as (base, port):
+    with serving(app) as (base, port):
         clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
         for client in clients:
             client.sendall(request)
