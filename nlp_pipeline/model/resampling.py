@@ -1,7 +1,8 @@
 """Training's half of honest uncertainty (:mod:`nlp_pipeline.model.uncertainty` reads what this writes):
 
-- :func:`bootstrap_set`: the whole fitting procedure (:func:`nlp_pipeline.model.training.fit_model`: grid search,
-  cut, calibration) run again on ``B`` resamples of the training letters, each refit kept as its weights on the
+- :func:`bootstrap_set`: the fitting procedure (:func:`nlp_pipeline.model.training.fit_model`: its cut and
+  calibration; as training calls it, C and the family weights held at the shipped model's choice by
+  :func:`held_search`) run again on ``B`` resamples of the training letters, each refit kept as its weights on the
   shipped model's columns;
 - :func:`category_comparison`: per treatment category, whether the model's nested cross-validated probabilities beat
   the category's own Overturned rate (measured, like the model, on each outer fold's training letters only).

@@ -2,9 +2,10 @@
 
 Two things, both written by training (``nlp_pipeline.model.resampling``) and read here:
 
-- **an interval per probability** (``p_interval``): the whole fitting procedure (grid search, cut, calibration:
-  :func:`nlp_pipeline.model.training.fit_model`) was run again on ``B`` resamples of the training letters (letters
-  drawn with replacement, each with all its items). Each refit is a calibrated linear model, kept as its weight per
+- **an interval per probability** (``p_interval``): the fitting procedure
+  (:func:`nlp_pipeline.model.training.fit_model`: its cut and calibration, with C and the family weights held at the
+  shipped model's choice) was run again on ``B`` resamples of the training letters (letters drawn with replacement,
+  each with all its items). Each refit is a calibrated linear model, kept as its weight per
   column of the shipped model and its intercept (``bootstrap.npz``: the nonzero weights, column by column). An item's
   interval is the 2.5th to the 97.5th percentile of the ``B`` refits' probabilities for it: how far the
   probability moves when the letters it was learned from change;
