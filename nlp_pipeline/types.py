@@ -165,6 +165,8 @@ class Letter(_ToDict):
     reviewer: Reviewer = field(default_factory=Reviewer)
     patient_age: int | None = None
     patient_sex: str | None = None
+    # the case summary's words that give the age and sex ("a 52-year-old female"): word features never read them
+    patient_phrase: TextSpan | None = None
     determination: TextSpan | None = None
     summary: TextSpan | None = None
     issues: TextSpan | None = None
@@ -513,6 +515,10 @@ class ItemFacts(_ToDict):
     # what the guideline says of the request and which of its conditions the case summary documents (None when the
     # knowledge base has no entry for it): read once, with the other facts; never a model feature
     recommendation: Recommendation | None = None
+    # the conditions of that entry which the rationale's sentences about the case (verdict sentences left out) state
+    # met (``documented``) or unmet (``contradicted``), one per sentence and condition (facts.recommendations.
+    # rationale_conditions); the draft model's ``conditions`` family reads them before the stance markers
+    rationale_conditions: tuple[ConditionState, ...] = ()
     # what the extraction did not understand in the item's title (facts.derive.unread_warnings): no treatment category,
     # an amount it states that was not read; the item's ``warnings`` in imr parse --entities and in its Prediction
     warnings: tuple[str, ...] = ()

@@ -80,8 +80,8 @@ def _figure(result: dict[str, Any], which: str = "model") -> dict[str, Any]:
             "base_rate_brier": result["base_rate"]["metrics"]["brier"]}
 
 
-def _spread(runs: list[dict[str, Any]], which: str) -> dict[str, Any]:
-    values = {key: [run["variants"]["full"][which]["metrics"][key] for run in runs] for key in METRICS_SHOWN}
+def _spread(runs: list[dict[str, Any]], which: str, variant: str = "full") -> dict[str, Any]:
+    values = {key: [run["variants"][variant][which]["metrics"][key] for run in runs] for key in METRICS_SHOWN}
     return {key: {"mean": float(np.mean(v)), "min": float(np.min(v)), "max": float(np.max(v))}
             for key, v in values.items()}
 
@@ -108,18 +108,26 @@ def evaluate_set(corpus, name: str, repeats: int, reps: int, log=print) -> dict[
 
 
 def _evaluate_set(corpus, name: str, repeats: int, reps: int, log=print) -> dict[str, dict[str, Any]]:
+    out = evaluate_mode(corpus, set_mode(name), name, repeats, reps, log, peer=PEER if name == "facts" else None)
+    return {key: {"label": SETS[name][0] if key == name else PEER_LABEL, **entry} for key, entry in out.items()}
+
+
+def evaluate_mode(corpus, mode, name: str, repeats: int, reps: int, log=print, variant: str = "full",
+                  peer: str | None = None) -> dict[str, dict[str, Any]]:
+    """Nested (seed 0, with its interval), spread (seeds 0..repeats-1), sealed and later-cases figures of one
+    mode's ``variant`` (``no_verdict``: a draft model with the verdict sentences removed), keyed ``name``; with
+    ``peer``, the TF-IDF peer's figures from the same runs keyed so."""
     from nlp_pipeline.model.sealed import is_sealed, split_by_year
     from nlp_pipeline.model.training import cross_validate, evaluate_splits, labelled_examples
 
-    mode = set_mode(name)
     started = time.time()
     runs = [cross_validate(corpus, mode, seed=0, reps=reps)]
-    log(f"  {name}: nested seed 0 ROC-AUC {runs[0]['variants']['full']['model']['metrics']['roc_auc']:.3f} "
+    log(f"  {name}: nested seed 0 ROC-AUC {runs[0]['variants'][variant]['model']['metrics']['roc_auc']:.3f} "
         f"({time.time() - started:.0f} s)")
     for seed in range(1, repeats):
         runs.append(cross_validate(corpus, mode, seed=seed, reps=0))
-        log(f"  {name}: nested seed {seed} ROC-AUC {runs[-1]['variants']['full']['model']['metrics']['roc_auc']:.3f} "
-            f"({time.time() - started:.0f} s)")
+        log(f"  {name}: nested seed {seed} ROC-AUC "
+            f"{runs[-1]['variants'][variant]['model']['metrics']['roc_auc']:.3f} ({time.time() - started:.0f} s)")
     examples = labelled_examples(corpus, mode)
     sealed_sources = {p.letter.source for p in corpus.letters if is_sealed(p.letter.case_number, p.letter.source)}
     sealed = np.array([e.source in sealed_sources for e in examples])
@@ -132,18 +140,17 @@ def _evaluate_set(corpus, name: str, repeats: int, reps: int, log=print) -> dict
     later = np.array([e.source in later_sources for e in examples])
     later_run = evaluate_splits(corpus, mode, examples, [(np.flatnonzero(~later), np.flatnonzero(later))],
                                 seed=0, reps=reps)
-    log(f"  {name}: sealed {sealed_run['variants']['full']['model']['metrics']['roc_auc']:.3f}, later "
-        f"{later_run['variants']['full']['model']['metrics']['roc_auc']:.3f} ({time.time() - started:.0f} s)")
+    log(f"  {name}: sealed {sealed_run['variants'][variant]['model']['metrics']['roc_auc']:.3f}, later "
+        f"{later_run['variants'][variant]['model']['metrics']['roc_auc']:.3f} ({time.time() - started:.0f} s)")
     out = {}
-    for which, key in (("model", name), ("tfidf_logreg", PEER))[:1 + (name == "facts")]:
+    for which, key in (("model", name), ("tfidf_logreg", peer))[:1 + (peer is not None)]:
         out[key] = {
-            "label": SETS[name][0] if which == "model" else PEER_LABEL,
             "families": sorted(mode.families) if which == "model" else None,
-            "nested": _figure(runs[0]["variants"]["full"], which),
-            "spread": {"seeds": list(range(repeats)), **_spread(runs, which)},
-            "sealed": {**_figure(sealed_run["variants"]["full"], which),
+            "nested": _figure(runs[0]["variants"][variant], which),
+            "spread": {"seeds": list(range(repeats)), **_spread(runs, which, variant)},
+            "sealed": {**_figure(sealed_run["variants"][variant], which),
                        "study_letters": len(corpus.letters) - len(sealed_sources)},
-            "later": {**_figure(later_run["variants"]["full"], which),
+            "later": {**_figure(later_run["variants"][variant], which),
                       "earlier_letters": len({e.group for e in examples if e.source not in later_sources})},
             "selections": [s["params"] for s in runs[0]["fold_selections"]] if which == "model" else None,
         }

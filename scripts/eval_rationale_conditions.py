@@ -8,9 +8,23 @@ one negation vocabulary the case summary is read with). A sentence counts as rea
 documented or contradicted in it; "by the item's entry" when that condition is one of the conditions the item's
 own guideline entry sets. Aggregate counts only, study and sealed letters apart (nothing here writes a rule).
 
-    python scripts/eval_rationale_conditions.py [--json] [--write]
+And the second half: the verdict-free figures of the draft model (its ``no_verdict`` variant: the verdict sentences
+removed, as on a draft not yet concluded) with the knowledge base's reading of the rationale
+(``rationale_condition_met`` / ``_unmet``, the ``conditions`` family, read before the stance markers) and with and
+without the stance markers (the ``stance`` family, written on all shared letters before the sealed split):
 
-``--write`` saves ``models/rationale_conditions.json``.
+- ``markers``: the draft model as shipped before this reading (stance markers, no conditions);
+- ``conditions_markers``: the conditions first, the markers on the sentences the knowledge base does not read;
+- ``conditions``: the conditions, no markers (nor the rationale-length features of the stance family).
+
+Each: nested (seed 0, grouped 5-fold, every choice inside), spread over five fold assignments, sealed (fit on the
+study letters, scored on the sealed third in aggregate) and later cases, through
+``scripts/eval_guideline_features.evaluate_mode``.
+
+    python scripts/eval_rationale_conditions.py [--json] [--write]
+    python scripts/eval_rationale_conditions.py --figures [--sets markers,...] [--repeats 5] [--write]
+
+``--write`` saves ``models/rationale_conditions.json`` (the shares; with ``--figures``, merged under ``figures``).
 """
 from __future__ import annotations
 
@@ -63,16 +77,77 @@ def measure(paths: list[str | Path]) -> dict:
     return out
 
 
+# name → (label, the draft mode's families added, removed)
+SETS = {
+    "markers": ("stance markers, no knowledge-base reading (the draft model before issue 30, item 4)", set(), set()),
+    "conditions_markers": ("knowledge-base conditions first, stance markers on the other case sentences",
+                           {"conditions"}, set()),
+    "conditions": ("knowledge-base conditions, no stance markers", {"conditions"}, {"stance"}),
+}
+REPORT = ROOT / "models" / "rationale_conditions.json"
+
+
+def set_mode(name: str):
+    """The draft mode with the families of set ``name``."""
+    import dataclasses
+
+    from nlp_pipeline.modes import DRAFT
+
+    _, added, removed = SETS[name]
+    return dataclasses.replace(DRAFT, families=frozenset((DRAFT.families | added) - removed))
+
+
+def figures(paths: list[str], names: list[str], repeats: int, reps: int) -> dict:
+    """The verdict-free figures of each set (the TF-IDF peer is not fit: it reads the same text in every set)."""
+    from unittest import mock
+
+    from eval_guideline_features import _NoPeer, evaluate_mode  # scripts/ is on the path when a script runs
+
+    from nlp_pipeline.model import training
+
+    corpus = training.load_corpus(paths, progress=False)
+    out = {}
+    with mock.patch.object(training, "tfidf_baseline", lambda *args, **kwargs: _NoPeer()):
+        for name in names:
+            found = evaluate_mode(corpus, set_mode(name), name, repeats, reps,
+                                  log=lambda text: print(text, file=sys.stderr, flush=True), variant="no_verdict")
+            out[name] = {"label": SETS[name][0], **found[name]}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the shares."""
+    """Print the shares, or with ``--figures`` the verdict-free figures of each set."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", default=[str(SHARED / "letters"), str(SHARED / "seeds")])
+    parser.add_argument("--figures", action="store_true", help="the verdict-free figures with and without the markers")
+    parser.add_argument("--sets", default=",".join(SETS), help=f"with --figures, comma-separated, of {', '.join(SETS)}")
+    parser.add_argument("--repeats", type=int, default=5, help="fold assignments for the spread (seeds 0..N-1)")
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for the CIs")
     add_output_arguments(parser, "rationale_conditions.json")
     args = parser.parse_args(argv)
-    figures = measure(args.paths)
-    if publish(figures, args, "rationale_conditions.json"):
+    if args.figures:
+        import json
+
+        from eval_guideline_features import markdown
+
+        names = [n.strip() for n in args.sets.split(",") if n.strip()]
+        found = figures(args.paths, names, args.repeats, args.bootstrap)
+        saved = json.loads(REPORT.read_text(encoding="utf-8")) if REPORT.exists() else {}
+        merged = {**saved.get("figures", {}), **found}
+        saved["figures"] = {key: merged[key] for key in [*SETS, *merged] if key in merged}
+        if args.write:
+            REPORT.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
+        print(markdown({"sets": saved["figures"]}))
         return 0
-    for split, counts in figures.items():
+    shares = measure(args.paths)
+    if REPORT.exists() and args.write:  # the figures --figures saved stay beside the shares
+        import json
+
+        shares["figures"] = json.loads(REPORT.read_text(encoding="utf-8")).get("figures", {})
+    if publish(shares, args, "rationale_conditions.json"):
+        return 0
+    for split in ("study", "sealed", "all"):
+        counts = shares[split]
         print(f"{split}: {counts['letters']} letters, {counts['items']} items, {counts['case_sentences']} case "
               f"sentences; read by some condition {counts['read']} ({counts['share_read']:.1%}), by a condition of "
               f"the item's own entry {counts['read_by_entry']} ({counts['share_read_by_entry']:.1%}); stated met "

@@ -8,7 +8,10 @@
 - ``prefix``: the "non" of "non-certified", which negates the word it is part of;
 - ``negative_predicate``: words that carry their negation inside them ("unnecessary", "denied");
 - ``denial``: what denies a finding that follows ("denies", "negative for", "ruled out", "unable to");
-- ``after``: what negates the words before it ("was not documented", "is lacking").
+- ``after``: what negates the words before it ("was not documented", "is lacking");
+- ``unshown``: what says the records do not show what follows ("no evidence", "no documentation", "unclear", "do
+  not establish"): it negates the whole proposition after it, to the end of its clause ("there was no evidence the
+  patient has trialed and failed conservative care"), where a plain negation reaches a few words.
 
 Who reads which: the assertions (``imr_assertions``) read ``negation``, ``correlative``, ``absence`` and
 ``denial`` as triggers reaching forward and ``after`` as triggers reaching back; the rationale's stance
@@ -19,7 +22,8 @@ verdict-free ROC-AUC from 0.970-0.980 to 0.948-0.958 over three fold assignments
 (``imr_verdict``) reads a phrase's polarity as the parity of its own ``negation``, ``prefix`` and
 ``negative_predicate`` words (:func:`is_negated`): "is not medically necessary" and "is medically
 unnecessary" are negative, "non-certification is not recommended" positive again. Words outside the phrase
-never count.
+never count. The guideline conditions (:mod:`nlp_pipeline.facts.recommendations`) read ``unshown`` to the end of its
+clause besides the assertions' kinds; the assertions do not read it yet (they would move both models' inputs).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from typing import Iterable
 from nlp_pipeline.extraction.rules import pattern_rows
 
 
-KINDS = ("negation", "correlative", "absence", "prefix", "negative_predicate", "denial", "after")
+KINDS = ("negation", "correlative", "absence", "prefix", "negative_predicate", "denial", "after", "unshown")
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +50,7 @@ TRIGGER_KINDS = ("negation", "correlative", "absence")  # what negates the words
 FINDING_KINDS = TRIGGER_KINDS + ("denial",)  # ... and, for the assertions, a finding's denial
 AFTER_KINDS = ("after",)  # what negates the words before it
 PHRASE_KINDS = ("negation", "prefix", "negative_predicate")  # what negates the phrase it is inside
+CLAUSE_KINDS = ("unshown",)  # what negates everything after it in its clause
 
 
 def trigger_patterns(label: str, kinds: tuple[str, ...] = TRIGGER_KINDS) -> list[dict[str, str]]:

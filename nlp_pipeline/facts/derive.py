@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
-from nlp_pipeline.facts.recommendations import recommendation
+from nlp_pipeline.facts.recommendations import rationale_conditions, recommendation
 from nlp_pipeline.facts.allowances import applicable_allowance, compare_to_allowance, post_surgical_allowance
 from nlp_pipeline.letter.dates import days_between, years_between
 from nlp_pipeline.letter.parse import header_span
@@ -217,6 +217,7 @@ def derive_item_facts(letter: Letter, item: Item, entities: tuple[Entity, ...], 
         verdict_sentences=verdicts,
         sentences=sentences,
         recommendation=guideline,
+        rationale_conditions=rationale_conditions(guideline, sentences, verdicts),
         warnings=unread_warnings(item.title, treatment, requested),
     )
 

@@ -27,12 +27,16 @@ summary, ``contradicted`` where that occurrence is negated, ``not_mentioned`` wh
 occurrence wins over a negated one (a case that "did not improve with NSAIDs" and "failed physical therapy" has
 failed first-line care). Negation is read through :mod:`nlp_pipeline.extraction.negation`, the one vocabulary:
 its negation, correlative, absence and denial words before the cue within the same clause (at most
-:data:`SCOPE_WORDS` words back), and its ``after`` phrases right after the cue, negate it; words inside the cue
+:data:`SCOPE_WORDS` words back), its ``unshown`` phrases anywhere before the cue in its clause ("no evidence the
+patient has tried and failed"), and its ``after`` phrases right after the cue, negate it; words inside the cue
 itself never count ("no relief with" is itself the cue). Clauses end at ``.``, ``;``, ``:``, ``?``, ``!``
 and at "but", "however", "although".
 
 Each item's facts carry its reading (``ItemFacts.recommendation``, derived in :mod:`nlp_pipeline.facts.derive`), and
-each prediction copies it; it is not a model feature.
+each prediction copies it; the facts model reads it as the ``guideline`` family. The same conditions read the
+item's rationale (:func:`rationale_conditions`, ``ItemFacts.rationale_conditions``): the sentences about the case
+that state a condition of the item's entry met or unmet, which the draft model reads (``conditions`` family)
+before the stance markers.
 """
 from __future__ import annotations
 
@@ -43,8 +47,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
-from nlp_pipeline.extraction.negation import AFTER_KINDS, FINDING_KINDS, vocabulary
-from nlp_pipeline.types import ConditionState, Recommendation, Source, Treatment  # the typed results live with the others
+from nlp_pipeline.extraction.negation import AFTER_KINDS, CLAUSE_KINDS, FINDING_KINDS, vocabulary
+from nlp_pipeline.types import ConditionState, Entity, Recommendation, Source, TextSpan, Treatment  # the typed results live with the others
 
 STATUSES = ("recommended", "conditional", "not_recommended", "not_addressed")
 CONTEXTS = ("chronic", "acute", "post_surgical")
@@ -217,9 +221,12 @@ def is_negated(text: str, start: int, end: int) -> bool:
     (module docstring)."""
     vocab = vocabulary()
     left, right = _clause_bounds(text, start, end)
-    before = _words(text[left:start])[-SCOPE_WORDS:]
+    clause = _words(text[left:start])
+    before = clause[-SCOPE_WORDS:]
     forward = frozenset().union(*(vocab[k] for k in FINDING_KINDS))
     if any(_contains_phrase(before, phrase) for phrase in forward):
+        return True
+    if any(_contains_phrase(clause, phrase) for kind in CLAUSE_KINDS for phrase in vocab[kind]):
         return True
     after = _words(text[end:min(right, end + _AFTER_CHARS)])
     return any(after[:len(_words(p))] == _words(p) for kind in AFTER_KINDS for p in vocab[kind])
@@ -238,10 +245,10 @@ def read_condition(name: str, summary: str, offset: int = 0) -> ConditionState:
     return ConditionState(name, state, offset + span[0], offset + span[1])
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=8192)
 def _condition_in(name: str, summary: str) -> tuple[str, tuple[int, int] | None]:
-    """A condition's state in a summary and the summary's span that decided: read once per summary, though every
-    item of a letter, and every what-if re-reading that leaves the summary alone, asks again."""
+    """A condition's state in a summary (or a rationale's sentence) and the span that decided: read once per text,
+    though every item of a letter, and every what-if re-reading that leaves the summary alone, asks again."""
     negated: tuple[int, int] | None = None
     hits = sorted((m.start(), m.end()) for cue in conditions()[name].cues for m in _cue_pattern(cue).finditer(summary))
     for start, end in hits:
@@ -254,6 +261,27 @@ def _condition_in(name: str, summary: str) -> tuple[str, tuple[int, int] | None]
 def read_conditions(names: Iterable[str], summary: str, offset: int = 0) -> tuple[ConditionState, ...]:
     """Each named condition's state in ``summary``."""
     return tuple(read_condition(name, summary or "", offset) for name in names)
+
+
+def rationale_conditions(reading: Recommendation | None, sentences: Iterable[Entity],
+                         verdicts: Iterable[TextSpan] = ()) -> tuple[ConditionState, ...]:
+    """The conditions of the item's own entry that its rationale states met or unmet (issue 30, item 4): each
+    sentence about the case (``role`` ``case``; the verdict sentences left out) read by every condition of the
+    entry, with the cues and the negation vocabulary the case summary is read with; one state per sentence and
+    condition it names, in the letter's offsets. "There is no documentation of functional improvement" states
+    ``objective_functional_improvement`` contradicted; "the patient has failed physical therapy and NSAIDs" states
+    ``failed_first_line_care`` documented. Empty when no entry matches, or no sentence names a condition."""
+    if reading is None or not reading.conditions:
+        return ()
+    names = [condition.name for condition in reading.conditions]
+    cuts = tuple(verdicts)
+    found: list[ConditionState] = []
+    for sentence in sentences:
+        if sentence.value["role"] != "case" or any(cut.start <= sentence.start < cut.end for cut in cuts):
+            continue
+        found += [state for state in read_conditions(names, sentence.text, sentence.start)
+                  if state.state != "not_mentioned"]
+    return tuple(found)
 
 
 def recommendation(treatment: Treatment | None, summary: str = "", title: str = "", offset: int = 0

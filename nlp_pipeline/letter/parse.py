@@ -126,13 +126,14 @@ def parse_letter(text: str, source: str | None = None, normalized: bool = False)
     for name in ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received"):
         header[name] = iso_date(header[name])
     summary = _summary_span(text, sections, items[0].start)
-    age, sex = _age_sex(summary.text if summary else "")
+    age, sex, phrase = _age_sex(text, summary)
     return Letter(
         text=text,
         source=source,
         reviewer=_reviewer(text[: sections.get("summary", (len(text),))[0]]),
         patient_age=age,
         patient_sex=sex,
+        patient_phrase=phrase,
         determination=_section_span(text, sections, "determination", "summary"),
         summary=summary,
         issues=TextSpan(items[0].start, len(text), text[items[0].start:]) if items else None,
@@ -282,13 +283,14 @@ def _modified_parts(text: str, start: int, end: int) -> dict[str, TextSpan | Non
     return parts
 
 
-def _age_sex(summary: str) -> tuple[int | None, str | None]:
-    match = _AGE_SEX.search(summary)
+def _age_sex(text: str, summary: TextSpan | None) -> tuple[int | None, str | None, TextSpan | None]:
+    """The patient's age and sex from the case summary's first "52-year-old ... female", and that phrase's span."""
+    match = _AGE_SEX.search(summary.text) if summary else None
     if not match:
-        return None, None
+        return None, None, None
     sex = (match.group(2) or "").lower()
     sex = {"man": "male", "gentleman": "male", "woman": "female", "lady": "female"}.get(sex, sex) or None
-    return int(match.group(1)), sex
+    return int(match.group(1)), sex, _span(text, summary.start + match.start(), summary.start + match.end())
 
 
 def _split_list(value: str) -> tuple[str, ...]:

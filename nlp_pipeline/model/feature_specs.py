@@ -68,6 +68,12 @@ SPECS: tuple[FeatureSpec, ...] = (
     FeatureSpec("last_case_sentence", "stance"),
     FeatureSpec("no_case_sentences", "stance", context=True,
                 words="outside its verdict the rationale never applies the guideline to this case"),
+    # what the rationale's sentences about the case state of the conditions the guideline sets for the request (the
+    # knowledge base's reading, read before the stance markers): the guideline's logic holds the signs
+    FeatureSpec("rationale_condition_met", "conditions", sign=1,
+                words="The rationale states that conditions the guideline sets for this treatment are met"),
+    FeatureSpec("rationale_condition_unmet", "conditions", sign=-1,
+                words="The rationale states that conditions the guideline sets for this treatment are not met"),
     # the case as the summary documents it
     FeatureSpec("objective_findings", "case", words="The case summary documents objective findings (a tear, a "
                                                     "fracture, instability, a positive test, a wound)"),

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from nlp_pipeline.facts.recommendations import entry_by_id
 from nlp_pipeline.model.feature_specs import FAMILY_OF, feature_key
 from nlp_pipeline.modes import Mode, mode_of
-from nlp_pipeline.types import PARTS, RATIONALE, Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
+from nlp_pipeline.types import PARTS, RATIONALE, ConditionState, Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
 
 # feature prefix → the part of the letter its words come from
 TEXT_PARTS = {
@@ -136,14 +136,21 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str | Mo
         _add_entities(add, facts, item_facts, spec.regions, drop, end)
     # counts and amounts enter on a log scale: repeated mentions and large requests with diminishing weight
     values = {name: round(math.log1p(value), 6) if value >= 1 else value for name, value in counts.items()}
+    if "conditions" in families:
+        values.update(_condition_features(item_facts, evidence))
     if "stance" in families:
-        values.update(_stance_features(item_facts, evidence))
+        # a sentence the knowledge base reads (a condition stated met or unmet) is read by its condition, not by
+        # the stance markers
+        read = item_facts.rationale_conditions if "conditions" in families else ()
+        values.update(_stance_features(item_facts, evidence, read))
     if "case" in families:
         values.update(_case_features(facts, evidence))
     if "guideline" in families:
         values.update(_guideline_features(item, item_facts, evidence))
+    # the patient's age and sex are no reason a reviewer gives: their phrase is cut out of the words as the verdicts are
+    unsaid = (*drop, letter.patient_phrase) if letter.patient_phrase else drop
     for prefix in spec.text_parts if "words" in families else ():
-        for span in part_spans(letter, item, prefix, item_facts, drop):
+        for span in part_spans(letter, item, prefix, item_facts, unsaid):
             tokens = words(span.text)
             for gram in {*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))}:
                 values[f"{prefix}:{gram}"] = 1.0
@@ -247,10 +254,13 @@ def _add_entities(add, facts: LetterFacts, item_facts: ItemFacts, allowed: froze
             add(f"body_part={entity.value['name']}", span=where)
 
 
-def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
-    """How the rationale's case sentences lean, verdict sentences left out (so the same with or without them)."""
+def _stance_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, int]]],
+                     read: tuple[ConditionState, ...] = ()) -> dict[str, float]:
+    """How the rationale's case sentences lean by the stance markers, verdict sentences left out (so the same with or
+    without them), and the sentences holding a ``read`` condition left out too (the knowledge base read them)."""
     kept = [s for s in item_facts.sentences if not item_facts.in_verdict(s.start)]
-    case = [s for s in kept if s.value["role"] == "case"]
+    case = [s for s in kept if s.value["role"] == "case"
+            and not any(s.start <= state.start < s.end for state in read)]
     # length against a typical rationale, so a usual one contributes nothing
     values = {"rationale_length": math.log1p(len(kept)) - math.log1p(TYPICAL_RATIONALE_SENTENCES)}
     for polarity in POLARITIES:
@@ -323,6 +333,30 @@ def _guideline_features(item: Item, item_facts: ItemFacts, evidence: dict[str, l
         if found:
             values[name] = round(len(found) / len(reading.conditions), 6)
             evidence[name] = [span for span in found if span is not None]
+    return values
+
+
+def _condition_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[int, int]]]
+                        ) -> dict[str, float]:
+    """What the rationale's sentences about the case state of the conditions the guideline sets for the request
+    (``ItemFacts.rationale_conditions``, read through the knowledge base): the share of the entry's conditions stated
+    met (``rationale_condition_met``) and unmet (``rationale_condition_unmet``), a condition the guideline words
+    against the request counting the other way round (as :func:`_guideline_features`). Signs held by
+    :mod:`nlp_pipeline.model.feature_specs`: a condition stated met never lowers P(Overturned), unmet never raises it."""
+    reading = item_facts.recommendation
+    if reading is None or not item_facts.rationale_conditions:
+        return {}
+    against = set(entry_by_id(reading.entry).against)
+    met: dict[str, list[tuple[int, int]]] = {}
+    unmet: dict[str, list[tuple[int, int]]] = {}
+    for state in item_facts.rationale_conditions:
+        side = (state.state == "documented") != (state.name in against)
+        (met if side else unmet).setdefault(state.name, []).append((state.start, state.end))
+    values = {}
+    for name, found in (("rationale_condition_met", met), ("rationale_condition_unmet", unmet)):
+        if found:
+            values[name] = round(len(found) / len(reading.conditions), 6)
+            evidence[name] = [span for spans in found.values() for span in spans]
     return values
 
 
