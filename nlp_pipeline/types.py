@@ -386,9 +386,13 @@ class Prediction(_ToDict):
     what_if_pairs: tuple[WhatIfPair, ...] | None = None
     smallest_flip: int | tuple[int, int] | None = None
     what_if_reads: Literal["facts", "rationale"] | None = None
-    # the item's guideline reading, copied from its facts (ItemFacts.recommendation): shown beside the prediction,
-    # never read by the model
+    # the item's guideline reading, copied from its facts (ItemFacts.recommendation): shown beside the prediction
+    # (the facts model reads it as its ``guideline`` family)
     recommendation: Recommendation | None = None
+    # draft mode: the conditions of that entry which the rationale's sentences about the case state met
+    # (``documented``) or unmet (``contradicted``), copied from its facts (ItemFacts.rationale_conditions), one per
+    # sentence and condition, with the offsets of the words that state it; always empty in facts mode
+    rationale_conditions: tuple[ConditionState, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; the what-if fields only when the what-if edits were asked for."""

@@ -99,7 +99,7 @@ def test_predict_csv_opens_in_pandas_with_one_row_per_item(tmp_path, capsys):
     frame = pd.read_csv(out, encoding="utf-8-sig")
     assert list(frame.columns) == ["source", "case_number", "item_index", "item", "stated_decision", "predicted",
                                    "outcome_label", "p_overturned", "p_low", "p_high", "basis", "flags", "top_reason",
-                                   "top_context", "error"]
+                                   "top_context", "rationale_states", "error"]
     items, errors = frame[frame["error"].isna()], frame[frame["error"].notna()]
     assert len(items) == 6 and list(items["item_index"]) == [0, 1, 2, 0, 1, 2]  # one row per item
     assert list(errors["source"]) == [str(broken)] and "PDF" in errors["error"].iloc[0]  # the failed letter, named

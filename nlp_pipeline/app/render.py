@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from nlp_pipeline.explain.labels import change_text
-from nlp_pipeline.explain.qa import short_flag
+from nlp_pipeline.explain.qa import condition_question, short_flag
 from nlp_pipeline.explain.reasons import short_quote
 from nlp_pipeline.facts.recommendations import conditions as guideline_conditions
 from nlp_pipeline.facts.recommendations import entry_by_id
@@ -37,6 +37,8 @@ STATUS_WORDS = {"recommended": "recommended", "conditional": "recommended only w
 CONTEXT_WORDS = {"chronic": "for chronic pain", "acute": "in acute care", "post_surgical": "after surgery"}
 STATE_WORDS = {"documented": "documented", "contradicted": "said not to be met", "not_mentioned": "not mentioned"}
 STATE_SIGNS = {"documented": "✓", "contradicted": "✗", "not_mentioned": "–"}
+# what the rationale states of a condition (Prediction.rationale_conditions: draft mode)
+RATIONALE_STATE_WORDS = {"documented": "met", "contradicted": "not met"}
 FONT_STACK = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", "DejaVu Sans", '
               "Arial, sans-serif")
 # characters PDF text brings that common fonts draw as a missing-glyph box: pdfium writes U+FFFE for a hyphen
@@ -103,6 +105,8 @@ ul.checklist li.cond-contradicted { border-left-color: #b0281a; }
 ul.checklist .state { display: block; font-weight: bold; }
 ul.checklist .cond-documented .state { color: #1e5e22; } ul.checklist .cond-contradicted .state { color: #8f1f14; }
 ul.checklist .cond-what-if { display: block; color: #4d4d4d; }
+ul.checklist .cond-rationale { display: block; }
+ul.checklist .cond-question { display: block; margin: 0.25em 0; }
 .sample.condition-documented, mark.condition-documented { background: #dcefdc; outline: 2px solid #2e7d32; }
 .sample.condition-contradicted, mark.condition-contradicted { background: #f8dcd8; outline: 2px dashed #b0281a; }
 mark:target { outline-width: 4px; }
@@ -595,6 +599,77 @@ def _condition_words(name: str) -> str:
     return name.replace("_", " ")
 
 
+def _get(value, name: str):
+    """A field of a typed result or of its record (a dict read from the JSONL)."""
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def rationale_states_text(states) -> str:
+    """What a draft's rationale states of its guideline conditions, in one line ("failed first line care not met;
+    home exercise program met"): each condition once per state, in the rationale's order; "" when it states none.
+    ``states``: an item's ``rationale_conditions``, typed or as records."""
+    said = dict.fromkeys((_get(s, "name"), _get(s, "state")) for s in states or ()
+                         if _get(s, "state") in RATIONALE_STATE_WORDS)
+    return "; ".join(f"{_condition_words(name)} {RATIONALE_STATE_WORDS[state]}" for name, state in said)
+
+
+def rationale_anchor(prefix: str, start: int, end: int) -> str:
+    """The id of the mark on the words of an item's rationale that state a guideline condition (the item's
+    checklist links to it)."""
+    return f"{prefix}rationale-{start}-{end}"
+
+
+def _rationale_condition_spans(letter, prediction, prefix: str) -> list[dict[str, Any]]:
+    """The words of an item's rationale that state a condition of its guideline entry met or not met (draft mode),
+    relative to the item's start, one mark a passage: kept clear of the verdict's mark and of each other, so that
+    every one the checklist links to is on the page."""
+    item = letter.items[prediction.item_index]
+    by_place: dict[tuple[int, int], list[Any]] = {}
+    for state in getattr(prediction, "rationale_conditions", ()) or ():
+        if state.start is not None and item.start <= state.start and state.end <= item.end:
+            by_place.setdefault((state.start, state.end), []).append(state)
+    spans = []
+    for (a, b), found in by_place.items():
+        states = {state.state for state in found}
+        title = " | ".join(f"the rationale: {_condition_words(state.name)} {RATIONALE_STATE_WORDS[state.state]}"
+                           for state in found)
+        spans.append({"start": a - item.start, "end": b - item.start, "label": "CONDITION", "title": title,
+                      "first": True, "id": rationale_anchor(prefix, a, b),
+                      "css": "condition-documented" if "documented" in states else "condition-contradicted"})
+    verdict = getattr(prediction, "verdict", None)
+    if verdict is not None and verdict.phrase is not None:  # the verdict's mark wins where the two would overlap
+        spans.append({"start": verdict.phrase.start - item.start, "end": verdict.phrase.end - item.start,
+                      "label": "VERDICT"})
+    return [span for span in select_spans(spans) if span["label"] == "CONDITION"]
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def _stated_quote(letter, item, start: int, end: int, limit: int = 150) -> str:
+    """The sentence of an item's text that holds ``letter.text[start:end]``, on one line; a long one cut at word
+    boundaries to the words around them, each cut end marked with an ellipsis."""
+    text = letter.text
+    lo, hi = (item.rationale.start, item.rationale.end) if item.rationale is not None else (item.start, item.end)
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, lo, start)), default=lo)
+    found = _SENTENCE_END.search(text, end, hi)
+    right = found.end() if found else hi
+    if right - left > limit:
+        cut_left, cut_right = max(left, start - limit // 2), min(right, end + limit // 3)
+        clauses = [m.end() for m in re.finditer(r"[,;]\s", text[left:start])]  # rather at a clause that fits
+        fits = [left + at for at in clauses if right - (left + at) <= limit]
+        if fits:
+            cut_left, cut_right = fits[0], right
+        elif cut_left > left:  # start at a word
+            cut_left = text.find(" ", cut_left, start) + 1 or cut_left
+        if cut_right < right:  # end after a word
+            space = text.rfind(" ", end, cut_right)
+            cut_right = space if space > 0 else cut_right
+        return (("…" if cut_left > left else "") + " ".join(text[cut_left:cut_right].split())
+                + ("…" if cut_right < right else ""))
+    return " ".join(text[left:right].split())
+
+
 def _summary_html(letter, predictions, prefix: str = "") -> str:
     """The case summary with every item's evidence in it marked (one mark a passage: its direction, or both
     where items read it different ways), the words that decided a guideline condition marked apart (they take
@@ -628,11 +703,20 @@ def _summary_html(letter, predictions, prefix: str = "") -> str:
 def guideline_html(letter, prediction, prefix: str = "") -> str:
     """What the guideline says of an item's request, as a checklist a physician can verify against the letter: the
     status in plain words with its source, then each condition the guideline sets with its state in the case
-    summary (documented / said not to be met / not mentioned), a link to the words that decided, and the what-if
-    edit that documents it with its effect where one was read."""
+    summary (documented / said not to be met / not mentioned), a link to the words that decided, what the rationale
+    states of it (draft mode: met or not met, quoted, linked to its words in the item's text) with a question for
+    the reviewer where the summary and the rationale read it opposite ways, and the what-if edit that documents it
+    with its effect where one was read."""
     reading = getattr(prediction, "recommendation", None)
     if reading is None:
         return ""
+    item = letter.items[prediction.item_index]
+    marks = _rationale_condition_spans(letter, prediction, prefix)
+    stated: dict[str, list[tuple[Any, str]]] = {}  # condition → (its state in the rationale, the mark's id)
+    for state in getattr(prediction, "rationale_conditions", ()) or ():
+        mark = next((m for m in marks if m["start"] + item.start < state.end and state.start < m["end"] + item.start),
+                    None)
+        stated.setdefault(state.name, []).append((state, mark["id"] if mark else None))
     entry = entry_by_id(reading.entry)
     source = reading.source
     cited = ", ".join(part for part in (source.guideline, source.section,
@@ -652,6 +736,15 @@ def guideline_html(letter, prediction, prefix: str = "") -> str:
             quoted = short_quote(letter.text[state.start:state.end], 80)
             where = (f' <a href="#{escape(condition_anchor(prefix, state.start, state.end))}">'
                      f"in the case summary: “{escape(display_text(quoted))}”</a>")
+        said = ""
+        for told, anchor in stated.get(state.name, ()):
+            quote = escape(display_text(_stated_quote(letter, item, told.start, told.end)))
+            quote = f'<a href="#{escape(anchor)}">“{quote}”</a>' if anchor else f"“{quote}”"
+            said += (f'<span class="cond-rationale">The rationale says it is '
+                     f"{RATIONALE_STATE_WORDS[told.state]}: {quote}</span>")
+        question = condition_question(state.state, {told.state for told, _ in stated.get(state.name, ())})
+        if question:
+            said += f'<span class="qa-question cond-question">{escape(question)}</span>'
         what_if = ""
         if state.name in edits:
             number, w = edits[state.name]
@@ -660,14 +753,22 @@ def guideline_html(letter, prediction, prefix: str = "") -> str:
         rows.append(f'<li class="cond-{escape(state.state)}"><span class="state">'
                     f'<span aria-hidden="true">{STATE_SIGNS.get(state.state, "")}</span> '
                     f"{escape(STATE_WORDS.get(state.state, state.state))}</span>{escape(words)}"
-                    f"{escape(against)}{where}{what_if}</li>")
+                    f"{escape(against)}{where}{said}{what_if}</li>")
     checklist = (f'<ul class="checklist">{"".join(rows)}</ul>' if rows
                  else "<p>The guideline sets no condition for it here.</p>")
     return (f'<h3>What the guideline says</h3><p class="guideline-status"><strong>{escape(entry.label)}</strong> '
             f'{escape(context)}: {escape(status)}.</p><p class="meta guideline-source">Source: {escape(cited)}.</p>'
-            f"{checklist}"
-            '<p class="meta">Read from the guideline knowledge base; the conditions are checked against the case '
-            "summary. Not a model feature: verify each against the letter.</p>")
+            f"{checklist}<p class=\"meta\">{escape(_checklist_note(prediction.mode))}</p>")
+
+
+def _checklist_note(mode: str | None) -> str:
+    """The note under a checklist: what the conditions were checked against, and what the mode's model reads."""
+    if mode == "draft":
+        return ("Read from the guideline knowledge base; the conditions are checked against the case summary and the "
+                "rationale's sentences about the case. The model reads what the rationale states of them (family "
+                "conditions). Verify each against the letter.")
+    return ("Read from the guideline knowledge base; the conditions are checked against the case summary. The model "
+            "reads this reading (family guideline). Verify each against the letter.")
 
 
 def item_anchor(prefix: str, item_index: int) -> str:
@@ -707,6 +808,7 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
         if verdict is not None and verdict.phrase is not None:
             spans.append({"start": verdict.phrase.start - item.start, "end": verdict.phrase.end - item.start,
                           "label": "VERDICT", "title": f"verdict: {verdict.value.replace('_', ' ')}", "css": "verdict"})
+        spans += _rationale_condition_spans(letter, prediction, anchor_prefix)
         edits = _edit_spans(prediction, item.start, item.end)
         reasons = "".join(f"<li>{escape(display_text(r))}</li>" for r in prediction.reasons)
         balance = balance_text(prediction)

@@ -53,6 +53,19 @@ def qa_reading(verdict: Verdict | None, stated: str | None, p_rationale: float |
     return QAReading(agrees, leans, note)
 
 
+def condition_question(summary_state: str | None, rationale_states: set[str] | frozenset[str]) -> str | None:
+    """The question a guideline condition raises when the case summary and the rationale read it opposite ways (the
+    summary documents it and the rationale says it is not met, or the other way round); None when they agree, or one
+    of them does not state it. States are :class:`~nlp_pipeline.types.ConditionState` states."""
+    if summary_state == "documented" and "contradicted" in rationale_states:
+        says = "the case summary documents it, but the rationale says it is not met"
+    elif summary_state == "contradicted" and "documented" in rationale_states:
+        says = "the case summary says it is not met, but the rationale says it is met"
+    else:
+        return None
+    return f"{QUESTION} for the reviewer: {says}. Which does the record support?"
+
+
 def short_flag(agrees_with_stated: bool | None, rationale_leans: bool | None) -> str:
     """The flag as a table column shows it: the contradiction, the question, or nothing."""
     if agrees_with_stated is False:

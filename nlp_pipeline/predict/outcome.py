@@ -25,7 +25,7 @@ from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.explain.qa import qa_reading
 from nlp_pipeline.explain.labels import outcome_label
 from nlp_pipeline.explain.reasons import is_context, is_wording, reason, short_quote, wording_part, wording_reason
-from nlp_pipeline.types import Evidence, Letter, LetterFacts, Outcome, Prediction, Recommendation
+from nlp_pipeline.types import ConditionState, Evidence, Letter, LetterFacts, Outcome, Prediction, Recommendation
 
 TOP_EVIDENCE = 8
 # the evidence entry that holds the contributions past the first TOP_EVIDENCE, summed: the evidence adds up to the score
@@ -153,7 +153,8 @@ class OutcomeModel:
             reasons, context_reasons = _worded(evidence, wording, names, item_facts, facts, letter.text)
             honest = self._uncertainty(row.values, item_facts)
             out.append(self._decide(letter, item, item_facts.verdict, p_model, score, intercept, evidence, reasons,
-                                    item_facts.warnings, balance, context_reasons, item_facts.recommendation, honest))
+                                    item_facts.warnings, balance, context_reasons, item_facts.recommendation, honest,
+                                    item_facts.rationale_conditions))
         return self._unwritten_by_facts(letter, out, docs, facts)
 
     def _unwritten_by_facts(self, letter: Letter, predictions: list[Prediction], docs: dict | None,
@@ -189,8 +190,9 @@ class OutcomeModel:
     def _decide(self, letter: Letter, item, verdict, p_model: float, score: float, intercept: float, evidence,
                 reasons: list[str], unread: tuple[str, ...] = (), balance: dict[str, float] | None = None,
                 context: list[str] = (), recommendation: Recommendation | None = None,
-                honest: dict[str, Any] | None = None) -> Prediction:
-        """The item's prediction: the verdict decides where the rationale states one (draft mode), else the model."""
+                honest: dict[str, Any] | None = None, stated_conditions: tuple[ConditionState, ...] = ()) -> Prediction:
+        """The item's prediction: the verdict decides where the rationale states one (draft mode), else the model;
+        ``stated_conditions`` (the rationale's statements of the guideline's conditions) are copied in draft mode only."""
         stated = item.stated_decision
         usual = self.usual_rate
         common = dict(source=letter.source, case_number=letter.case_number, item_index=item.index, item=item.title,
@@ -198,7 +200,8 @@ class OutcomeModel:
                       threshold=round(self.threshold, 6), evidence=evidence, balance=balance,
                       warnings=letter.item_warnings(item.index, self.spec.unread_parts) + unread,
                       context=tuple(context), usual_rate=None if usual is None else round(usual, 6),
-                      recommendation=recommendation)
+                      recommendation=recommendation,
+                      rationale_conditions=tuple(stated_conditions) if self.spec.reads_verdict else ())
         if not self.spec.reads_verdict:
             predicted = Outcome.at(p_model, self.threshold)
             return Prediction(predicted=predicted, p_overturned=round(p_model, 6), basis=self.spec.model_basis,

@@ -18,8 +18,8 @@ from nlp_pipeline.errors import DISK_FULL, LetterError, ModelError
 from nlp_pipeline.explain.labels import change_text
 from nlp_pipeline.explain.qa import short_flag
 from nlp_pipeline.app.render import (
-    balance_text, disagreement, flag_words, index_page, page, predictions_html, smallest_flip_text,
-    what_if_reads,
+    balance_text, disagreement, flag_words, index_page, page, predictions_html, rationale_states_text,
+    smallest_flip_text, what_if_reads,
 )
 
 _MODEL = None  # one loaded model per process (set by _load)
@@ -29,7 +29,8 @@ _PAGE_NAMES: dict[str, str] = {}  # --format html: the page file name of each le
 
 
 CSV_COLUMNS = ("source", "case_number", "item_index", "item", "stated_decision", "predicted", "outcome_label",
-               "p_overturned", "p_low", "p_high", "basis", "flags", "top_reason", "top_context", "error")
+               "p_overturned", "p_low", "p_high", "basis", "flags", "top_reason", "top_context",
+               "rationale_states", "error")
 DESCRIPTION = """\
 Predict, for each disputed item of each letter, the outcome of the Independent Medical Review:
   Upheld      the utilization review denial stands (the treatment stays denied)
@@ -49,7 +50,8 @@ Formats (--format):
            """ + ", ".join(CSV_COLUMNS[:6]) + """,
            """ + ", ".join(CSV_COLUMNS[6:]) + """
          item_index counts from 0, as in the JSON; flags holds CONTRADICTION, QUESTION or
-         (facts mode) DIFFERS FROM STATED; a letter that could not be read is one row that
+         (facts mode) DIFFERS FROM STATED; rationale_states (draft mode) names the guideline conditions
+         the rationale states met or not met; a letter that could not be read is one row that
          gives the reason in the error column. The file is UTF-8 with a byte-order mark, so
          that Excel shows accented letters right.
   html   one page per letter and index.html, the QA overview: every item of the batch,
@@ -261,6 +263,7 @@ def csv_row(record: dict) -> dict:
         "basis": record.get("basis"),
         "flags": "; ".join(flag_words(record)), "top_reason": _one_line(reasons[0]) if reasons else "",
         "top_context": _one_line(context[0]) if context else "",
+        "rationale_states": rationale_states_text(record.get("rationale_conditions")),
     }
 
 
@@ -314,6 +317,9 @@ def _table(record: dict) -> str:
         lines.append(f"    {record['uncertainty']}\n")
     if record.get("qa"):
         lines.append(f"    ! {record['qa']}\n")
+    stated = rationale_states_text(record.get("rationale_conditions"))
+    if stated:
+        lines.append(f"    rationale states: {stated}\n")
     balance = balance_text(record)
     if balance:
         lines.append(f"    {balance}\n")
