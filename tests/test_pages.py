@@ -236,3 +236,38 @@ def test_a_prediction_without_a_guideline_reading_has_no_checklist(facts_page):
     html = predictions_html(letter, [replace(p, recommendation=None) for p in predictions], 0.125)
     after_legend = html.split("</details>", 1)[1]
     assert "<h3>What the guideline says</h3>" not in html and "imr-CONDITION" not in after_legend
+
+
+def test_the_checklist_quotes_what_the_rationale_states_and_asks_where_the_summary_disagrees(draft_model):
+    """Issue 30, item 4: a condition the rationale states shows it in the checklist, linked to a mark on the stating
+    words in the item's text; where the case summary reads it the other way, a question for the reviewer."""
+    from test_recommendation_outputs import rationale_letter_text
+
+    from nlp_pipeline.app.render import rationale_anchor
+    from nlp_pipeline.facts.recommendations import conditions
+    from nlp_pipeline.letter.parse import read_letter
+
+    letter = read_letter(rationale_letter_text())
+    predictions = draft_model.predict_letter(letter)
+    html = predictions_html(letter, predictions, 0.125)
+    failed = escape(conditions()["failed_first_line_care"].sentence)
+    for prediction, says in zip(predictions, ("not met", "met")):
+        section = _item_section(html, prediction.item_index + 1)
+        checklist = section.split('<ul class="checklist">')[1].split("</ul>")[0]
+        row = next(li for li in checklist.split("<li")[1:] if failed in li)
+        stated = prediction.rationale_conditions[0]
+        anchor = rationale_anchor("", stated.start, stated.end)
+        assert f'The rationale says it is {says}: <a href="#{anchor}">' in row
+        text = section.split("<h3>The item's text</h3>")[1]
+        marked = text.split(f'id="{anchor}">')[1].split("<span")[0]  # the link's target: the stating words
+        assert marked == escape(letter.text[stated.start:stated.end])
+        assert "imr-CONDITION" in text.split(f'id="{anchor}"')[0].rsplit("<mark", 1)[1]
+        question = "QUESTION for the reviewer: the case summary documents it, but the rationale says it is not met"
+        assert (question in row) == (says == "not met")  # the MRI's rationale agrees with the summary: no question
+    assert "The model reads what the rationale states of them (family conditions)" in html
+
+
+def test_a_facts_page_says_its_model_reads_the_guideline_reading_and_quotes_no_rationale(facts_page):
+    letter, predictions, html = facts_page
+    assert "The model reads this reading (family guideline)" in html and "Not a model feature" not in html
+    assert "The rationale says it is" not in html and 'id="rationale-' not in html

@@ -1,5 +1,6 @@
 """Issue 30, item 2: each item's guideline reading (``ItemFacts.recommendation``) in the facts, in ``imr parse
---entities`` and in each prediction record, never a model feature."""
+--entities`` and in each prediction record; item 4: what a draft's rationale states of the same conditions
+(``rationale_conditions``) in its predictions, the table and the CSV."""
 from __future__ import annotations
 
 import json
@@ -86,3 +87,58 @@ def test_the_reading_is_a_facts_feature_and_no_draft_one(facts_model):
         assert any(family_of(n) == "guideline" for n in read)
     prediction = facts_model.predict_letter(letter)[0]
     assert isinstance(prediction, Prediction) and prediction.recommendation == facts.items[0].recommendation
+
+
+def rationale_letter_text() -> str:
+    """An invented draft (the example's header and headings): the summary documents failed first-line care; the
+    facet injection's rationale says it is not shown, the MRI's that it is (issue 30, item 4)."""
+    from conftest import EXAMPLE_DRAFT
+
+    draft = EXAMPLE_DRAFT.read_text(encoding="utf-8")
+    header = draft[:draft.index("The injured worker is a 47")]
+    headings = draft[draft.index("IMR ISSUES, DECISIONS AND RATIONALES"):draft.index("Physical therapy 2 times")]
+    guideline = "Claims Administrator guideline: Decision based on MTUS Low Back Complaints 2004.\n"
+    return (header + "The injured worker is a 52 year old (invented) with chronic low back pain. She has failed "
+            "physical therapy and NSAIDs. Utilization review non-certified the requests.\n" + headings
+            + "Lumbar facet joint injection at L4-5: [decision pending]\n" + guideline
+            + "Decision rationale: The ACOEM guidelines state that facet injections are considered after failure of "
+              "conservative care. In this case, there was no evidence the patient has tried and failed conservative "
+              "care.\n"
+            + "MRI of the lumbar spine without contrast: [decision pending]\n" + guideline
+            + "Decision rationale: The ACOEM guidelines state that imaging is considered after failure of conservative "
+              "care. The injured worker has failed physical therapy and NSAIDs.\n")
+
+
+def test_a_draft_prediction_carries_what_the_rationale_states_and_a_facts_one_never(draft_model, facts_model):
+    """Issue 30, item 4: each draft prediction copies its item's rationale_conditions (the letter offsets of the
+    stating words included); facts mode never reads the rationale, so its predictions carry none."""
+    letter = read_letter(rationale_letter_text())
+    facts = extract_letter(letter)
+    facet, mri = facts.items
+    assert [(c.name, c.state) for c in facet.rationale_conditions] == [("failed_first_line_care", "contradicted")]
+    assert [(c.name, c.state) for c in mri.rationale_conditions] == [("failed_first_line_care", "documented")]
+    stated = facet.rationale_conditions[0]
+    assert letter.items[0].rationale.start <= stated.start < stated.end <= letter.items[0].rationale.end
+    drafts = draft_model.predict_letter(letter)
+    assert [p.rationale_conditions for p in drafts] == [i.rationale_conditions for i in facts.items]
+    assert drafts[0].to_dict()["rationale_conditions"] == [stated.to_dict()]
+    assert all(p.rationale_conditions == () and p.to_dict()["rationale_conditions"] == []
+               for p in facts_model.predict_letter(letter))
+
+
+def test_the_table_and_the_csv_say_what_the_rationale_states(tmp_path, capsys):
+    letter = tmp_path / "rationale.txt"
+    letter.write_text(rationale_letter_text(), encoding="utf-8")
+    assert main(["predict", str(letter), "--mode", "draft", "-q"]) == 0
+    table = capsys.readouterr().out
+    facet, mri = table.split(f"{letter} [1]")
+    assert "    rationale states: failed first line care not met\n" in facet
+    assert "    rationale states: failed first line care met\n" in mri
+    assert main(["predict", str(letter), "--mode", "facts", "-q"]) == 0
+    assert "rationale states" not in capsys.readouterr().out
+    import pandas as pd
+
+    out = tmp_path / "items.csv"
+    assert main(["predict", str(letter), "--mode", "draft", "--format", "csv", "-o", str(out), "-q"]) == 0
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(frame["rationale_states"]) == ["failed first line care not met", "failed first line care met"]
