@@ -514,8 +514,9 @@ def legend_html(kind: str, usual: float | None = None) -> str:
                 "in the case summary: a passage weighed toward Overturned for one item and toward Upheld for another"),
             row('<span class="sample imr-VERDICT verdict">text</span>', "the rationale's own verdict (draft mode)"),
             row('<span class="sample imr-CONDITION condition-documented">text</span>',
-                "in the case summary: the words that document a condition the guideline sets for an item (its "
-                "checklist under \u201cWhat the guideline says\u201d links here)"),
+                "in the case summary: the words that document a condition the guideline sets for an item; in a "
+                "draft's rationale, the words that state it met (its checklist under \u201cWhat the guideline "
+                "says\u201d links here)"),
             row('<span class="sample imr-CONDITION condition-contradicted">text</span>',
                 "the words that say such a condition is not met"),
             row('<span class="what-if">text<span class="what-if-label">edit 1</span></span>',
@@ -525,7 +526,8 @@ def legend_html(kind: str, usual: float | None = None) -> str:
             row('<span class="swatch qa-contradiction">!</span>',
                 "CONTRADICTION: the stated decision contradicts the rationale's own verdict"),
             row('<span class="swatch qa-question">?</span>',
-                "QUESTION for the reviewer: the rationale's reasoning leans the other way from its conclusion"),
+                "QUESTION for the reviewer: the rationale's reasoning leans the other way from its conclusion, "
+                "or (in a checklist) the case summary and the rationale read a condition opposite ways"),
         ]
     if kind == "index":
         rows += [
