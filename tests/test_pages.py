@@ -261,7 +261,7 @@ def test_the_checklist_quotes_what_the_rationale_states_and_asks_where_the_summa
         text = section.split("<h3>The item's text</h3>")[1]
         marked = text.split(f'id="{anchor}">')[1].split("<span")[0]  # the link's target: the stating words
         assert marked == escape(letter.text[stated.start:stated.end])
-        assert "imr-CONDITION" in text.split(f'id="{anchor}"')[0].rsplit("<mark", 1)[1]
+        assert "imr-cue condition-" in text.split(f'id="{anchor}"')[0].rsplit("<span", 1)[1]
         question = "QUESTION for the reviewer: the case summary documents it, but the rationale says it is not met"
         assert (question in row) == (says == "not met")  # the MRI's rationale agrees with the summary: no question
     assert "The model reads what the rationale states of them (family conditions)" in html
@@ -271,3 +271,25 @@ def test_a_facts_page_says_its_model_reads_the_guideline_reading_and_quotes_no_r
     letter, predictions, html = facts_page
     assert "The model reads this reading (family guideline)" in html and "Not a model feature" not in html
     assert "The rationale says it is" not in html and 'id="rationale-' not in html
+
+
+def test_a_rationale_cue_is_marked_inside_the_evidence_around_it(draft_model):
+    """The words that state a condition sit inside a sentence the model weighs: both stay marked, the cue within."""
+    import dataclasses
+
+    from test_recommendation_outputs import rationale_letter_text
+
+    from nlp_pipeline.app.render import rationale_anchor
+    from nlp_pipeline.letter.parse import read_letter
+    from nlp_pipeline.types import Evidence
+
+    letter = read_letter(rationale_letter_text())
+    prediction = draft_model.predict_letter(letter)[0]
+    stated = prediction.rationale_conditions[0]
+    start = letter.text.rindex("In this case", 0, stated.start)
+    end = letter.text.index(".", stated.end) + 1
+    evidence = Evidence("case_sentences:against", -1.0, letter.text[start:end], start, end, spans=((start, end),))
+    html = predictions_html(letter, [dataclasses.replace(prediction, evidence=(evidence,))])
+    text = _item_section(html, 1).split("<h3>The item's text</h3>")[1]
+    mark = text.split('<mark class="imr-EVIDENCE')[1].split("</mark>")[0]
+    assert f'id="{rationale_anchor("", stated.start, stated.end)}"' in mark

@@ -107,9 +107,13 @@ ul.checklist .cond-documented .state { color: #1e5e22; } ul.checklist .cond-cont
 ul.checklist .cond-what-if { display: block; color: #4d4d4d; }
 ul.checklist .cond-rationale { display: block; }
 ul.checklist .cond-question { display: block; margin: 0.25em 0; }
-.sample.condition-documented, mark.condition-documented { background: #dcefdc; outline: 2px solid #2e7d32; }
-.sample.condition-contradicted, mark.condition-contradicted { background: #f8dcd8; outline: 2px dashed #b0281a; }
-mark:target { outline-width: 4px; }
+.sample.condition-documented, mark.condition-documented, .imr-cue.condition-documented {
+    background: #dcefdc; outline: 2px solid #2e7d32; }
+.sample.condition-contradicted, mark.condition-contradicted, .imr-cue.condition-contradicted {
+    background: #f8dcd8; outline: 2px dashed #b0281a; }
+.imr-cue { padding: 0 0.15em; border-radius: 0.25em; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
+mark:target, .imr-cue:target { outline-width: 4px; }
+mark[id], .imr-cue[id] { scroll-margin-top: 30vh; }  /* a link lands on the words with the text before them in view */
 .qa-contradiction { background: #fde2e2; border-left: 4px solid #b0281a; padding: 0.4em 0.6em; }
 .qa-question { background: #fff4d6; border-left: 4px solid #8a6500; padding: 0.4em 0.6em; }
 ul.reasons li.balance { color: #4d4d4d; }
@@ -199,7 +203,7 @@ def _segment_html(fragment: str, paragraphs: bool) -> str:
 
 
 def highlight_html(text: str, spans: list[dict[str, Any]], edits: Iterable[dict[str, Any]] = (),
-                   paragraphs: bool = False) -> str:
+                   paragraphs: bool = False, cues: Iterable[dict[str, Any]] = ()) -> str:
     """``text`` as escaped HTML with each span wrapped in ``<mark class="imr-LABEL">`` and each edit (a what-if
     edit) underlined in a ``<span class="what-if">`` of its own, so that an edit shows where evidence is marked too.
 
@@ -208,26 +212,32 @@ def highlight_html(text: str, spans: list[dict[str, Any]], edits: Iterable[dict[
     spans outside the text are clipped, overlapping spans resolved by :func:`select_spans`. Each edit dict has
     ``start``, ``end``, ``label`` and ``title``; edits may overlap each other and the spans; an edit that inserts
     (``start == end``) is a marker at its place. ``paragraphs``: the text reflowed into ``<p>`` paragraphs
-    (:func:`paragraph_breaks`); else newlines become ``<br>``.
+    (:func:`paragraph_breaks`); else newlines become ``<br>``. Each cue dict (the words of a draft's rationale that
+    state a guideline condition) has ``start``, ``end``, ``label``, ``css``, ``title`` and ``id``: it is marked in a
+    ``<span class="imr-cue">`` of its own inside whatever mark holds it, so it never hides the evidence around it;
+    its id stands on its first piece.
     """
     n = len(text)
     clip = lambda s: dict(s, start=max(0, min(n, s["start"])), end=min(n, max(0, s["end"])))  # noqa: E731
     kept = select_spans(clip(s) for s in spans)
     edits = [clip(e) for e in edits]
+    cues = [c for c in (clip(c) for c in cues) if c["end"] > c["start"]]
     breaks = paragraph_breaks(text) if paragraphs else []
     points = {0, n}
-    for item in (*kept, *edits):
+    for item in (*kept, *edits, *cues):
         points.update((item["start"], item["end"]))
     for start, end in breaks:
         points.update((start, end))
     points = sorted(points)
     in_break = {a for start, end in breaks for a in points if start <= a < end}
     segments = [(a, b) for a, b in zip(points, points[1:]) if b > a and a not in in_break]
-    last_of = {}  # id of a span or an edit → the index of the last segment it covers
+    last_of = {}  # id of a span, an edit or a cue → the index of the last segment it covers
+    first_of = {}  # id of a cue → the index of the first
     for index, (a, b) in enumerate(segments):
-        for item in (*kept, *edits):
+        for item in (*kept, *edits, *cues):
             if item["start"] < b and a < item["end"]:
                 last_of[id(item)] = index
+                first_of.setdefault(id(item), index)
     out: list[str] = []
     open_span: dict[str, Any] | None = None  # the mark being written: one element across the edits inside it
 
@@ -259,6 +269,12 @@ def highlight_html(text: str, spans: list[dict[str, Any]], edits: Iterable[dict[
             out.append(f'<mark class="{escape(classes)}"{title}>')
             open_span = span
         inner = _segment_html(text[a:b], paragraphs)
+        for cue in (c for c in cues if c["start"] <= a and b <= c["end"]):
+            label = (f'<span class="imr-label">{escape(str(cue["label"]))}</span>'
+                     if last_of.get(id(cue)) == index else "")
+            title = f' title="{escape(str(cue["title"]))}"' if cue.get("title") else ""
+            title += f' id="{escape(str(cue["id"]))}"' if cue.get("id") and first_of.get(id(cue)) == index else ""
+            inner = f'<span class="imr-cue {escape(str(cue.get("css") or ""))}"{title}>{inner}{label}</span>'
         active = [e for e in edits if e["start"] <= a and b <= e["end"] and e["end"] > e["start"]]
         if active:
             labels = "".join(f'<span class="what-if-label">{escape(e["label"])}</span>' for e in active
@@ -623,12 +639,12 @@ def rationale_anchor(prefix: str, start: int, end: int) -> str:
 
 def _rationale_condition_spans(letter, prediction, prefix: str) -> list[dict[str, Any]]:
     """The words of an item's rationale that state a condition of its guideline entry met or not met (draft mode),
-    relative to the item's start, one mark a passage: kept clear of the verdict's mark and of each other, so that
-    every one the checklist links to is on the page."""
+    relative to the item's start, one cue a passage (:func:`highlight_html` marks each inside the evidence around
+    it, so every one the checklist links to is on the page)."""
     item = letter.items[prediction.item_index]
     by_place: dict[tuple[int, int], list[Any]] = {}
     for state in getattr(prediction, "rationale_conditions", ()) or ():
-        if state.start is not None and item.start <= state.start and state.end <= item.end:
+        if state.start is not None and item.start <= state.start < state.end <= item.end:
             by_place.setdefault((state.start, state.end), []).append(state)
     spans = []
     for (a, b), found in by_place.items():
@@ -636,13 +652,9 @@ def _rationale_condition_spans(letter, prediction, prefix: str) -> list[dict[str
         title = " | ".join(f"the rationale: {_condition_words(state.name)} {RATIONALE_STATE_WORDS[state.state]}"
                            for state in found)
         spans.append({"start": a - item.start, "end": b - item.start, "label": "CONDITION", "title": title,
-                      "first": True, "id": rationale_anchor(prefix, a, b),
+                      "id": rationale_anchor(prefix, a, b),
                       "css": "condition-documented" if "documented" in states else "condition-contradicted"})
-    verdict = getattr(prediction, "verdict", None)
-    if verdict is not None and verdict.phrase is not None:  # the verdict's mark wins where the two would overlap
-        spans.append({"start": verdict.phrase.start - item.start, "end": verdict.phrase.end - item.start,
-                      "label": "VERDICT"})
-    return [span for span in select_spans(spans) if span["label"] == "CONDITION"]
+    return spans
 
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
@@ -713,12 +725,11 @@ def guideline_html(letter, prediction, prefix: str = "") -> str:
     if reading is None:
         return ""
     item = letter.items[prediction.item_index]
-    marks = _rationale_condition_spans(letter, prediction, prefix)
-    stated: dict[str, list[tuple[Any, str]]] = {}  # condition → (its state in the rationale, the mark's id)
+    marked = {(item.start + cue["start"], item.start + cue["end"]): cue["id"]
+              for cue in _rationale_condition_spans(letter, prediction, prefix)}
+    stated: dict[str, list[tuple[Any, str | None]]] = {}  # condition → (its state in the rationale, its cue's id)
     for state in getattr(prediction, "rationale_conditions", ()) or ():
-        mark = next((m for m in marks if m["start"] + item.start < state.end and state.start < m["end"] + item.start),
-                    None)
-        stated.setdefault(state.name, []).append((state, mark["id"] if mark else None))
+        stated.setdefault(state.name, []).append((state, marked.get((state.start, state.end))))
     entry = entry_by_id(reading.entry)
     source = reading.source
     cited = ", ".join(part for part in (source.guideline, source.section,
@@ -810,7 +821,7 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
         if verdict is not None and verdict.phrase is not None:
             spans.append({"start": verdict.phrase.start - item.start, "end": verdict.phrase.end - item.start,
                           "label": "VERDICT", "title": f"verdict: {verdict.value.replace('_', ' ')}", "css": "verdict"})
-        spans += _rationale_condition_spans(letter, prediction, anchor_prefix)
+        cues = _rationale_condition_spans(letter, prediction, anchor_prefix)
         edits = _edit_spans(prediction, item.start, item.end)
         reasons = "".join(f"<li>{escape(display_text(r))}</li>" for r in prediction.reasons)
         balance = balance_text(prediction)
@@ -842,7 +853,7 @@ def predictions_html(letter, predictions, usual_rates=None, anchor_prefix: str =
             + guideline_html(letter, prediction, anchor_prefix)
             + what_if_html(prediction)
             + "<h3>The item's text</h3>"
-            + f'<div class="text">{highlight_html(letter.text[item.start:item.end], spans, edits, paragraphs=True)}'
+            + f'<div class="text">{highlight_html(letter.text[item.start:item.end], spans, edits, True, cues)}'
             "</div></section>"
         )
     return "\n".join(parts)
