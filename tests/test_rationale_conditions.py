@@ -96,6 +96,9 @@ def test_the_stance_markers_read_only_the_sentences_the_knowledge_base_does_not(
     ("There is no evidence of red flags; the patient has failed physical therapy.", "documented"),
     ("There is no evidence of red flags, but the patient has failed physical therapy.", "documented"),
     ("The patient has failed physical therapy.", "documented"),
+    # a verb's negation inside the unshown clause turns it back; "cannot" is "can not"
+    ("There is no evidence the patient has not failed physical therapy.", "documented"),
+    ("The patient cannot be considered as having failed conservative treatment.", "contradicted"),
 ])
 def test_unshown_phrases_negate_to_the_end_of_their_clause_only(text, state):
     assert read_condition("failed_first_line_care", text).state == state
@@ -109,3 +112,13 @@ def test_the_patients_age_and_sex_are_never_word_features():
     assert not any(word in name.split(":", 1)[-1].split() for name in names for word in ("female", "old", "year"))
     # the words around the phrase are still read
     assert "sum:warehouse" in names or "sum:warehouse clerk" in names
+
+
+def test_a_double_negation_in_an_unshown_clause_documents_the_condition():
+    from nlp_pipeline.facts.recommendations import read_condition as read
+    said = "There is no documentation of why the injured worker cannot continue with the home exercise program."
+    assert read("home_exercise_program", said).state == "documented"
+    assert read("home_exercise_program", "There is no evidence of a home exercise program.").state == "contradicted"
+    # a negative determiner only coordinates: both stay negated
+    assert read("red_flags_or_progressive_neurologic_deficit",
+                "There was no evidence of instability and no progressive neurologic deficit.").state == "contradicted"

@@ -51,6 +51,10 @@ FINDING_KINDS = TRIGGER_KINDS + ("denial",)  # ... and, for the assertions, a fi
 AFTER_KINDS = ("after",)  # what negates the words before it
 PHRASE_KINDS = ("negation", "prefix", "negative_predicate")  # what negates the phrase it is inside
 CLAUSE_KINDS = ("unshown",)  # what negates everything after it in its clause
+# the negations of a verb ("cannot continue", "has not improved"): inside an ``unshown`` phrase's clause each turns
+# the proposition back ("no documentation of why he cannot continue the home exercise program" says he can), where a
+# negative determiner ("no evidence of red flags and no deficit") only coordinates
+VERBAL = frozenset({"not", "n't", "never"})
 
 
 def trigger_patterns(label: str, kinds: tuple[str, ...] = TRIGGER_KINDS) -> list[dict[str, str]]:

@@ -28,7 +28,8 @@ occurrence wins over a negated one (a case that "did not improve with NSAIDs" an
 failed first-line care). Negation is read through :mod:`nlp_pipeline.extraction.negation`, the one vocabulary:
 its negation, correlative, absence and denial words before the cue within the same clause (at most
 :data:`SCOPE_WORDS` words back), its ``unshown`` phrases anywhere before the cue in its clause ("no evidence the
-patient has tried and failed"), and its ``after`` phrases right after the cue, negate it; words inside the cue
+patient has tried and failed"; a verb's negation after the phrase turns it back: "no documentation of why she
+cannot continue the home exercise program"), and its ``after`` phrases right after the cue, negate it; words inside the cue
 itself never count ("no relief with" is itself the cue). Clauses end at ``.``, ``;``, ``:``, ``?``, ``!``
 and at "but", "however", "although".
 
@@ -47,7 +48,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
-from nlp_pipeline.extraction.negation import AFTER_KINDS, CLAUSE_KINDS, FINDING_KINDS, vocabulary
+from nlp_pipeline.extraction.negation import AFTER_KINDS, CLAUSE_KINDS, FINDING_KINDS, VERBAL, vocabulary
 from nlp_pipeline.types import ConditionState, Entity, Recommendation, Source, TextSpan, Treatment  # the typed results live with the others
 
 STATUSES = ("recommended", "conditional", "not_recommended", "not_addressed")
@@ -55,6 +56,7 @@ CONTEXTS = ("chronic", "acute", "post_surgical")
 STATES = ("documented", "contradicted", "not_mentioned")
 SCOPE_WORDS = 6  # how far back a negation reaches, in words, within a clause
 _AFTER_CHARS = 40  # how far after a cue an "after" phrase ("was not documented") is looked for
+_CANNOT = re.compile(r"\bcannot\b")
 _CLAUSE_END = re.compile(r"[.;:?!]\s|[.;:?!]$|\n\s*\n|\b(?:but|however|although)\b", re.IGNORECASE)
 _POST_SURGICAL = re.compile(r"\bpost[- ]?op(?:erative)?\b|\bpostoperative\b|\bassociated surgical service\b|\bafter (?:the )?surgery\b",
                             re.IGNORECASE)
@@ -208,7 +210,15 @@ def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+(?:'[a-z]+)?|n't", text.lower())
+    """Lower-case words, "cannot" as "can not" (as spaCy's tokenizer splits it for the other components)."""
+    return re.findall(r"[a-z]+(?:'[a-z]+)?|n't", _CANNOT.sub("can not", text.lower()))
+
+
+def _last_phrase_end(words: list[str], phrases: Iterable[str]) -> int | None:
+    """Where the last of ``phrases`` to occur in ``words`` ends (None when none occurs)."""
+    ends = [i + len(target) for phrase in phrases for target in [_words(phrase)]
+            for i in range(len(words) - len(target) + 1) if words[i:i + len(target)] == target]
+    return max(ends) if ends else None
 
 
 def _contains_phrase(words: list[str], phrase: str) -> bool:
@@ -222,11 +232,12 @@ def is_negated(text: str, start: int, end: int) -> bool:
     vocab = vocabulary()
     left, right = _clause_bounds(text, start, end)
     clause = _words(text[left:start])
+    unshown = _last_phrase_end(clause, [phrase for kind in CLAUSE_KINDS for phrase in vocab[kind]])
+    if unshown is not None:  # "no evidence (that) ...": negated unless a verb's negation turns it back
+        return sum(word in VERBAL for word in clause[unshown:]) % 2 == 0
     before = clause[-SCOPE_WORDS:]
     forward = frozenset().union(*(vocab[k] for k in FINDING_KINDS))
     if any(_contains_phrase(before, phrase) for phrase in forward):
-        return True
-    if any(_contains_phrase(clause, phrase) for kind in CLAUSE_KINDS for phrase in vocab[kind]):
         return True
     after = _words(text[end:min(right, end + _AFTER_CHARS)])
     return any(after[:len(_words(p))] == _words(p) for kind in AFTER_KINDS for p in vocab[kind])
