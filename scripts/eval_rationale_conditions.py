@@ -15,7 +15,8 @@ without the stance markers (the ``stance`` family, written on all shared letters
 
 - ``markers``: the draft model as shipped before this reading (stance markers, no conditions);
 - ``conditions_markers``: the conditions first, the markers on the sentences the knowledge base does not read;
-- ``conditions``: the conditions, no markers (nor the rationale-length features of the stance family).
+- ``conditions``: the conditions, no markers (nor the rationale-length features of the stance family);
+- ``conditions_beside_markers`` (an experiment): the conditions, and the markers on every case sentence.
 
 Each: nested (seed 0, grouped 5-fold, every choice inside), spread over five fold assignments, sealed (fit on the
 study letters, scored on the sealed third in aggregate) and later cases, through
@@ -83,7 +84,12 @@ SETS = {
     "conditions_markers": ("knowledge-base conditions first, stance markers on the other case sentences",
                            {"conditions"}, set()),
     "conditions": ("knowledge-base conditions, no stance markers", {"conditions"}, {"stance"}),
+    # an experiment, not a mode the package offers: the conditions beside the markers, every case sentence read by
+    # both (the markers not held back from the sentences the knowledge base reads)
+    "conditions_beside_markers": ("knowledge-base conditions beside the stance markers (every case sentence read by "
+                                  "both)", {"conditions"}, set()),
 }
+BESIDE = {"conditions_beside_markers"}
 REPORT = ROOT / "models" / "rationale_conditions.json"
 
 
@@ -99,6 +105,7 @@ def set_mode(name: str):
 
 def figures(paths: list[str], names: list[str], repeats: int, reps: int) -> dict:
     """The verdict-free figures of each set (the TF-IDF peer is not fit: it reads the same text in every set)."""
+    import contextlib
     from unittest import mock
 
     from eval_guideline_features import _NoPeer, evaluate_mode  # scripts/ is on the path when a script runs
@@ -107,10 +114,17 @@ def figures(paths: list[str], names: list[str], repeats: int, reps: int) -> dict
 
     corpus = training.load_corpus(paths, progress=False)
     out = {}
+    from nlp_pipeline.model import features
+
+    stance = features._stance_features
     with mock.patch.object(training, "tfidf_baseline", lambda *args, **kwargs: _NoPeer()):
         for name in names:
-            found = evaluate_mode(corpus, set_mode(name), name, repeats, reps,
-                                  log=lambda text: print(text, file=sys.stderr, flush=True), variant="no_verdict")
+            beside = mock.patch.object(features, "_stance_features",
+                                       lambda item_facts, evidence, read=(): stance(item_facts, evidence))
+            with beside if name in BESIDE else contextlib.nullcontext():
+                found = evaluate_mode(corpus, set_mode(name), name, repeats, reps,
+                                      log=lambda text: print(text, file=sys.stderr, flush=True),
+                                      variant="no_verdict")
             out[name] = {"label": SETS[name][0], **found[name]}
     return out
 

@@ -110,3 +110,29 @@ def test_a_facts_prediction_carries_its_refits_interval_and_the_statement_and_a_
     for prediction in load_model(mode="draft").predict(example_draft):
         if prediction.basis != "facts":
             assert prediction.p_interval is None and prediction.uncertainty is None
+
+
+def test_the_table_prints_the_modes_statement_once_and_each_categorys_under_its_item():
+    from nlp_pipeline.app.commands.predict import _table
+    from nlp_pipeline.model.uncertainty import split_statement
+
+    comparison = {"dme": {"beats_category_rate": False, "rate": 0.0, "overturned": 0, "items": 9,
+                          "model_brier": 0.05, "category_rate_brier": 0.0}}
+    said_dme = statement(_metadata(0.8, comparison), "dme")
+    said_imaging = statement(_metadata(0.8, comparison), "imaging")
+    general, category = split_statement(said_dme)
+    assert general == said_imaging and category.startswith("For dme requests") and general + " " + category == said_dme
+    assert split_statement(said_imaging) == (said_imaging, "")
+
+    def record(index, text):
+        return {"source": "x.txt", "item_index": index, "item": "an item", "mode": "facts", "threshold": 0.08,
+                "agrees_with_stated": None, "predicted": "Upheld", "p_overturned": 0.05, "uncertainty": text,
+                "reasons": []}
+
+    said: set[str] = set()
+    blocks = [_table(record(0, said_imaging), said), _table(record(1, said_dme), said),
+              _table(record(2, said_imaging), said)]
+    assert general in blocks[0] and general not in blocks[1] and general not in blocks[2]
+    assert category in blocks[1] and category not in blocks[0] + blocks[2]
+    # one block alone (no memory) says everything
+    assert said_dme.split(". For")[0] in _table(record(1, said_dme)) and category in _table(record(1, said_dme))

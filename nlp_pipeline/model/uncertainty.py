@@ -107,6 +107,16 @@ def _in_ten(auc: float) -> int:
     return int(round(auc * 10))
 
 
+_CATEGORY_PART = " For "  # where the item's category's sentence starts in a statement
+
+
+def split_statement(text: str) -> tuple[str, str]:
+    """A :func:`statement` as (what it says of the mode, the same for every item; what it says of the item's
+    category, or "")."""
+    general, found, category = text.partition("." + _CATEGORY_PART)
+    return (general + ".", found[1:].lstrip() + category) if found else (text, "")
+
+
 def statement(metadata: dict[str, Any], category: str | None = None) -> str | None:
     """What a pre-review estimate can say, in plain words, from the model's metadata (None when it holds no nested
     figure): the nested ROC-AUC as "about N times in 10", the independent check's, and the item's category where the
@@ -125,7 +135,7 @@ def statement(metadata: dict[str, Any], category: str | None = None) -> str | No
     compared = (metadata.get("category_comparison") or {}).get(category or "none")
     if compared and not compared["beats_category_rate"]:
         name = (category or "unrecognized").replace("_", " ")
-        text += (f" For {name} requests it did not beat their own Overturned rate in nested cross-validation "
+        text += (f"{_CATEGORY_PART}{name} requests it did not beat their own Overturned rate in nested cross-validation "
                  f"(Brier {compared['model_brier']:.3f} against {compared['category_rate_brier']:.3f}): that rate is "
                  f"{compared['rate']:.0%} ({compared['overturned']} of {compared['items']} training items).")
     return text

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from nlp_pipeline.io.batch import atomic_writer, long_lived, run_batch
+from nlp_pipeline.model.uncertainty import split_statement
 from nlp_pipeline.app.commands._common import (
     NORMAL, add_batch_arguments, add_model_arguments, check_batch_arguments, dump_json_lines, error_record,
     errors_in_table, input_files, report, resolve_mode, subcommand,
@@ -193,13 +194,14 @@ def run(args: argparse.Namespace) -> int:
 
     html_dir = Path(args.html_dir) if args.format == "html" else None
     indexed: list[dict] = []  # --format html: what the index shows of each record
+    said: set[str] = set()  # --format table: the uncertainty statements printed once already
     write_csv = csv_writer()
 
     def write(records, stream):
         report(records, args.verbosity)
         if args.format == "table":
             errors = errors_in_table(stream)
-            stream.write("".join(_table(r) for r in records if errors or "error" not in r))
+            stream.write("".join(_table(r, said) for r in records if errors or "error" not in r))
         elif args.format == "csv":
             write_csv(records, stream)
         elif args.format == "html":
@@ -292,8 +294,10 @@ def _one_line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _table(record: dict) -> str:
-    """One item's block of the table (an error record: one line)."""
+def _table(record: dict, said: set[str] | None = None) -> str:
+    """One item's block of the table (an error record: one line). The uncertainty statement's part about the mode
+    is printed under the first item that carries it (``said`` remembers it), its part about the item's category
+    under every item it concerns."""
     if "error" in record:
         return f"{record['source']}: ERROR {record['error']}\n"
     mode = record.get("mode", "draft")
@@ -314,7 +318,13 @@ def _table(record: dict) -> str:
              f"    {label}\n"
              f"    P(Overturned)={record['p_overturned']:.3f}{spread} {how}{flag}\n"]
     if record.get("uncertainty"):
-        lines.append(f"    {record['uncertainty']}\n")
+        general, category = split_statement(record["uncertainty"])
+        shown = " ".join(part for part in (general if said is None or general not in said else "", category)
+                         if part)
+        if said is not None:
+            said.add(general)
+        if shown:
+            lines.append(f"    {shown}\n")
     if record.get("qa"):
         lines.append(f"    ! {record['qa']}\n")
     stated = rationale_states_text(record.get("rationale_conditions"))
