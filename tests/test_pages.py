@@ -264,7 +264,12 @@ def test_the_checklist_quotes_what_the_rationale_states_and_asks_where_the_summa
         assert "imr-cue condition-" in text.split(f'id="{anchor}"')[0].rsplit("<span", 1)[1]
         question = "QUESTION for the reviewer: the case summary documents it, but the rationale says it is not met"
         assert (question in row) == (says == "not met")  # the MRI's rationale agrees with the summary: no question
-    assert "The model reads what the rationale states of them (family conditions)" in html
+    # the note says what the draft model reads, as its mode's families say
+    from nlp_pipeline.modes import DRAFT
+
+    reads = "conditions" in DRAFT.families
+    assert ("The model reads what the rationale states of them (family conditions)" in html) == reads
+    assert ("The model does not read these statements" in html) == (not reads)
 
 
 def test_a_facts_page_says_its_model_reads_the_guideline_reading_and_quotes_no_rationale(facts_page):

@@ -775,13 +775,21 @@ def guideline_html(letter, prediction, prefix: str = "") -> str:
 
 
 def _checklist_note(mode: str | None) -> str:
-    """The note under a checklist: what the conditions were checked against, and what the mode's model reads."""
+    """The note under a checklist: what the conditions were checked against, and whether the mode's model reads them
+    (its families, :mod:`nlp_pipeline.modes`)."""
+    from nlp_pipeline.modes import mode_of
+
+    families = mode_of(mode or "facts").families
     if mode == "draft":
+        reads = ("The model reads what the rationale states of them (family conditions)." if "conditions" in families
+                 else "The model does not read these statements: it reads the rationale's sentences through its "
+                      "stance markers (reading the conditions first ranked worse, docs: the guideline knowledge base).")
         return ("Read from the guideline knowledge base; the conditions are checked against the case summary and the "
-                "rationale's sentences about the case. The model reads what the rationale states of them (family "
-                "conditions). Verify each against the letter.")
-    return ("Read from the guideline knowledge base; the conditions are checked against the case summary. The model "
-            "reads this reading (family guideline). Verify each against the letter.")
+                f"rationale's sentences about the case. {reads} Verify each against the letter.")
+    reads = ("The model reads this reading (family guideline)." if "guideline" in families
+             else "The model does not read it.")
+    return ("Read from the guideline knowledge base; the conditions are checked against the case summary. "
+            f"{reads} Verify each against the letter.")
 
 
 def item_anchor(prefix: str, item_index: int) -> str:
