@@ -16,7 +16,7 @@ without the stance markers (the ``stance`` family, written on all shared letters
 - ``markers``: the draft model as shipped before this reading (stance markers, no conditions);
 - ``conditions_markers``: the conditions first, the markers on the sentences the knowledge base does not read;
 - ``conditions``: the conditions, no markers (nor the rationale-length features of the stance family);
-- ``conditions_beside_markers`` (an experiment): the conditions, and the markers on every case sentence.
+- ``conditions_beside_markers``: the conditions, and the markers on every case sentence (the shipped draft mode).
 
 Each: nested (seed 0, grouped 5-fold, every choice inside), spread over five fold assignments, sealed (fit on the
 study letters, scored on the sealed third in aggregate) and later cases, through
@@ -78,18 +78,16 @@ def measure(paths: list[str | Path]) -> dict:
     return out
 
 
-# name → (label, the draft mode's families added, removed)
+# name → (label, the draft mode's families added, removed, other Mode fields)
 SETS = {
-    "markers": ("stance markers, no knowledge-base reading (the draft model before issue 30, item 4)", set(), set()),
+    "markers": ("stance markers, no knowledge-base reading (the draft model before issue 30, item 4)", set(),
+                {"conditions"}, {}),
     "conditions_markers": ("knowledge-base conditions first, stance markers on the other case sentences",
-                           {"conditions"}, set()),
-    "conditions": ("knowledge-base conditions, no stance markers", {"conditions"}, {"stance"}),
-    # an experiment, not a mode the package offers: the conditions beside the markers, every case sentence read by
-    # both (the markers not held back from the sentences the knowledge base reads)
-    "conditions_beside_markers": ("knowledge-base conditions beside the stance markers (every case sentence read by "
-                                  "both)", {"conditions"}, set()),
+                           {"conditions"}, set(), {"conditions_first": True}),
+    "conditions": ("knowledge-base conditions, no stance markers", {"conditions"}, {"stance"}, {}),
+    "conditions_beside_markers": ("knowledge-base conditions beside the stance markers, every case sentence read "
+                                  "by both (shipped)", {"conditions"}, set(), {"conditions_first": False}),
 }
-BESIDE = {"conditions_beside_markers"}
 REPORT = ROOT / "models" / "rationale_conditions.json"
 
 
@@ -99,13 +97,12 @@ def set_mode(name: str):
 
     from nlp_pipeline.modes import DRAFT
 
-    _, added, removed = SETS[name]
-    return dataclasses.replace(DRAFT, families=frozenset((DRAFT.families | added) - removed))
+    _, added, removed, other = SETS[name]
+    return dataclasses.replace(DRAFT, families=frozenset((DRAFT.families | added) - removed), **other)
 
 
 def figures(paths: list[str], names: list[str], repeats: int, reps: int) -> dict:
     """The verdict-free figures of each set (the TF-IDF peer is not fit: it reads the same text in every set)."""
-    import contextlib
     from unittest import mock
 
     from eval_guideline_features import _NoPeer, evaluate_mode  # scripts/ is on the path when a script runs
@@ -114,17 +111,10 @@ def figures(paths: list[str], names: list[str], repeats: int, reps: int) -> dict
 
     corpus = training.load_corpus(paths, progress=False)
     out = {}
-    from nlp_pipeline.model import features
-
-    stance = features._stance_features
     with mock.patch.object(training, "tfidf_baseline", lambda *args, **kwargs: _NoPeer()):
         for name in names:
-            beside = mock.patch.object(features, "_stance_features",
-                                       lambda item_facts, evidence, read=(): stance(item_facts, evidence))
-            with beside if name in BESIDE else contextlib.nullcontext():
-                found = evaluate_mode(corpus, set_mode(name), name, repeats, reps,
-                                      log=lambda text: print(text, file=sys.stderr, flush=True),
-                                      variant="no_verdict")
+            found = evaluate_mode(corpus, set_mode(name), name, repeats, reps,
+                                  log=lambda text: print(text, file=sys.stderr, flush=True), variant="no_verdict")
             out[name] = {"label": SETS[name][0], **found[name]}
     return out
 
@@ -148,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         found = figures(args.paths, names, args.repeats, args.bootstrap)
         saved = json.loads(REPORT.read_text(encoding="utf-8")) if REPORT.exists() else {}
         merged = {**saved.get("figures", {}), **found}
-        saved["figures"] = {key: merged[key] for key in [*SETS, *merged] if key in merged}
+        # the labels are the sets' (a figure's label says what it measured; the figures are never edited)
+        saved["figures"] = {key: {**merged[key], "label": SETS[key][0]} if key in SETS else merged[key]
+                            for key in dict.fromkeys([*SETS, *merged]) if key in merged}
         if args.write:
             REPORT.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
         print(markdown({"sets": saved["figures"]}))

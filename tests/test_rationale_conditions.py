@@ -4,6 +4,7 @@ and that the stance markers then read only the other sentences."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
@@ -16,6 +17,8 @@ from nlp_pipeline.modes import DRAFT
 from tests.conftest import ROOT
 
 CONDITIONS = dataclasses.replace(DRAFT, families=DRAFT.families | {"conditions"})
+MARKERS = dataclasses.replace(DRAFT, families=DRAFT.families - {"conditions"})
+FIRST = dataclasses.replace(CONDITIONS, conditions_first=True)  # measured, not shipped
 HEAD = (ROOT / "examples" / "draft_letter.txt").read_text(encoding="utf-8").split("IMR ISSUES, DECISIONS")[0]
 
 
@@ -76,17 +79,22 @@ def test_guideline_quotations_and_verdict_sentences_are_not_read():
     assert item_facts.rationale_conditions == ()
 
 
-def test_the_stance_markers_read_only_the_sentences_the_knowledge_base_does_not():
+def test_the_shipped_draft_reads_the_conditions_beside_the_markers_and_conditions_first_holds_them_back():
     letter, facts, item_facts = _letter(
         "Cyclobenzaprine 7.5mg #60",
         "There is no documentation of muscle spasm on the recent examination. "
         "The request for 60 tablets is excessive.")
     assert len(item_facts.rationale_conditions) == 1
-    markers = item_features(letter, letter.items[0], facts, DRAFT).values
-    both = item_features(letter, letter.items[0], facts, CONDITIONS).values
-    assert markers["case_sentences:against"] == pytest.approx(pytest.importorskip("math").log1p(2))
-    assert both["case_sentences:against"] == pytest.approx(pytest.importorskip("math").log1p(1))
-    assert "rationale_condition_unmet" in both and "rationale_condition_unmet" not in markers
+    markers = item_features(letter, letter.items[0], facts, MARKERS).values
+    shipped = item_features(letter, letter.items[0], facts, DRAFT).values
+    first = item_features(letter, letter.items[0], facts, FIRST).values
+    assert "conditions" in DRAFT.families and not DRAFT.conditions_first
+    # beside: every case sentence read by the markers, the condition read as well
+    assert shipped["case_sentences:against"] == markers["case_sentences:against"] == pytest.approx(math.log1p(2))
+    assert "rationale_condition_unmet" in shipped and "rationale_condition_unmet" not in markers
+    # first: the sentence the knowledge base reads is left out of the markers' counts
+    assert first["case_sentences:against"] == pytest.approx(math.log1p(1))
+    assert first["rationale_condition_unmet"] == shipped["rationale_condition_unmet"]
 
 
 @pytest.mark.parametrize("text, state", [

@@ -139,9 +139,9 @@ def item_features(letter: Letter, item: Item, facts: LetterFacts, mode: str | Mo
     if "conditions" in families:
         values.update(_condition_features(item_facts, evidence))
     if "stance" in families:
-        # a sentence the knowledge base reads (a condition stated met or unmet) is read by its condition, not by
-        # the stance markers
-        read = item_facts.rationale_conditions if "conditions" in families else ()
+        # with conditions_first, a sentence the knowledge base reads (a condition stated met or unmet) is read by its
+        # condition alone, not by the stance markers (measured worse, not shipped: nlp_pipeline.modes)
+        read = item_facts.rationale_conditions if "conditions" in families and spec.conditions_first else ()
         values.update(_stance_features(item_facts, evidence, read))
     if "case" in families:
         values.update(_case_features(facts, evidence))
