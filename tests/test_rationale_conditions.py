@@ -130,3 +130,18 @@ def test_a_double_negation_in_an_unshown_clause_documents_the_condition():
     # a negative determiner only coordinates: both stay negated
     assert read("red_flags_or_progressive_neurologic_deficit",
                 "There was no evidence of instability and no progressive neurologic deficit.").state == "contradicted"
+
+
+def test_a_rationale_condition_reason_names_the_conditions_it_counts():
+    from nlp_pipeline.explain.reasons import _guideline_sentence
+
+    _, _, item_facts = _letter(
+        "Lumbar facet joint injection at L4-5",
+        "In this case, there was no evidence the patient has tried and failed a course of conservative care. "
+        "The examination on 9-2-26 showed radiculopathy in the left leg.")
+    said = _guideline_sentence("rationale_condition_unmet", item_facts)
+    assert said.startswith("The rationale states 2 of the 2 conditions the guideline sets for")
+    assert "are not met" in said and "failed first line care" in said
+    # the one the guideline words against the request says which way it was read
+    assert "radiculopathy on examination (documented; the guideline advises against it)" in said
+    assert _guideline_sentence("rationale_condition_met", item_facts).startswith("The rationale states 0 of the 2")

@@ -153,13 +153,19 @@ def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     return None
 
 
+# a guideline feature's name → the side of its conditions it counts: read in the case summary (facts mode's
+# guideline family) or stated in the rationale (draft mode's conditions family)
+_SUMMARY_SIDES = {"guideline_documented": "documented", "guideline_contradicted": "contradicted"}
+_RATIONALE_SIDES = {"rationale_condition_met": "documented", "rationale_condition_unmet": "contradicted"}
+
+
 def _guideline_sentence(name: str, facts: ItemFacts) -> str | None:
     """What the guideline says of the request, with the entry and the source a physician can look up, and the
     conditions the case summary documents or says are not met (the guideline features'
-    :func:`nlp_pipeline.model.features._guideline_features` reading)."""
+    :func:`nlp_pipeline.model.features._guideline_features` reading), or that the rationale states met or not met
+    (:func:`nlp_pipeline.model.features._condition_features`)."""
     reading = facts.recommendation
-    if reading is None or not (name.startswith("guideline=") or name in ("guideline_documented",
-                                                                         "guideline_contradicted")):
+    if reading is None or not (name.startswith("guideline=") or name in (*_SUMMARY_SIDES, *_RATIONALE_SIDES)):
         return None
     entry = entry_by_id(reading.entry)
     source = reading.source
@@ -169,11 +175,17 @@ def _guideline_sentence(name: str, facts: ItemFacts) -> str | None:
         return f"{PLAIN.get(name, name)}: {entry.label} ({cited})"
     against = set(entry.against)
     flipped = {"documented": "contradicted", "contradicted": "documented"}
-    wanted = "documented" if name == "guideline_documented" else "contradicted"
-    named = [(c.name, c.state) for c in reading.conditions
-             if (flipped.get(c.state, c.state) if c.name in against else c.state) == wanted]
+    wanted = _SUMMARY_SIDES.get(name) or _RATIONALE_SIDES[name]
+    stated = reading.conditions if name in _SUMMARY_SIDES else facts.rationale_conditions
+    named = list(dict.fromkeys((c.name, c.state) for c in stated
+                               if (flipped.get(c.state, c.state) if c.name in against else c.state) == wanted))
     words = ", ".join(_condition_words(condition, state, condition in against) for condition, state in named)
     total = len(reading.conditions)
+    if name in _RATIONALE_SIDES:
+        count = len({condition for condition, _ in named})
+        return (f"The rationale states {count} of the {total} condition{'s' * (total != 1)} the guideline sets for "
+                f"{entry.label} {'is' if count == 1 else 'are'} {'met' if wanted == 'documented' else 'not met'} "
+                f"({cited}): {words}")
     if wanted == "documented":
         return (f"The case summary documents {len(named)} of the {total} condition{'s' * (total != 1)} the guideline "
                 f"sets for {entry.label} ({cited}): {words}")
