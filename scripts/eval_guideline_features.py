@@ -52,7 +52,8 @@ SETS: dict[str, tuple[str, set[str], set[str]]] = {
 }
 SHIPPED = "shipped"
 SHIPPED_LABEL = ("shipped facts model after issue 30: facts + guideline, without the layout, earlier treatment failed "
-                 "or helped held never toward Upheld (imr train, eval_sealed.py, "
+                 "or helped held never toward Upheld, the patient's age and sex out of the words (imr train, "
+                 "eval_sealed.py, "
                  "eval_later_letters.py; its later-cases constant is at the scored items' own rate, as imr evaluate "
                  "reports it)")
 PEER = "tfidf"
