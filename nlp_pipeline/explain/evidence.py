@@ -6,10 +6,11 @@ import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from nlp_pipeline.model.features import NUMBER, ItemFeatures, part_spans
+from nlp_pipeline.model.features import NUMBER, PERSON, SEXED_WORDS, ItemFeatures, part_spans
 from nlp_pipeline.types import Evidence, Item, ItemFacts, Letter
 
 _NUMBER = r"\d+(?:\.\d+)?"  # what a NUMBER word of an n-gram stands for in the text
+_PERSON = "(?:" + "|".join(sorted(SEXED_WORDS, key=len, reverse=True)) + ")"  # what a PERSON word stands for
 # evidence is at least a phrase: a span of one word (or of function words only) grows to the words around it,
 # up to PHRASE_WORDS on each side within its clause; a number or a date stands as it is
 PHRASE_WORDS = 4
@@ -38,7 +39,7 @@ def is_lone_word(text: str) -> bool:
     found = [w for w in found if w]
     if not found or any(any(ch.isdigit() for ch in w) for w in found):
         return not found
-    return len(found) == 1 or all(w in STOP_WORDS or w == "[number]" for w in found)
+    return len(found) == 1 or all(w in STOP_WORDS or w in ("[number]", "[person]") for w in found)
 
 
 def phrase_span(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -66,7 +67,8 @@ def _locate(letter: Letter, item: Item, prefix: str, gram: str, item_facts: Item
         spans = part_spans(letter, item, prefix, item_facts, drop)
     except (KeyError, AttributeError):
         return ()
-    pattern = re.compile(r"\b" + r"\W+".join(_NUMBER if w == NUMBER else re.escape(w) for w in gram.split()) + r"\b",
+    pattern = re.compile(r"\b" + r"\W+".join(_NUMBER if w == NUMBER else _PERSON if w == PERSON else re.escape(w)
+                                              for w in gram.split()) + r"\b",
                          re.IGNORECASE)
     for span in spans:
         match = pattern.search(span.text)

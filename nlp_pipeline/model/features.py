@@ -53,6 +53,12 @@ _MASKED = {"upheld", "overturned", "uphold", "overturn"}
 # every number reads as this one word: a count's value is read by the request's features, against the
 # allowance; as a word of its own a number is a name whose weight could make fewer visits look worse
 NUMBER = "#"
+# every word naming a person's sex reads as this one word (shown as "[person]"): the patient's sex is no reason a
+# reviewer gives, and the letters say "she" and "her" of half the patients (the facts model had weighed them
+# toward Upheld); the age-and-sex phrase itself is cut out of the words (Letter.patient_phrase)
+PERSON = "@"
+SEXED_WORDS = frozenset({"he", "she", "his", "her", "hers", "him", "himself", "herself", "male", "female", "males",
+                         "females", "man", "woman", "men", "women", "gentleman", "lady"})
 
 
 @dataclass(frozen=True)
@@ -73,10 +79,13 @@ def family_of(name: str) -> str:
 
 
 def words(text: str, keep_numbers: bool = False) -> list[str]:
-    """Lower-cased word tokens with the decision words masked out and every number read as ``NUMBER``
-    (``keep_numbers``: as written, for the TF-IDF baseline, a plain bag of words)."""
+    """Lower-cased word tokens with the decision words masked out, every number read as ``NUMBER`` and every word
+    naming a person's sex as ``PERSON`` (``keep_numbers``: as written, for the TF-IDF baseline, a plain bag of
+    words)."""
     found = [w for w in _WORD.findall(text.lower()) if w not in _MASKED]
-    return found if keep_numbers else [NUMBER if w[0].isdigit() else w for w in found]
+    if keep_numbers:
+        return found
+    return [NUMBER if w[0].isdigit() else PERSON if w in SEXED_WORDS else w for w in found]
 
 
 def part_spans(letter: Letter, item: Item, prefix: str, item_facts: ItemFacts | None = None,

@@ -15,7 +15,7 @@ import numpy as np
 
 from nlp_pipeline.errors import ModelError
 from nlp_pipeline.explain.evidence import evidence_for, is_lone_word
-from nlp_pipeline.model.features import family_of, item_features
+from nlp_pipeline.model.features import NUMBER, PERSON, family_of, item_features
 from nlp_pipeline.letter.parse import read_letter
 from nlp_pipeline.model.linear import LinearModel
 from nlp_pipeline.modes import Mode, mode_of
@@ -265,8 +265,9 @@ def _worded(evidence, wording: list[tuple[int, float]], names, item_facts, facts
 
 
 def _phrase(feature: str) -> str:
-    """A word n-gram feature's words as a reader sees them (a number for the number sign)."""
-    return " ".join("[number]" if w == "#" else w for w in feature.split(":", 1)[1].split())
+    """A word n-gram feature's words as a reader sees them ("[number]", "[person]" for the words read as one)."""
+    shown = {NUMBER: "[number]", PERSON: "[person]"}
+    return " ".join(shown.get(w, w) for w in feature.split(":", 1)[1].split())
 
 
 def _logistic(score: float) -> float:
