@@ -12,7 +12,7 @@ from nlp_pipeline.facts.extract import extract_letter
 from nlp_pipeline.facts.recommendations import read_condition
 from nlp_pipeline.letter.parse import parse_letter
 from nlp_pipeline.model.feature_specs import sign_of
-from nlp_pipeline.model.features import item_features
+from nlp_pipeline.model.features import PERSON, SEXED_WORDS, item_features, words
 from nlp_pipeline.modes import DRAFT
 from tests.conftest import ROOT
 
@@ -118,6 +118,8 @@ def test_the_patients_age_and_sex_are_never_word_features():
     assert (letter.patient_age, letter.patient_sex) == (47, "female")
     names = set(item_features(letter, letter.items[0], facts, "facts").values)
     assert not any(word in name.split(":", 1)[-1].split() for name in names for word in ("female", "old", "year"))
+    # and no word naming a person's sex anywhere in the words: each reads as PERSON
+    assert not any(set(name.split(":", 1)[-1].split()) & SEXED_WORDS for name in names if ":" in name)
     # the words around the phrase are still read
     assert "sum:warehouse" in names or "sum:warehouse clerk" in names
 
@@ -145,3 +147,11 @@ def test_a_rationale_condition_reason_names_the_conditions_it_counts():
     # the one the guideline words against the request says which way it was read
     assert "radiculopathy on examination (documented; the guideline advises against it)" in said
     assert _guideline_sentence("rationale_condition_met", item_facts).startswith("The rationale states 0 of the 2")
+
+
+def test_words_naming_a_persons_sex_read_as_one_word_and_numbers_as_another():
+    assert words("She reports her pain; he had 12 visits with his therapist.") == [
+        PERSON, "reports", PERSON, "pain", PERSON, "had", "#", "visits", "with", PERSON, "therapist"]
+    # a word that merely starts like one is left alone; the TF-IDF peer's plain bag of words keeps them all
+    assert words("sheer heroes") == ["sheer", "heroes"]
+    assert words("She had 12 visits.", keep_numbers=True) == ["she", "had", "12", "visits"]
