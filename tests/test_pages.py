@@ -157,7 +157,11 @@ def test_specialty_names(written, shown):
 def test_the_page_shows_the_label_the_context_and_the_models_usual_rate(draft_page):
     letter, predictions, html = draft_page
     for prediction in predictions:
-        assert prediction.outcome_label and f'<p class="outcome-label">{escape(prediction.outcome_label)}</p>' in html
+        shown = f'<p class="outcome-label">{escape(prediction.outcome_label)}</p>' in html
+        # a label that says more than the outcome is shown; the outcome alone is not repeated under its badge
+        assert prediction.outcome_label and shown == (prediction.outcome_label != prediction.predicted)
+    assert any(p.outcome_label != p.predicted for p in predictions)  # the example shows one of each kind
+    assert any(p.outcome_label == p.predicted for p in predictions)
     if any(p.context for p in predictions):
         assert "Context, not medical reasons" in html and '<ul class="context">' in html
     import dataclasses

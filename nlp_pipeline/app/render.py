@@ -501,10 +501,11 @@ def outcome_badge(predicted: str) -> str:
 
 
 def _label_of(prediction) -> str | None:
-    """The prediction's outcome in plain words where the model gives one (``outcome_label``)."""
-    value = prediction.get("outcome_label") if isinstance(prediction, dict) else getattr(prediction, "outcome_label",
-                                                                                         None)
-    return str(value) if value else None
+    """The prediction's outcome in plain words where the model gives more than its outcome (``outcome_label``); None
+    where the label is the outcome alone, which the badge beside it already says."""
+    get = prediction.get if isinstance(prediction, dict) else lambda key: getattr(prediction, key, None)
+    value, predicted = get("outcome_label"), get("predicted")
+    return str(value) if value and str(value) != str(predicted) else None
 
 
 def legend_html(kind: str, usual: float | None = None) -> str:
