@@ -517,11 +517,11 @@ class ItemFacts(_ToDict):
     verdict_sentences: tuple[TextSpan, ...] = ()  # every sentence holding a verdict phrase that counts
     sentences: tuple[Entity, ...] = ()  # rationale sentences: SENTENCE entities valued {"role", "polarity"}
     # what the guideline says of the request and which of its conditions the case summary documents (None when the
-    # knowledge base has no entry for it): read once, with the other facts; never a model feature
+    # knowledge base has no entry for it): read once, with the other facts (the facts model's guideline family)
     recommendation: Recommendation | None = None
     # the conditions of that entry which the rationale's sentences about the case (verdict sentences left out) state
     # met (``documented``) or unmet (``contradicted``), one per sentence and condition (facts.recommendations.
-    # rationale_conditions); the draft model's ``conditions`` family reads them before the stance markers
+    # rationale_conditions); the draft model's ``conditions`` family reads them beside the stance markers
     rationale_conditions: tuple[ConditionState, ...] = ()
     # what the extraction did not understand in the item's title (facts.derive.unread_warnings): no treatment category,
     # an amount it states that was not read; the item's ``warnings`` in imr parse --entities and in its Prediction

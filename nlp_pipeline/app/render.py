@@ -503,8 +503,7 @@ def outcome_badge(predicted: str) -> str:
 def _label_of(prediction) -> str | None:
     """The prediction's outcome in plain words where the model gives more than its outcome (``outcome_label``); None
     where the label is the outcome alone, which the badge beside it already says."""
-    get = prediction.get if isinstance(prediction, dict) else lambda key: getattr(prediction, key, None)
-    value, predicted = get("outcome_label"), get("predicted")
+    value, predicted = _get(prediction, "outcome_label"), _get(prediction, "predicted")
     return str(value) if value and str(value) != str(predicted) else None
 
 

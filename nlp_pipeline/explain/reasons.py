@@ -9,7 +9,7 @@ Two kinds of evidence are no medical reason and are worded apart (:func:`is_cont
 """
 from __future__ import annotations
 
-from nlp_pipeline.facts.recommendations import entry_by_id
+from nlp_pipeline.facts.recommendations import argues_for, entry_by_id
 from nlp_pipeline.model.features import (AGE_BANDS, INJURY_YEAR_BANDS, MAX_ITEM_POSITION, MAX_ITEMS_IN_LETTER,
                                    MAX_WEEKS_TO_REVIEW, TYPICAL_RATIONALE_SENTENCES,
                                    TYPICAL_WEEKS_TO_REVIEW, family_of)
@@ -153,10 +153,11 @@ def _amount_sentence(name: str, facts: ItemFacts) -> str | None:
     return None
 
 
-# a guideline feature's name → the side of its conditions it counts: read in the case summary (facts mode's
-# guideline family) or stated in the rationale (draft mode's conditions family)
-_SUMMARY_SIDES = {"guideline_documented": "documented", "guideline_contradicted": "contradicted"}
-_RATIONALE_SIDES = {"rationale_condition_met": "documented", "rationale_condition_unmet": "contradicted"}
+# a guideline feature's name → whether the conditions it counts argue for the request
+# (facts.recommendations.argues_for): read in the case summary (facts mode's guideline family) or stated in the
+# rationale (draft mode's conditions family)
+_SUMMARY_SIDES = {"guideline_documented": True, "guideline_contradicted": False}
+_RATIONALE_SIDES = {"rationale_condition_met": True, "rationale_condition_unmet": False}
 
 
 def _guideline_sentence(name: str, facts: ItemFacts) -> str | None:
@@ -174,19 +175,17 @@ def _guideline_sentence(name: str, facts: ItemFacts) -> str | None:
     if name.startswith("guideline="):
         return f"{PLAIN.get(name, name)}: {entry.label} ({cited})"
     against = set(entry.against)
-    flipped = {"documented": "contradicted", "contradicted": "documented"}
-    wanted = _SUMMARY_SIDES.get(name) or _RATIONALE_SIDES[name]
+    for_request = _SUMMARY_SIDES.get(name, _RATIONALE_SIDES.get(name))
     stated = reading.conditions if name in _SUMMARY_SIDES else facts.rationale_conditions
-    named = list(dict.fromkeys((c.name, c.state) for c in stated
-                               if (flipped.get(c.state, c.state) if c.name in against else c.state) == wanted))
+    named = list(dict.fromkeys((c.name, c.state) for c in stated if argues_for(c, entry) is for_request))
     words = ", ".join(_condition_words(condition, state, condition in against) for condition, state in named)
     total = len(reading.conditions)
     if name in _RATIONALE_SIDES:
         count = len({condition for condition, _ in named})
         return (f"The rationale states {count} of the {total} condition{'s' * (total != 1)} the guideline sets for "
-                f"{entry.label} {'is' if count == 1 else 'are'} {'met' if wanted == 'documented' else 'not met'} "
+                f"{entry.label} {'is' if count == 1 else 'are'} {'met' if for_request else 'not met'} "
                 f"({cited}): {words}")
-    if wanted == "documented":
+    if for_request:
         return (f"The case summary documents {len(named)} of the {total} condition{'s' * (total != 1)} the guideline "
                 f"sets for {entry.label} ({cited}): {words}")
     return (f"The case summary says {len(named)} of the {total} condition{'s' * (total != 1)} the guideline sets for "

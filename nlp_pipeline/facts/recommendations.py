@@ -37,7 +37,7 @@ Each item's facts carry its reading (``ItemFacts.recommendation``, derived in :m
 each prediction copies it; the facts model reads it as the ``guideline`` family. The same conditions read the
 item's rationale (:func:`rationale_conditions`, ``ItemFacts.rationale_conditions``): the sentences about the case
 that state a condition of the item's entry met or unmet, which the draft model reads (``conditions`` family)
-before the stance markers.
+beside the stance markers. :func:`argues_for` says which way a condition's state counts for the request.
 """
 from __future__ import annotations
 
@@ -222,8 +222,7 @@ def _last_phrase_end(words: list[str], phrases: Iterable[str]) -> int | None:
 
 
 def _contains_phrase(words: list[str], phrase: str) -> bool:
-    target = _words(phrase)
-    return any(words[i:i + len(target)] == target for i in range(len(words) - len(target) + 1))
+    return _last_phrase_end(words, [phrase]) is not None
 
 
 def is_negated(text: str, start: int, end: int) -> bool:
@@ -272,6 +271,15 @@ def _condition_in(name: str, summary: str) -> tuple[str, tuple[int, int] | None]
 def read_conditions(names: Iterable[str], summary: str, offset: int = 0) -> tuple[ConditionState, ...]:
     """Each named condition's state in ``summary``."""
     return tuple(read_condition(name, summary or "", offset) for name in names)
+
+
+def argues_for(state: ConditionState, entry: Entry) -> bool | None:
+    """Whether a condition's state argues for the request: documented does, said not met does not, and the other
+    way round for a condition the entry words against the request (its ``against``: long-term use of a class it
+    limits to short courses); None when the condition is not mentioned."""
+    if state.state not in ("documented", "contradicted"):
+        return None
+    return (state.state == "documented") != (state.name in entry.against)
 
 
 def rationale_conditions(reading: Recommendation | None, sentences: Iterable[Entity],

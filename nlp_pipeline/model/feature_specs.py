@@ -69,7 +69,7 @@ SPECS: tuple[FeatureSpec, ...] = (
     FeatureSpec("no_case_sentences", "stance", context=True,
                 words="outside its verdict the rationale never applies the guideline to this case"),
     # what the rationale's sentences about the case state of the conditions the guideline sets for the request (the
-    # knowledge base's reading, read before the stance markers): the guideline's logic holds the signs
+    # knowledge base's reading, beside the stance markers): the guideline's logic holds the signs
     FeatureSpec("rationale_condition_met", "conditions", sign=1,
                 words="The rationale states that conditions the guideline sets for this treatment are met"),
     FeatureSpec("rationale_condition_unmet", "conditions", sign=-1,

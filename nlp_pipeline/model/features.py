@@ -24,10 +24,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from nlp_pipeline.facts.recommendations import entry_by_id
+from nlp_pipeline.facts.recommendations import argues_for, entry_by_id
 from nlp_pipeline.model.feature_specs import FAMILY_OF, feature_key
 from nlp_pipeline.modes import Mode, mode_of
-from nlp_pipeline.types import PARTS, RATIONALE, ConditionState, Entity, Item, ItemFacts, Letter, LetterFacts, TextSpan
+from nlp_pipeline.types import (PARTS, RATIONALE, ConditionState, Entity, Item, ItemFacts, Letter, LetterFacts,
+                                Recommendation, TextSpan)
 
 # feature prefix → the part of the letter its words come from
 TEXT_PARTS = {
@@ -327,21 +328,8 @@ def _guideline_features(item: Item, item_facts: ItemFacts, evidence: dict[str, l
     status = f"guideline={reading.status}"
     values, title = {status: 1.0}, _title_span(item)
     evidence[status] = [title]
-    if not reading.conditions:
-        return values
-    against = set(entry_by_id(reading.entry).against)
-    met: list[tuple[int, int] | None] = []
-    unmet: list[tuple[int, int] | None] = []
-    for condition in reading.conditions:
-        span = (condition.start, condition.end) if condition.start is not None else None
-        if condition.state == "documented":
-            (unmet if condition.name in against else met).append(span)
-        elif condition.state == "contradicted":
-            (met if condition.name in against else unmet).append(span)
-    for name, found in (("guideline_documented", met), ("guideline_contradicted", unmet)):
-        if found:
-            values[name] = round(len(found) / len(reading.conditions), 6)
-            evidence[name] = [span for span in found if span is not None]
+    values.update(_condition_shares(reading, reading.conditions, ("guideline_documented", "guideline_contradicted"),
+                                    evidence))
     return values
 
 
@@ -353,16 +341,27 @@ def _condition_features(item_facts: ItemFacts, evidence: dict[str, list[tuple[in
     against the request counting the other way round (as :func:`_guideline_features`). Signs held by
     :mod:`nlp_pipeline.model.feature_specs`: a condition stated met never lowers P(Overturned), unmet never raises it."""
     reading = item_facts.recommendation
-    if reading is None or not item_facts.rationale_conditions:
+    if reading is None:
         return {}
-    against = set(entry_by_id(reading.entry).against)
-    met: dict[str, list[tuple[int, int]]] = {}
-    unmet: dict[str, list[tuple[int, int]]] = {}
-    for state in item_facts.rationale_conditions:
-        side = (state.state == "documented") != (state.name in against)
-        (met if side else unmet).setdefault(state.name, []).append((state.start, state.end))
+    return _condition_shares(reading, item_facts.rationale_conditions,
+                             ("rationale_condition_met", "rationale_condition_unmet"), evidence)
+
+
+def _condition_shares(reading: Recommendation, states: tuple[ConditionState, ...], names: tuple[str, str],
+                      evidence: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
+    """The share of the entry's conditions whose ``states`` argue for the request and against it
+    (:func:`~nlp_pipeline.facts.recommendations.argues_for`; a condition stated in several places counts once),
+    as the two features ``names``, with the words that state each as evidence."""
+    entry = entry_by_id(reading.entry)
+    sides: dict[bool, dict[str, list[tuple[int, int]]]] = {True: {}, False: {}}
+    for state in states:
+        side = argues_for(state, entry)
+        if side is not None:
+            spans = sides[side].setdefault(state.name, [])
+            if state.start is not None:
+                spans.append((state.start, state.end))
     values = {}
-    for name, found in (("rationale_condition_met", met), ("rationale_condition_unmet", unmet)):
+    for name, found in zip(names, (sides[True], sides[False])):
         if found:
             values[name] = round(len(found) / len(reading.conditions), 6)
             evidence[name] = [span for spans in found.values() for span in spans]
